@@ -1,0 +1,16 @@
+// Each tsu subcommand registers itself on the CLI11 app through one of these functions.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace tsu::cli {
+
+void add_sample_command(CLI::App& app);
+void add_exact_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+void add_color_command(CLI::App& app);
+
+// Exit status for invalid input (bad file, field or argument).
+constexpr int kExitBadInput = 2;
+
+}  // namespace tsu::cli

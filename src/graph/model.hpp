@@ -1,0 +1,100 @@
+// The discrete energy-based model: nodes, factor groups, clamps and blocks.
+//
+// Every factor has the one form  w[c_1..c_C] * s_1 * ... * s_S  (a weight, indexed by the states of
+// its categorical members, times the product of its spin members). The energy is
+//   E(x) = -beta * sum over all factors of that term,   P(x) ~ exp(-E(x)).
+// Factors of one shape are stored together in a FactorGroup, as flat arrays.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tsu {
+
+// A node's state is one byte: a spin is 0 (s = -1) or 1 (s = +1); a categorical node holds 0..K-1.
+using State = uint8_t;
+inline int spin_value(State code) { return 2 * int(code) - 1; }
+inline State spin_code(int s) { return s > 0 ? 1 : 0; }
+
+constexpr int kMaxCategories = 256;
+
+struct NodeKind {
+  enum class Type : uint8_t { Spin, Categorical };
+  Type type = Type::Spin;
+  int states = 2;  // K; 2 for a spin
+
+  static NodeKind spin() { return {Type::Spin, 2}; }
+  static NodeKind categorical(int k) { return {Type::Categorical, k}; }
+  bool is_spin() const { return type == Type::Spin; }
+  bool operator==(const NodeKind&) const = default;
+};
+
+// A batch of factors of one shape: `n_spin` spin members and `n_cat` categorical members each,
+// with categorical slot j ranging over `cat_dims[j]` states.
+struct FactorGroup {
+  int n_spin = 0;
+  int n_cat = 0;
+  std::vector<int> cat_dims;      // [n_cat]
+  std::vector<int32_t> spins;     // [count * n_spin], factor-major
+  std::vector<int32_t> cats;      // [count * n_cat], factor-major
+  std::vector<double> weights;    // [count * table_size()], row-major over the categorical slots
+
+  size_t table_size() const {
+    size_t n = 1;
+    for (int k : cat_dims) n *= size_t(k);
+    return n;
+  }
+  size_t count() const { return weights.size() / table_size(); }
+  int arity() const { return n_spin + n_cat; }
+  std::span<const int32_t> spins_of(size_t f) const { return {spins.data() + f * n_spin, size_t(n_spin)}; }
+  std::span<const int32_t> cats_of(size_t f) const { return {cats.data() + f * n_cat, size_t(n_cat)}; }
+  std::span<const double> table_of(size_t f) const {
+    return {weights.data() + f * table_size(), table_size()};
+  }
+  // Row-major offset of a tuple of categorical states within one factor's table.
+  size_t table_offset(std::span<const State> cat_states) const;
+};
+
+// Thrown for any invalid model, file or argument; `what()` names the file, field or line.
+struct Error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct Model {
+  std::string name;
+  double beta = 1.0;
+  std::vector<NodeKind> nodes;
+  std::vector<FactorGroup> groups;
+  std::vector<std::optional<State>> clamp;  // per node; empty vector = nothing clamped
+  std::vector<std::vector<int32_t>> blocks; // optional user blocks; empty = colour automatically
+
+  size_t size() const { return nodes.size(); }
+  bool is_clamped(size_t i) const { return i < clamp.size() && clamp[i].has_value(); }
+  size_t free_count() const;
+
+  // Builder helpers. Nodes are appended and the index of the first new node is returned; biases
+  // and couplings go to the first pure-spin group of their order (created on first use).
+  int add_spin_nodes(int n);
+  int add_categorical_nodes(int n, int k);
+  FactorGroup& spin_group(int order);
+  void add_bias(int i, double h);
+  void add_coupling(int i, int j, double w);
+
+  // Throws Error naming the group and factor when an index, table shape or weight is invalid.
+  void validate() const;
+};
+
+// -beta * sum of factor terms, evaluated at one full state (one code per node).
+double energy(const Model& model, std::span<const State> state);
+// The same without beta: the sum of factor terms (the "score").
+double factor_sum(const Model& model, std::span<const State> state);
+
+// Evaluates one factor's term  w[cats] * prod(spins)  at a full state.
+double factor_term(const FactorGroup& g, size_t f, std::span<const State> state);
+
+}  // namespace tsu

@@ -1,0 +1,128 @@
+#include "sample/engine.hpp"
+
+#include <cmath>
+#include <fmt/format.h>
+
+#include "sample/backends.hpp"
+#include "sample/rng.hpp"
+
+namespace tsu {
+
+void Schedule::validate() const {
+  if (warmup < 0) throw Error(fmt::format("warmup: must be >= 0, got {}", warmup));
+  if (samples < 1) throw Error(fmt::format("samples: must be >= 1, got {}", samples));
+  if (every < 1) throw Error(fmt::format("every: must be >= 1, got {}", every));
+}
+
+double BetaSchedule::at(int64_t sweep) const {
+  if (kind == Kind::Constant || sweep >= sweeps - 1) return kind == Kind::Constant ? start : end;
+  const double t = double(sweep) / double(sweeps - 1);
+  if (kind == Kind::Linear) return start + (end - start) * t;
+  return start * std::pow(end / start, t);
+}
+
+void BetaSchedule::validate() const {
+  if (!std::isfinite(start) || !std::isfinite(end)) throw Error("beta: must be finite");
+  if (start < 0 || end < 0) throw Error("beta: must be >= 0");
+  if (kind == Kind::Geometric && (start <= 0 || end <= 0)) throw Error("beta: a geometric schedule needs beta > 0");
+  if (sweeps < 1) throw Error("beta schedule: needs at least one sweep");
+}
+
+BackendKind parse_backend(const std::string& name) {
+  if (name == "auto") return BackendKind::Auto;
+  if (name == "reference") return BackendKind::Reference;
+  if (name == "fast") return BackendKind::Fast;
+  throw Error(fmt::format("backend: unknown backend \"{}\" (expected auto, reference or fast)", name));
+}
+
+std::unique_ptr<Backend> make_backend(const CompiledModel& cm, const Layout& layout, const EngineOptions& opt) {
+  if (opt.chains < 1) throw Error(fmt::format("chains: must be >= 1, got {}", opt.chains));
+  if (opt.threads < 0) throw Error(fmt::format("threads: must be >= 0, got {}", opt.threads));
+  const bool fast = opt.backend == BackendKind::Fast ||
+                    (opt.backend == BackendKind::Auto && is_pairwise_spin(*cm.model));
+  return fast ? make_fast_backend(cm, layout, opt) : make_reference_backend(cm, layout, opt);
+}
+
+// Sum of the unary terms acting on `node`: the field (spin) or logits (categorical) it would have
+// with every other node removed.
+static void unary_logits(const CompiledModel& cm, size_t node, std::span<double> logits) {
+  std::fill(logits.begin(), logits.end(), 0.0);
+  for (const auto& inc : cm.incidence_of(node)) {
+    const auto& g = cm.model->groups[inc.group];
+    if (g.arity() != 1) continue;
+    auto table = g.table_of(inc.factor);
+    if (g.n_spin == 1) {
+      logits[1] += table[0];
+      logits[0] -= table[0];
+    } else {
+      for (size_t k = 0; k < logits.size(); ++k) logits[k] += table[k];
+    }
+  }
+}
+
+static State draw_from_logits(std::span<double> logits, double beta, float u) {
+  double top = -INFINITY;
+  for (double l : logits) top = std::max(top, beta * l);
+  double total = 0;
+  for (double& l : logits) total += (l = std::exp(beta * l - top));
+  double cumulative = 0;
+  for (size_t k = 0; k + 1 < logits.size(); ++k)
+    if (double(u) * total < (cumulative += logits[k])) return State(k);
+  return State(logits.size() - 1);
+}
+
+StateBatch initial_states(const CompiledModel& cm, const Layout& layout, int chains, uint64_t seed, InitKind kind,
+                          double beta) {
+  const Model& m = *cm.model;
+  StateBatch batch(chains, int(m.size()));
+  std::vector<double> logits(kMaxCategories);
+  for (int c = 0; c < chains; ++c) {
+    auto rng = chain_stream(seed, uint64_t(c), Stream::Init);
+    auto state = batch.chain(c);
+    for (size_t i = 0; i < m.size(); ++i) {
+      if (layout.clamped[i]) {
+        state[i] = m.is_clamped(i) ? *m.clamp[i] : 0;
+        continue;
+      }
+      std::span<double> l(logits.data(), size_t(m.nodes[i].states));
+      if (kind == InitKind::Hinton)
+        unary_logits(cm, i, l);
+      else
+        std::fill(l.begin(), l.end(), 0.0);
+      state[i] = draw_from_logits(l, beta, rng.uniform());
+    }
+  }
+  return batch;
+}
+
+void run(Backend& backend, const Schedule& schedule, const BetaSchedule& beta, std::span<Observer* const> observers,
+         const ProgressFn& progress) {
+  schedule.validate();
+  beta.validate();
+  constexpr int64_t kChunk = 256;  // sweeps between progress reports
+  const int64_t total = schedule.total_sweeps();
+  int64_t done = 0;
+  auto advance = [&](int64_t count) {
+    while (count > 0) {
+      const int64_t step = std::min(count, kChunk);
+      backend.sweeps(step, beta, done);
+      done += step;
+      count -= step;
+      if (progress) progress(done, total);
+    }
+  };
+  StateBatch states;
+  auto observe = [&](int64_t index) {
+    if (observers.empty()) return;
+    backend.get_states(states);
+    for (auto* o : observers) o->observe(states, index);
+  };
+  advance(schedule.warmup);
+  observe(0);
+  for (int64_t s = 1; s < schedule.samples; ++s) {
+    advance(schedule.every);
+    observe(s);
+  }
+}
+
+}  // namespace tsu

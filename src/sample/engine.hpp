@@ -1,0 +1,104 @@
+// The block-Gibbs engine: many independent chains, a schedule, beta annealing, initialisation and
+// observers, over interchangeable backends (scalar reference, vectorised CPU; later CUDA, MPI).
+//
+// Update rule shared by every backend, so that all of them sample one distribution and consume one
+// random stream per chain: a sweep visits the layout's blocks in order; within a block every node
+// is updated from the state before the block, in block order, with one uniform u per node:
+//   spin:         s = +1 if u < sigmoid(2 * beta * field), else -1;
+//   categorical:  the first k with u < cumulative softmax(beta * logits)[k].
+#pragma once
+
+#include "graph/blocks.hpp"
+#include "sample/program.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace tsu {
+
+// Chain-major states: chain c's node i is data[c * nodes + i].
+struct StateBatch {
+  int chains = 0;
+  int nodes = 0;
+  std::vector<State> data;
+
+  StateBatch() = default;
+  StateBatch(int chains_, int nodes_) : chains(chains_), nodes(nodes_), data(size_t(chains_) * nodes_) {}
+  std::span<State> chain(int c) { return {data.data() + size_t(c) * nodes, size_t(nodes)}; }
+  std::span<const State> chain(int c) const { return {data.data() + size_t(c) * nodes, size_t(nodes)}; }
+};
+
+// THRML's semantics: `warmup` sweeps, one observation, then (samples - 1) times `every` sweeps and
+// an observation. Total sweeps = warmup + (samples - 1) * every.
+struct Schedule {
+  int64_t warmup = 100;
+  int64_t samples = 1000;
+  int64_t every = 1;
+  int64_t total_sweeps() const { return warmup + (samples > 0 ? samples - 1 : 0) * every; }
+  void validate() const;  // throws Error naming the bad field
+};
+
+// beta as a function of the sweep index: constant, or annealed from `start` to `end` over `sweeps`
+// sweeps (linearly or geometrically), then held at `end`.
+struct BetaSchedule {
+  enum class Kind { Constant, Linear, Geometric };
+  Kind kind = Kind::Constant;
+  double start = 1.0;
+  double end = 1.0;
+  int64_t sweeps = 1;
+
+  static BetaSchedule constant(double beta) { return {Kind::Constant, beta, beta, 1}; }
+  double at(int64_t sweep) const;
+  void validate() const;
+};
+
+enum class BackendKind { Auto, Reference, Fast };
+BackendKind parse_backend(const std::string& name);  // "auto", "reference", "fast"
+
+struct EngineOptions {
+  int chains = 1;
+  uint64_t seed = 0;
+  int threads = 0;  // 0 = all available
+  BackendKind backend = BackendKind::Auto;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  // Runs `count` sweeps; sweep k (counted from `first_sweep`) uses beta.at(first_sweep + k).
+  virtual void sweeps(int64_t count, const BetaSchedule& beta, int64_t first_sweep) = 0;
+  // Full states, clamped nodes included. set_states also sets the clamped values of every chain.
+  virtual void get_states(StateBatch& out) const = 0;
+  virtual void set_states(const StateBatch& in) = 0;
+};
+
+// Picks the fast backend when it supports the model (pairwise spin models) and `Auto` is asked.
+std::unique_ptr<Backend> make_backend(const CompiledModel& cm, const Layout& layout, const EngineOptions& opt);
+
+// Initial states. Clamped nodes take the model's clamp value (or 0 if it has none); free nodes are
+//   uniform:  independent uniform draws;
+//   hinton:   each node from its own unary terms alone, P(s=+1) = sigmoid(2 beta h);
+// using the chain's Init stream.
+enum class InitKind { Uniform, Hinton };
+StateBatch initial_states(const CompiledModel& cm, const Layout& layout, int chains, uint64_t seed, InitKind kind,
+                          double beta);
+
+class Observer {
+ public:
+  virtual ~Observer() = default;
+  virtual void observe(const StateBatch& states, int64_t index) = 0;
+};
+
+// Called after every chunk of sweeps with (sweeps done, total sweeps).
+using ProgressFn = std::function<void(int64_t, int64_t)>;
+
+// Runs the schedule on the backend's current states, calling every observer at each observation.
+void run(Backend& backend, const Schedule& schedule, const BetaSchedule& beta, std::span<Observer* const> observers,
+         const ProgressFn& progress = {});
+
+}  // namespace tsu

@@ -1,0 +1,94 @@
+#include <cmath>
+#include <omp.h>
+
+#include "sample/backends.hpp"
+#include "sample/rng.hpp"
+
+namespace tsu {
+namespace {
+
+State draw_spin(double field, double beta, float u) {
+  const double p_up = 1.0 / (1.0 + std::exp(-2.0 * beta * field));
+  return u < p_up ? 1 : 0;
+}
+
+// Inverse-CDF draw from softmax(beta * logits), using `logits` as scratch.
+State draw_categorical(std::span<double> logits, double beta, float u) {
+  double top = -INFINITY;
+  for (double& l : logits) {
+    l *= beta;
+    top = std::max(top, l);
+  }
+  double total = 0;
+  for (double& l : logits) total += (l = std::exp(l - top));
+  double cumulative = 0;
+  const double target = double(u) * total;
+  for (size_t k = 0; k + 1 < logits.size(); ++k) {
+    cumulative += logits[k];
+    if (target < cumulative) return State(k);
+  }
+  return State(logits.size() - 1);
+}
+
+class ReferenceBackend final : public Backend {
+ public:
+  ReferenceBackend(const CompiledModel& cm, const Layout& layout, const EngineOptions& opt)
+      : cm_(cm), layout_(layout), states_(opt.chains, int(cm.size())), threads_(resolve_threads(opt.threads)) {
+    for (int c = 0; c < opt.chains; ++c) rngs_.push_back(chain_stream(opt.seed, uint64_t(c)));
+  }
+
+  std::string name() const override { return "reference"; }
+
+  void sweeps(int64_t count, const BetaSchedule& beta, int64_t first_sweep) override {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
+    for (int c = 0; c < states_.chains; ++c) {
+      std::vector<double> logits(kMaxCategories);
+      for (int64_t k = 0; k < count; ++k) sweep_chain(c, beta.at(first_sweep + k), logits);
+    }
+  }
+
+  void get_states(StateBatch& out) const override { out = states_; }
+  void set_states(const StateBatch& in) override {
+    if (in.chains != states_.chains || in.nodes != states_.nodes)
+      throw Error("set_states: batch shape does not match the backend's chains and nodes");
+    states_ = in;
+  }
+
+ private:
+  // Nodes of one block share no factor, so updating them in place, in order, equals a parallel
+  // update from the state before the block.
+  void sweep_chain(int c, double beta, std::vector<double>& logits) {
+    auto state = states_.chain(c);
+    auto& rng = rngs_[c];
+    for (const auto& block : layout_.blocks) {
+      for (int32_t node : block) {
+        const float u = rng.uniform();
+        const auto& kind = cm_.model->nodes[node];
+        if (kind.is_spin()) {
+          state[node] = draw_spin(spin_field(cm_, node, state), beta, u);
+        } else {
+          std::span<double> l(logits.data(), size_t(kind.states));
+          categorical_logits(cm_, node, state, l);
+          state[node] = draw_categorical(l, beta, u);
+        }
+      }
+    }
+  }
+
+  const CompiledModel& cm_;
+  Layout layout_;
+  StateBatch states_;
+  std::vector<Xoshiro128p> rngs_;
+  int threads_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_reference_backend(const CompiledModel& cm, const Layout& layout,
+                                                const EngineOptions& opt) {
+  return std::make_unique<ReferenceBackend>(cm, layout, opt);
+}
+
+int resolve_threads(int requested) { return requested > 0 ? requested : omp_get_max_threads(); }
+
+}  // namespace tsu

@@ -1,0 +1,49 @@
+// Random streams. Every chain owns its own streams, derived from (seed, chain, purpose) alone, so a
+// run gives the same samples whatever the number of threads or the width of the vector unit.
+#pragma once
+
+#include <cstdint>
+
+namespace tsu {
+
+inline uint64_t splitmix64(uint64_t& x) {
+  uint64_t z = (x += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// xoshiro128+ (Blackman & Vigna): 32-bit outputs whose top 24 bits make an fp32 uniform. Chosen
+// because the same recurrence runs lane-wise in SIMD registers, one lane per chain.
+struct Xoshiro128p {
+  uint32_t s[4];
+
+  static uint32_t rotl(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
+  uint32_t next() {
+    const uint32_t result = s[0] + s[3];
+    const uint32_t t = s[1] << 9;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11);
+    return result;
+  }
+  // Uniform in [0, 1) with 24 random bits: exactly representable in fp32 and fp64.
+  float uniform() { return float(next() >> 8) * 0x1p-24f; }
+};
+
+enum class Stream : uint64_t { Sweep = 0, Init = 1, Aux = 2 };
+
+inline Xoshiro128p chain_stream(uint64_t seed, uint64_t chain, Stream purpose = Stream::Sweep) {
+  uint64_t x = seed;
+  splitmix64(x);
+  x ^= chain * 0xD1B54A32D192ED03ull + uint64_t(purpose) * 0x8CB92BA72F3D8DD7ull;
+  uint64_t a = splitmix64(x), b = splitmix64(x);
+  Xoshiro128p r{{uint32_t(a), uint32_t(a >> 32), uint32_t(b), uint32_t(b >> 32)}};
+  if ((r.s[0] | r.s[1] | r.s[2] | r.s[3]) == 0) r.s[0] = 1;  // the all-zero state is a fixed point
+  return r;
+}
+
+}  // namespace tsu
