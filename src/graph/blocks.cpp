@@ -149,7 +149,7 @@ std::vector<std::vector<int32_t>> color_blocks(const Model& model, const std::ve
   auto mask = checked_mask(model, clamped);
   auto colour = Dsatur(interaction_graph(model), mask).run();
   int colours = colour.empty() ? 0 : *std::max_element(colour.begin(), colour.end()) + 1;
-  std::vector<std::vector<int32_t>> blocks(size_t(colours));
+  std::vector<std::vector<int32_t>> blocks(static_cast<size_t>(colours));
   for (size_t v = 0; v < colour.size(); ++v)
     if (colour[v] >= 0) blocks[colour[v]].push_back(int32_t(v));
   std::stable_sort(blocks.begin(), blocks.end(), [](const auto& x, const auto& y) { return x.size() > y.size(); });
