@@ -9,6 +9,7 @@ void add_sample_command(CLI::App& app);
 void add_exact_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_color_command(CLI::App& app);
+void add_cost_command(CLI::App& app);  // tsu cost llm|infer|asic
 
 // Exit status for invalid input (bad file, field or argument).
 constexpr int kExitBadInput = 2;
