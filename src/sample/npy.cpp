@@ -1,0 +1,227 @@
+#include "sample/npy.hpp"
+
+#include <cctype>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <fstream>
+#include <unistd.h>
+
+#include "graph/model.hpp"
+
+namespace tsu {
+namespace {
+
+constexpr char kMagic[] = "\x93NUMPY";
+constexpr size_t kMagicSize = 6;
+
+struct DtypeInfo {
+  const char* name;
+  size_t size;
+};
+// Single-byte types carry '|' (no byte order); numpy also accepts them with '<' or '='.
+constexpr DtypeInfo kDtypes[] = {{"|b1", 1}, {"|i1", 1}, {"|u1", 1}, {"<i2", 2}, {"<u2", 2},
+                                 {"<i4", 4}, {"<i8", 8}, {"<f4", 4}, {"<f8", 8}};
+
+std::string normalised_dtype(std::string d) {
+  if (d.size() == 3 && (d[0] == '<' || d[0] == '=') && d[2] == '1') d[0] = '|';
+  if (d.size() == 3 && d[0] == '=') d[0] = '<';  // native order: little-endian on every host we build for
+  return d;
+}
+
+std::string shape_text(const std::vector<size_t>& shape) {
+  if (shape.size() == 1) return fmt::format("({},)", shape[0]);
+  return fmt::format("({})", fmt::join(shape, ", "));
+}
+
+size_t element_count(const std::vector<size_t>& shape) {
+  size_t n = 1;
+  for (size_t d : shape) n *= d;
+  return n;
+}
+
+// Header dictionary of format 1.0, padded with spaces so that the data starts 64-byte aligned.
+std::string header_of(const NpyArray& a) {
+  std::string dict = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}", a.dtype,
+                                 shape_text(a.shape));
+  const size_t unpadded = kMagicSize + 4 + dict.size() + 1;
+  dict.append((64 - unpadded % 64) % 64, ' ');
+  dict += '\n';
+  return dict;
+}
+
+// A minimal reader of the Python literal numpy writes: {'key': value, ...} with string, boolean
+// and integer-tuple values.
+class HeaderParser {
+ public:
+  HeaderParser(std::string text, std::string path) : text_(std::move(text)), path_(std::move(path)) {}
+
+  void parse(NpyArray& a) {
+    bool have_descr = false, have_order = false, have_shape = false;
+    expect('{');
+    while (!peek('}')) {
+      std::string key = string_literal();
+      expect(':');
+      if (key == "descr") {
+        a.dtype = normalised_dtype(string_literal());
+        have_descr = true;
+      } else if (key == "fortran_order") {
+        if (boolean_literal()) fail("Fortran-order arrays are not supported");
+        have_order = true;
+      } else if (key == "shape") {
+        a.shape = tuple_literal();
+        have_shape = true;
+      } else {
+        fail(fmt::format("unexpected key '{}'", key));
+      }
+      if (!peek('}')) expect(',');
+    }
+    if (!have_descr || !have_order || !have_shape) fail("header lacks 'descr', 'fortran_order' or 'shape'");
+  }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const {
+    throw Error(fmt::format("{}: bad .npy header: {}", path_, what));
+  }
+  void skip_space() {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+  }
+  bool peek(char c) {
+    skip_space();
+    return pos_ < text_.size() && text_[pos_] == c;
+  }
+  void expect(char c) {
+    if (!peek(c)) fail(fmt::format("expected '{}' at offset {}", c, pos_));
+    ++pos_;
+  }
+  std::string string_literal() {
+    skip_space();
+    if (pos_ >= text_.size() || (text_[pos_] != '\'' && text_[pos_] != '"')) fail("expected a quoted string");
+    const char quote = text_[pos_++];
+    const size_t end = text_.find(quote, pos_);
+    if (end == std::string::npos) fail("unterminated string");
+    std::string s = text_.substr(pos_, end - pos_);
+    pos_ = end + 1;
+    return s;
+  }
+  bool boolean_literal() {
+    skip_space();
+    for (auto [word, value] : {std::pair{"True", true}, std::pair{"False", false}}) {
+      if (text_.compare(pos_, std::strlen(word), word) == 0) {
+        pos_ += std::strlen(word);
+        return value;
+      }
+    }
+    fail("expected True or False");
+  }
+  std::vector<size_t> tuple_literal() {
+    std::vector<size_t> dims;
+    expect('(');
+    while (!peek(')')) {
+      const size_t start = pos_;
+      while (pos_ < text_.size() && std::isdigit(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+      if (pos_ == start || pos_ - start > 18) fail("shape must be a tuple of non-negative integers");
+      dims.push_back(std::stoull(text_.substr(start, pos_ - start)));
+      if (!peek(')')) expect(',');
+    }
+    ++pos_;
+    return dims;
+  }
+
+  std::string text_;
+  std::string path_;
+  size_t pos_ = 0;
+};
+
+uint32_t little_endian(const unsigned char* p, int bytes) {
+  uint32_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
+}  // namespace
+
+size_t NpyArray::elements() const { return element_count(shape); }
+
+size_t npy_itemsize(const std::string& dtype) {
+  for (const auto& d : kDtypes)
+    if (dtype == d.name) return d.size;
+  throw Error(fmt::format("unsupported .npy dtype '{}' (expected a little-endian bool, integer or float type)", dtype));
+}
+
+void write_npy(const std::string& path, const NpyArray& a) {
+  size_t itemsize = 0;
+  try {
+    itemsize = npy_itemsize(a.dtype);
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: {}", path, e.what()));
+  }
+  if (a.bytes.size() != a.elements() * itemsize)
+    throw Error(fmt::format("{}: {} data bytes do not fit shape {} of dtype '{}'", path, a.bytes.size(),
+                            shape_text(a.shape), a.dtype));
+  const std::string header = header_of(a);
+  if (header.size() > UINT16_MAX) throw Error(fmt::format("{}: shape too long for a .npy 1.0 header", path));
+  const unsigned char prefix[4] = {1, 0, static_cast<unsigned char>(header.size() & 0xff),
+                                   static_cast<unsigned char>(header.size() >> 8)};
+  const std::string tmp = fmt::format("{}.tmp{}", path, getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(kMagic, kMagicSize);
+    out.write(reinterpret_cast<const char*>(prefix), 4);
+    out << header;
+    out.write(a.bytes.data(), std::streamsize(a.bytes.size()));
+    out.close();
+    if (!out) {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      throw Error(fmt::format("{}: cannot write the file", path));
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw Error(fmt::format("{}: cannot write the file ({})", path, ec.message()));
+  }
+}
+
+NpyArray read_npy(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(fmt::format("{}: cannot open the file", path));
+  unsigned char lead[kMagicSize + 2];
+  if (!in.read(reinterpret_cast<char*>(lead), sizeof lead) || std::memcmp(lead, kMagic, kMagicSize) != 0)
+    throw Error(fmt::format("{}: not a .npy file (bad magic string)", path));
+  const int major = lead[kMagicSize];
+  if (major < 1 || major > 3) throw Error(fmt::format("{}: unsupported .npy format version {}", path, major));
+  const int length_bytes = major == 1 ? 2 : 4;
+  unsigned char length[4];
+  if (!in.read(reinterpret_cast<char*>(length), length_bytes))
+    throw Error(fmt::format("{}: bad .npy header: truncated", path));
+  std::string header(little_endian(length, length_bytes), '\0');
+  if (!in.read(header.data(), std::streamsize(header.size())))
+    throw Error(fmt::format("{}: bad .npy header: truncated", path));
+
+  NpyArray a;
+  HeaderParser(header, path).parse(a);
+  size_t itemsize = 0;
+  try {
+    itemsize = npy_itemsize(a.dtype);
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: {}", path, e.what()));
+  }
+  const size_t expected = a.elements() * itemsize;
+  const auto data_start = in.tellg();
+  in.seekg(0, std::ios::end);
+  const auto available = size_t(in.tellg() - data_start);
+  if (available != expected)
+    throw Error(fmt::format("{}: shape {} of dtype '{}' needs {} data bytes, the file holds {}", path,
+                            shape_text(a.shape), a.dtype, expected, available));
+  in.seekg(data_start);
+  a.bytes.resize(expected);
+  if (!in.read(a.bytes.data(), std::streamsize(expected))) throw Error(fmt::format("{}: read error", path));
+  return a;
+}
+
+}  // namespace tsu

@@ -1,0 +1,126 @@
+// Observers: what a run records at each observation (see run() in engine.hpp). Estimates are
+// averaged over chains and observations alike.
+#pragma once
+
+#include "graph/model.hpp"
+#include "sample/engine.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tsu {
+
+// Per node, the frequency of each state.
+class MarginalObserver : public Observer {
+ public:
+  explicit MarginalObserver(const Model& m);
+  void observe(const StateBatch& states, int64_t index) override;
+  std::vector<std::vector<double>> marginals() const;  // [node][state]; a spin has {P(s=-1), P(s=+1)}
+  int64_t observations() const { return observations_; }  // observe() calls
+
+ private:
+  std::vector<size_t> offsets_;  // [nodes + 1] into counts_
+  std::vector<int64_t> counts_;
+  int64_t observations_ = 0;
+  int64_t samples_ = 0;  // chain states seen
+};
+
+// E[v_i v_j] over the given node pairs. Without a model every node is read as a spin (v = -1/+1);
+// with one, a categorical node's value is its state index (THRML's identity transform).
+class PairMomentObserver : public Observer {
+ public:
+  explicit PairMomentObserver(std::vector<std::pair<int32_t, int32_t>> pairs);
+  PairMomentObserver(const Model& m, std::vector<std::pair<int32_t, int32_t>> pairs);
+  void observe(const StateBatch& states, int64_t index) override;
+  std::vector<double> moments() const;
+
+ private:
+  double value(int32_t node, State code) const;
+
+  std::vector<std::pair<int32_t, int32_t>> pairs_;
+  std::vector<uint8_t> categorical_;  // per node; empty = all spins
+  std::vector<double> sums_;
+  int64_t samples_ = 0;
+};
+
+// E(x) = -beta * factor_sum(x) per chain and observation. The model must outlive the observer.
+class EnergyObserver : public Observer {
+ public:
+  EnergyObserver(const Model& m, double beta);
+  void observe(const StateBatch& states, int64_t index) override;
+  double mean() const;
+  double variance() const;  // over every chain and observation, divisor N
+  const std::vector<std::vector<double>>& traces() const { return traces_; }  // [chain][observation]
+
+ private:
+  const Model* model_;
+  double beta_;
+  std::vector<std::vector<double>> traces_;
+};
+
+// Keeps every observed state: shape [observations, chains, nodes].
+class SampleRecorder : public Observer {
+ public:
+  void observe(const StateBatch& states, int64_t index) override;
+  // Spins as -1/+1, categoricals as 0..K-1; int8 when every K <= 128, else int16. Atomic write.
+  void save_npy(const std::string& path, const Model& m) const;
+  size_t observations() const { return observations_; }
+  int chains() const { return chains_; }
+  int nodes() const { return nodes_; }
+  const std::vector<State>& data() const { return data_; }  // state codes, [observation][chain][node]
+  // The state code of (observation, chain, node).
+  State at(size_t observation, int chain, int node) const {
+    return data_[(observation * size_t(chains_) + size_t(chain)) * size_t(nodes_) + size_t(node)];
+  }
+
+ private:
+  std::vector<State> data_;
+  size_t observations_ = 0;
+  int chains_ = 0;
+  int nodes_ = 0;
+};
+
+using Statistic = std::function<double(std::span<const State>)>;
+
+// A scalar statistic per chain per observation, and its autocorrelation.
+class AutocorrelationObserver : public Observer {
+ public:
+  AutocorrelationObserver(std::string name, Statistic statistic);
+  void observe(const StateBatch& states, int64_t index) override;
+  // Appends one observation given directly as one value per chain.
+  void observe_values(std::span<const double> per_chain);
+  // rho(0..max_lag) of the autocovariance averaged over chains (deviations from the mean of all
+  // chains), normalised by its lag-0 value; a constant series gives 1, 0, 0, .... Lags beyond the
+  // series are left out. Throws Error with fewer than two observations.
+  std::vector<double> autocorrelation(int64_t max_lag) const;
+  // tau_int = 1 + 2 sum_{t=1}^{M} rho(t) with Sokal's automatic window: the smallest M >= 5 tau_int(M).
+  double integrated_time() const;
+  const std::string& name() const { return name_; }
+  const std::vector<std::vector<double>>& series() const { return series_; }  // [chain][observation]
+
+ private:
+  double grand_mean() const;
+  std::vector<double> autocovariances() const;  // lags 0..n-1
+
+  std::string name_;
+  Statistic statistic_;
+  std::vector<std::vector<double>> series_;
+};
+
+Statistic magnetization_statistic(const Model& m);  // mean value of the spin nodes; Error without any
+Statistic energy_statistic(const Model& m, double beta);
+
+// The nodes of every pure two-spin factor (n_spin == 2, n_cat == 0), in file order.
+std::vector<std::pair<int32_t, int32_t>> two_spin_pairs(const Model& m);
+
+// {"marginals": [...], "pair_moments": [...]}: a spin's marginal is P(s=+1) (a number), a
+// categorical's the list of its K probabilities. Clamped nodes report what the caller passes.
+nlohmann::json moments_json(const Model& m, const std::vector<std::vector<double>>& marginals,
+                            const std::vector<double>& pair_moments);
+
+}  // namespace tsu
