@@ -1,10 +1,44 @@
-#include <cstdio>
+// tsu: entry point. Every failure ends in one line on stderr, "tsu: error: <message>", and a status:
+// 2 for invalid input (a bad file, field or argument), 1 for anything else.
+#include <algorithm>
+#include <exception>
+#include <fmt/format.h>
+#include <string>
 
 #include "commands.hpp"
+#include "graph/model.hpp"
+
+namespace {
+
+int report_error(const std::string& message, int status) {
+  std::string line = message;
+  std::replace(line.begin(), line.end(), '\n', ' ');
+  fmt::print(stderr, "tsu: error: {}\n", line);
+  return status;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"tsu: a toolkit for thermodynamic computing"};
+  CLI::App app{"tsu: block-Gibbs sampling of discrete energy-based models (thermodynamic computing toolkit)", "tsu"};
+  app.footer("Run 'tsu COMMAND --help' for the options of a command. Exit status: 0 ok, 2 invalid input, 1 other.");
+  app.set_version_flag("--version", "tsu " TSU_VERSION);
   app.require_subcommand(1);
+  tsu::cli::add_sample_command(app);
+  tsu::cli::add_exact_command(app);
+  tsu::cli::add_color_command(app);
+  tsu::cli::add_bench_command(app);
+  tsu::cli::add_cost_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help, --version
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return report_error(std::string(e.what()) + " (see --help)", tsu::cli::kExitBadInput);
+  } catch (const tsu::Error& e) {
+    return report_error(e.what(), tsu::cli::kExitBadInput);
+  } catch (const std::exception& e) {
+    return report_error(e.what(), 1);
+  }
   return 0;
-  CLI11_PARSE(app, argc, argv);
 }

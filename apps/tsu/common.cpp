@@ -1,0 +1,89 @@
+#include "common.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <fstream>
+
+#include "graph/model_io.hpp"
+#include "graph/topology.hpp"
+
+namespace tsu::cli {
+
+CLI::Validator at_least(int64_t least) {
+  auto check = [least](const std::string& text) -> std::string {
+    int64_t value = 0;
+    if (!CLI::detail::lexical_cast(text, value)) return fmt::format("expected an integer, got {}", text);
+    return value >= least ? "" : fmt::format("must be >= {}, got {}", least, text);
+  };
+  return CLI::Validator(check, fmt::format(">={}", least));
+}
+
+void add_model_options(CLI::App& cmd, ModelArgs& args, bool with_beta) {
+  cmd.add_option("MODEL", args.source,
+                 "Model file (tsu-model-v1 JSON or Ising edge list), or a topology spec: grid:L:RULE[:open|:torus] "
+                 "(RULE = G8..G24), rr:N:DEGREE")
+      ->required();
+  cmd.add_option("--j-sigma", args.j_sigma, "Spec models: standard deviation of the Gaussian couplings")
+      ->capture_default_str();
+  cmd.add_option("--h-sigma", args.h_sigma, "Spec models: standard deviation of the Gaussian biases")
+      ->capture_default_str();
+  cmd.add_option("--model-seed", args.model_seed, "Spec models: seed of the graph and its weights")
+      ->capture_default_str();
+  if (with_beta) cmd.add_option("--beta", args.beta, "Inverse temperature (default: the model's own beta)");
+}
+
+Model load_model_arg(const ModelArgs& args) {
+  if (!(args.j_sigma >= 0) || !std::isfinite(args.j_sigma)) throw Error("--j-sigma: must be finite and >= 0");
+  if (!(args.h_sigma >= 0) || !std::isfinite(args.h_sigma)) throw Error("--h-sigma: must be finite and >= 0");
+  auto spec = model_from_spec(args.source, args.j_sigma, args.h_sigma, args.model_seed);
+  Model model = spec ? std::move(*spec) : load_model(args.source);
+  if (args.beta) {
+    if (!std::isfinite(*args.beta) || *args.beta < 0)
+      throw Error(fmt::format("--beta: must be finite and >= 0, got {}", *args.beta));
+    model.beta = *args.beta;
+  }
+  return model;
+}
+
+std::vector<uint8_t> clamp_mask(const Model& model) {
+  std::vector<uint8_t> mask(model.size());
+  for (size_t i = 0; i < mask.size(); ++i) mask[i] = model.is_clamped(i);
+  return mask;
+}
+
+void print_marginals(const Model& model, const std::vector<std::vector<double>>& marginals, int count) {
+  for (size_t i = 0; i < std::min(marginals.size(), size_t(std::max(count, 0))); ++i) {
+    const auto& p = marginals[i];
+    const char* clamped = model.is_clamped(i) ? "  (clamped)" : "";
+    if (model.nodes[i].is_spin())
+      fmt::print("  node {:>5}  P(s=+1) = {:.4f}{}\n", i, p[1], clamped);
+    else
+      fmt::print("  node {:>5}  P(k)    = {:.4f}{}\n", i, fmt::join(p, " "), clamped);
+  }
+}
+
+std::filesystem::path prepare_out_dir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir))
+    throw Error(fmt::format("--out {}: cannot create the output folder{}", dir, ec ? ": " + ec.message() : ""));
+  return dir;
+}
+
+void write_file_atomic(const std::filesystem::path& path, const std::string& text) {
+  auto tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw Error(fmt::format("{}: cannot write the file", tmp.string()));
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw Error(fmt::format("{}: cannot write the file: {}", path.string(), ec.message()));
+}
+
+}  // namespace tsu::cli

@@ -1,0 +1,56 @@
+// Pieces every tsu subcommand shares: the MODEL argument (a file or a topology spec), output folders
+// and atomic writes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "graph/model.hpp"
+
+namespace tsu::cli {
+
+struct ModelArgs {
+  std::string source;            // a model file, or a spec such as "grid:70:G12" or "rr:1000:3"
+  double j_sigma = 1.0;          // spec models only
+  double h_sigma = 0.0;          // spec models only
+  uint64_t model_seed = 0;       // spec models only
+  std::optional<double> beta;    // overrides the model's beta
+};
+
+// Registers MODEL, --j-sigma, --h-sigma, --model-seed and (if `with_beta`) --beta on a subcommand.
+void add_model_options(CLI::App& cmd, ModelArgs& args, bool with_beta = true);
+
+// A CLI11 check for integer options: the value must be at least `least` ("--chains: must be >= 1, got 0").
+CLI::Validator at_least(int64_t least);
+
+// Builds the model from a spec or loads it from a file, then applies --beta.
+Model load_model_arg(const ModelArgs& args);
+
+// Per node: 1 where the model clamps the node.
+std::vector<uint8_t> clamp_mask(const Model& model);
+
+// Runs `body`, prefixing the message of any Error it throws with `context` (a file or option name).
+template <class Body>
+auto with_context(const std::string& context, Body body) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    throw Error(context + ": " + e.what());
+  }
+}
+
+// Prints the marginals of the first `count` nodes, one line each (spin: P(s=+1); categorical: P(k)).
+void print_marginals(const Model& model, const std::vector<std::vector<double>>& marginals, int count);
+
+// Creates the output folder (and its parents) if missing; Error naming it if that fails.
+std::filesystem::path prepare_out_dir(const std::string& dir);
+
+// Writes `text` to a temporary file beside `path`, then renames it over `path`, so that readers
+// never see a half-written file.
+void write_file_atomic(const std::filesystem::path& path, const std::string& text);
+
+}  // namespace tsu::cli

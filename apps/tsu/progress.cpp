@@ -1,0 +1,48 @@
+#include "progress.hpp"
+
+#include <cstdio>
+#include <fmt/format.h>
+#include <string>
+#include <unistd.h>
+
+namespace tsu::cli {
+
+namespace {
+
+std::string format_duration(double seconds) {
+  const auto s = int64_t(seconds + 0.5);
+  if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, s / 60 % 60);
+  if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  return fmt::format("{}s", s);
+}
+
+}  // namespace
+
+bool stderr_is_terminal() { return isatty(STDERR_FILENO) == 1; }
+
+Progress::Progress(bool enabled, double flips_per_sweep) : enabled_(enabled), flips_per_sweep_(flips_per_sweep) {}
+
+Progress::~Progress() { finish(); }
+
+void Progress::update(int64_t done, int64_t total) {
+  if (!enabled_) return;
+  const auto now = Clock::now();
+  if (done < total && now - last_draw_ < std::chrono::milliseconds(500)) return;
+  last_draw_ = now;
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
+  const double rate = elapsed > 0 ? double(done) * flips_per_sweep_ / (elapsed * 1e9) : 0.0;
+  const double eta = done > 0 ? elapsed * double(total - done) / double(done) : 0.0;
+  fmt::print(stderr, "\r\033[Ksweeps {}/{} ({:.0f}%)  {:.3g} flips/ns  ETA {}", done, total,
+             total > 0 ? 100.0 * double(done) / double(total) : 100.0, rate, format_duration(eta));
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
+void Progress::finish() {
+  if (!drawn_) return;
+  std::fputs("\r\033[K", stderr);
+  std::fflush(stderr);
+  drawn_ = false;
+}
+
+}  // namespace tsu::cli

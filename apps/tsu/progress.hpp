@@ -1,0 +1,35 @@
+// A one-line progress report on stderr for long runs: sweeps done, throughput and time left. It
+// draws only when stderr is a terminal, so logs and CI output stay clean.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+namespace tsu::cli {
+
+bool stderr_is_terminal();
+
+class Progress {
+ public:
+  // `flips_per_sweep` = free nodes x chains; a disabled Progress prints nothing.
+  Progress(bool enabled, double flips_per_sweep);
+  ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  // Redraws at most every 0.5 s (and at the end), in the shape of tsu::ProgressFn.
+  void update(int64_t done, int64_t total);
+  // Erases the line, so that what follows starts on a clean one.
+  void finish();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  bool enabled_;
+  bool drawn_ = false;
+  double flips_per_sweep_;
+  Clock::time_point start_ = Clock::now();
+  Clock::time_point last_draw_ = start_;
+};
+
+}  // namespace tsu::cli
