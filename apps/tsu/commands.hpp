@@ -10,6 +10,8 @@ void add_exact_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_color_command(CLI::App& app);
 void add_cost_command(CLI::App& app);  // tsu cost llm|infer|asic
+void add_hw_command(CLI::App& app);    // tsu hw energy|run|...
+void add_dtm_command(CLI::App& app);   // tsu dtm train|generate|eval
 
 // Exit status for invalid input (bad file, field or argument).
 constexpr int kExitBadInput = 2;

@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   tsu::cli::add_color_command(app);
   tsu::cli::add_bench_command(app);
   tsu::cli::add_cost_command(app);
+  tsu::cli::add_hw_command(app);
+  tsu::cli::add_dtm_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version

@@ -1,0 +1,1 @@
+// Placeholder: the TSU hardware model lands here (issue 3).

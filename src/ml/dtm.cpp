@@ -1,0 +1,1 @@
+// Placeholder: denoising thermodynamic models land here (issue 4).
