@@ -72,18 +72,5 @@ std::filesystem::path prepare_out_dir(const std::string& dir) {
   return dir;
 }
 
-void write_file_atomic(const std::filesystem::path& path, const std::string& text) {
-  auto tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw Error(fmt::format("{}: cannot write the file", tmp.string()));
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw Error(fmt::format("{}: cannot write the file: {}", path.string(), ec.message()));
-}
 
 }  // namespace tsu::cli

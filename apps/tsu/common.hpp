@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "graph/files.hpp"
 #include "graph/model.hpp"
 
 namespace tsu::cli {
@@ -49,8 +50,5 @@ void print_marginals(const Model& model, const std::vector<std::vector<double>>&
 // Creates the output folder (and its parents) if missing; Error naming it if that fails.
 std::filesystem::path prepare_out_dir(const std::string& dir);
 
-// Writes `text` to a temporary file beside `path`, then renames it over `path`, so that readers
-// never see a half-written file.
-void write_file_atomic(const std::filesystem::path& path, const std::string& text);
 
 }  // namespace tsu::cli

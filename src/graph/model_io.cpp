@@ -1,6 +1,6 @@
 #include "graph/model_io.hpp"
 
-#include <unistd.h>
+#include "graph/files.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -575,13 +575,7 @@ Model parse_edge_list(std::istream& in, const std::string& source_name) {
 }
 
 Model load_model(const std::string& path) {
-  if (std::filesystem::is_directory(path)) throw Error(fmt::format("{}: is a directory, not a model file", path));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (in.bad()) throw Error(fmt::format("{}: read error", path));
-  std::string text = std::move(content).str();
+  std::string text = read_file(path);
   size_t start = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;  // a UTF-8 byte-order mark
   size_t first = text.find_first_not_of(" \t\r\n", start);
   if (first != text.npos && text[first] == '{') return parse_model_json(text, path);
@@ -606,24 +600,6 @@ std::string model_to_json(const Model& m) {
   return out + "\n}\n";
 }
 
-void save_model(const Model& m, const std::string& path) {
-  std::string text = model_to_json(m);
-  std::string tmp = fmt::format("{}.tmp{}", path, getpid());
-  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-  if (!out) throw Error(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
-  out.write(text.data(), std::streamsize(text.size()));
-  out.close();
-  std::error_code ec;
-  if (!out) {
-    std::filesystem::remove(tmp, ec);
-    throw Error(fmt::format("{}: write failed", path));
-  }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::string reason = ec.message();
-    std::filesystem::remove(tmp, ec);
-    throw Error(fmt::format("{}: cannot replace: {}", path, reason));
-  }
-}
+void save_model(const Model& m, const std::string& path) { write_file_atomic(path, model_to_json(m)); }
 
 }  // namespace tsu

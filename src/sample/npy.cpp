@@ -7,8 +7,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <fstream>
-#include <unistd.h>
 
+#include "graph/files.hpp"
 #include "graph/model.hpp"
 
 namespace tsu {
@@ -165,26 +165,12 @@ void write_npy(const std::string& path, const NpyArray& a) {
   if (header.size() > UINT16_MAX) throw Error(fmt::format("{}: shape too long for a .npy 1.0 header", path));
   const unsigned char prefix[4] = {1, 0, static_cast<unsigned char>(header.size() & 0xff),
                                    static_cast<unsigned char>(header.size() >> 8)};
-  const std::string tmp = fmt::format("{}.tmp{}", path, getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  write_file_atomic(path, [&](std::ostream& out) {
     out.write(kMagic, kMagicSize);
     out.write(reinterpret_cast<const char*>(prefix), 4);
     out << header;
     out.write(a.bytes.data(), std::streamsize(a.bytes.size()));
-    out.close();
-    if (!out) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw Error(fmt::format("{}: cannot write the file", path));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw Error(fmt::format("{}: cannot write the file ({})", path, ec.message()));
-  }
+  });
 }
 
 NpyArray read_npy(const std::string& path) {

@@ -1,0 +1,50 @@
+#include "graph/files.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+#include "graph/model.hpp"
+
+namespace tsu {
+
+std::string read_file(const std::string& path) {
+  if (std::filesystem::is_directory(path)) throw Error(fmt::format("{}: is a directory, not a file", path));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw Error(fmt::format("{}: read failed", path));
+  return std::move(text).str();
+}
+
+void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& write) {
+  const std::string tmp = fmt::format("{}.tmp{}", path, getpid());
+  std::error_code ec;
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw Error(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+    write(out);
+    out.close();
+    if (!out) {
+      std::filesystem::remove(tmp, ec);
+      throw Error(fmt::format("{}: write failed", path));
+    }
+  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    const std::string reason = ec.message();
+    std::filesystem::remove(tmp, ec);
+    throw Error(fmt::format("{}: cannot write: {}", path, reason));
+  }
+}
+
+void write_file_atomic(const std::string& path, std::string_view content) {
+  write_file_atomic(path, [&](std::ostream& out) { out.write(content.data(), std::streamsize(content.size())); });
+}
+
+}  // namespace tsu
