@@ -1,13 +1,130 @@
-// Placeholder until the vectorised backend lands: the reference backend, restricted to what the
-// fast backend will accept.
+// The vectorised CPU backend for pairwise spin models: 64 chains per tile in bit-packed words and
+// SIMD lanes, tiles spread over threads; up to 32 chains run alone instead, with cached fields.
+// Each chain consumes its own stream exactly as the reference backend does, and tiles never
+// interact, so the samples do not depend on the number of threads.
+#include <omp.h>
+
+#include <algorithm>
+#include <fmt/format.h>
+
 #include "sample/backends.hpp"
+#include "sample/fast_kernels.hpp"
 
 namespace tsu {
+namespace {
+
+// Up to this many chains, lone chains (about 0.9 flips/ns each on Zen 4) beat a tile at most half
+// full (about 1.9 flips/ns for 64 lanes).
+constexpr int kLoneChainLimit = 32;
+
+class FastBackend final : public Backend {
+ public:
+  FastBackend(const CompiledModel& cm, const Layout& layout, const EngineOptions& opt)
+      : program_(fast::compile_sweep_program(*cm.model, layout)),
+        chains_(opt.chains),
+        nodes_(int(cm.size())),
+        threads_(resolve_threads(opt.threads)) {
+    if (chains_ <= kLoneChainLimit) {
+      sweep_jump_ = std::make_unique<fast::StreamJump>(program_.positions());
+      for (int c = 0; c < chains_; ++c) {
+        lone_.push_back(fast::make_lone_chain(nodes_, c, opt.seed));
+        fast::refresh_fields(program_, lone_.back());
+      }
+    } else {
+      for (int first = 0; first < chains_; first += fast::kTileChains)
+        tiles_.push_back(fast::make_tile(nodes_, first, opt.seed));
+      if (TSU_FAST_AVX512 && tiles_.size() == 1 && threads_ > 1)
+        split_ = std::make_unique<fast::TileSplit>(fast::make_tile_split(program_, threads_));
+    }
+  }
+
+  std::string name() const override { return "fast"; }
+
+  void sweeps(int64_t count, const BetaSchedule& beta, int64_t first_sweep) override {
+    if (split_) return split_sweeps(count, beta, first_sweep);
+    const int units = int(lone_.empty() ? tiles_.size() : lone_.size());
+#pragma omp parallel for schedule(static, 1) num_threads(std::min(threads_, units))
+    for (int u = 0; u < units; ++u) {
+      if (!lone_.empty()) {
+        run_lone_chain(lone_[u], count, beta, first_sweep);
+        continue;
+      }
+      for (int64_t k = 0; k < count; ++k) fast::sweep_tile(program_, tiles_[u], beta.at(first_sweep + k));
+    }
+  }
+
+  void get_states(StateBatch& out) const override {
+    out = StateBatch(chains_, nodes_);
+    for (int c = 0; c < chains_; ++c) {
+      auto state = out.chain(c);
+      if (!lone_.empty()) {
+        std::copy_n(lone_[c].spin.begin(), nodes_, state.begin());
+        continue;
+      }
+      const auto& words = tiles_[c / fast::kTileChains].words;
+      const int bit = fast::ChainTile::bit_of_lane(c % fast::kTileChains);
+      for (int i = 0; i < nodes_; ++i) state[i] = State(words[i] >> bit & 1);
+    }
+  }
+
+  void set_states(const StateBatch& in) override {
+    if (in.chains != chains_ || in.nodes != nodes_)
+      throw Error(fmt::format("set_states: batch of {} chains x {} nodes, backend has {} x {}", in.chains, in.nodes,
+                              chains_, nodes_));
+    for (int c = 0; c < chains_; ++c) {
+      auto state = in.chain(c);
+      if (!lone_.empty()) {
+        for (int i = 0; i < nodes_; ++i) lone_[c].spin[i] = state[i] != 0;
+        fast::refresh_fields(program_, lone_[c]);
+        continue;
+      }
+      auto& words = tiles_[c / fast::kTileChains].words;
+      const uint64_t mask = uint64_t(1) << fast::ChainTile::bit_of_lane(c % fast::kTileChains);
+      for (int i = 0; i < nodes_; ++i) words[i] = state[i] ? words[i] | mask : words[i] & ~mask;
+    }
+  }
+
+ private:
+  // One tile on every thread (see fast::TileSplit).
+  void split_sweeps(int64_t count, const BetaSchedule& beta, int64_t first_sweep) {
+    std::vector<double> betas(static_cast<size_t>(count));
+    for (int64_t k = 0; k < count; ++k) betas[k] = beta.at(first_sweep + k);
+    auto& tile = tiles_[0];
+    auto& start = split_->block_start;
+    for (int v = 0; v < fast::kTileVectors; ++v)
+      for (int w = 0; w < 4; ++w) std::copy_n(tile.rng[v][w], 16, start[0][v][w].begin());
+#pragma omp parallel num_threads(split_->parts)
+    fast::sweep_tile_part(program_, *split_, tile, betas, omp_get_thread_num(), omp_get_num_threads());
+    const auto& end = start[count * int64_t(program_.block_end.size()) % 2];
+    for (int v = 0; v < fast::kTileVectors; ++v)
+      for (int w = 0; w < 4; ++w) std::copy_n(end[v][w].begin(), 16, tile.rng[v][w]);
+  }
+
+  void run_lone_chain(fast::LoneChain& chain, int64_t count, const BetaSchedule& beta, int64_t first_sweep) const {
+    double betas[fast::kLoneSweeps];
+    for (int64_t done = 0; done < count;) {
+      const int n = int(std::min<int64_t>(fast::kLoneSweeps, count - done));
+      for (int k = 0; k < n; ++k) betas[k] = beta.at(first_sweep + done + k);
+      fast::sweep_lone_chain(program_, *sweep_jump_, chain, {betas, size_t(n)});
+      done += n;
+    }
+  }
+
+  fast::SweepProgram program_;
+  std::unique_ptr<fast::StreamJump> sweep_jump_;
+  std::unique_ptr<fast::TileSplit> split_;
+  int chains_;
+  int nodes_;
+  int threads_;
+  std::vector<fast::ChainTile> tiles_;
+  std::vector<fast::LoneChain> lone_;
+};
+
+}  // namespace
 
 std::unique_ptr<Backend> make_fast_backend(const CompiledModel& cm, const Layout& layout, const EngineOptions& opt) {
-  if (!is_pairwise_spin(*cm.model))
-    throw Error("backend fast: supports pairwise spin models only (use --backend reference)");
-  return make_reference_backend(cm, layout, opt);
+  if (opt.chains < 1) throw Error(fmt::format("chains: must be >= 1, got {}", opt.chains));
+  return std::make_unique<FastBackend>(cm, layout, opt);
 }
 
 }  // namespace tsu

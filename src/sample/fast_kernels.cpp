@@ -1,0 +1,230 @@
+#include "sample/fast_kernels.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "sample/program.hpp"
+
+namespace tsu::fast {
+namespace {
+
+struct PairwiseRows {
+  std::vector<double> bias;
+  std::vector<std::map<int32_t, double>> couplings;  // symmetric, duplicates summed
+};
+
+PairwiseRows pairwise_rows(const Model& model) {
+  if (!is_pairwise_spin(model))
+    throw Error("backend fast: supports pairwise spin models only (spins, factors of one or two spins); "
+                "use --backend reference");
+  PairwiseRows rows{std::vector<double>(model.size(), 0.0), std::vector<std::map<int32_t, double>>(model.size())};
+  for (const auto& g : model.groups)
+    for (size_t f = 0, count = g.count(); f < count; ++f) {
+      auto s = g.spins_of(f);
+      if (g.n_spin == 1) {
+        rows.bias[s[0]] += g.weights[f];
+      } else {
+        rows.couplings[s[0]][s[1]] += g.weights[f];
+        rows.couplings[s[1]][s[0]] += g.weights[f];
+      }
+    }
+  return rows;
+}
+
+// The largest shift k with bound * 2^k <= 2^30 (0 for an isolated node without bias).
+int fixed_point_shift(double bound) {
+  if (bound <= 0) return 0;
+  int k = 30 - int(std::ceil(std::log2(bound)));
+  while (std::ldexp(bound, k) > std::ldexp(1.0, 30)) --k;
+  return k;
+}
+
+int32_t to_fixed(double x, int k) { return int32_t(std::llround(std::ldexp(x, k))); }
+
+// Appends the groups of one free node (at least one, so that the first table can carry cq): columns,
+// slot weights, and subset-sum tables, cq included in every entry of the first.
+void append_groups(SweepProgram& p, const std::map<int32_t, double>& row, int k, int32_t cq) {
+  std::vector<int32_t> cols;
+  std::vector<int32_t> weights;
+  for (auto [j, w] : row) {
+    cols.push_back(j);
+    weights.push_back(to_fixed(2 * w, k));
+  }
+  const size_t nibbles = std::max<size_t>(1, (cols.size() + 3) / 4);
+  const size_t groups = (nibbles + 1) / 2;
+  cols.resize(groups * 8, p.nodes);
+  weights.resize(groups * 8, 0);
+  p.cols.insert(p.cols.end(), cols.begin(), cols.end());
+  p.slot_weight.insert(p.slot_weight.end(), weights.begin(), weights.end());
+  for (size_t g = 0; g < groups; ++g)
+    for (int half = 0; half < 2; ++half)
+      for (int bits = 0; bits < 16; ++bits) {
+        int32_t sum = g == 0 && half == 0 ? cq : 0;
+        for (int b = 0; b < 4; ++b)
+          if (bits >> b & 1) sum += weights[g * 8 + half * 4 + b];
+        p.tables.push_back(sum);
+      }
+  p.group_begin.push_back(int32_t(p.cols.size() / 8));
+  p.last_half.push_back(nibbles % 2);
+}
+
+// For each slot (node i, neighbour j), the weight of the same coupling in j's row, in j's scale:
+// what a flip of i adds to j's cached field. 0 where j is clamped or the slot is padding.
+void add_reverse_weights(SweepProgram& p) {
+  std::map<std::pair<int32_t, int32_t>, int32_t> weight_of;  // (node, neighbour) -> slot weight
+  for (int32_t q = 0; q < p.positions(); ++q)
+    for (int64_t slot = int64_t(p.group_begin[q]) * 8; slot < int64_t(p.group_begin[q + 1]) * 8; ++slot)
+      weight_of[{p.order[q], p.cols[slot]}] = p.slot_weight[slot];
+  p.reverse_weight.assign(p.cols.size(), 0);
+  for (int32_t q = 0; q < p.positions(); ++q)
+    for (int64_t slot = int64_t(p.group_begin[q]) * 8; slot < int64_t(p.group_begin[q + 1]) * 8; ++slot)
+      if (p.slot_position[slot] < p.positions()) p.reverse_weight[slot] = weight_of.at({p.cols[slot], p.order[q]});
+}
+
+}  // namespace
+
+SweepProgram compile_sweep_program(const Model& model, const Layout& layout) {
+  const PairwiseRows rows = pairwise_rows(model);
+  SweepProgram p;
+  p.nodes = int32_t(model.size());
+  p.group_begin.push_back(0);
+  for (const auto& block : layout.blocks) {
+    for (int32_t i : block) {
+      double row_sum = 0, abs_sum = 0;
+      for (auto [j, w] : rows.couplings[i]) {
+        row_sum += w;
+        abs_sum += std::abs(w);
+      }
+      // Every partial sum of the fixed-point terms is bounded by 2 sum|J| + |h - sum J|.
+      const int k = fixed_point_shift(2 * abs_sum + std::abs(rows.bias[i] - row_sum));
+      p.order.push_back(i);
+      p.cq.push_back(to_fixed(rows.bias[i] - row_sum, k));
+      p.exp2_scale.push_back(float(-2 * M_LOG2E * std::ldexp(1.0, -k)));
+      append_groups(p, rows.couplings[i], k, p.cq.back());
+    }
+    p.block_end.push_back(int32_t(p.order.size()));
+  }
+  std::vector<int32_t> position(model.size() + 1, p.positions());
+  for (int32_t q = 0; q < p.positions(); ++q) position[p.order[q]] = q;
+  p.slot_position.reserve(p.cols.size());
+  for (int32_t c : p.cols) p.slot_position.push_back(position[c]);
+  add_reverse_weights(p);
+  return p;
+}
+
+ChainTile make_tile(int32_t nodes, int first_chain, uint64_t seed) {
+  ChainTile t;
+  t.first_chain = first_chain;
+  t.words.assign(size_t(nodes) + 1, 0);
+  for (int lane = 0; lane < kTileChains; ++lane) {
+    const Xoshiro128p r = chain_stream(seed, uint64_t(first_chain + lane));
+    for (int w = 0; w < 4; ++w) t.rng[lane / 16][w][lane % 16] = r.s[w];
+  }
+  return t;
+}
+
+StreamJump::StreamJump(int64_t steps) : column_(128) {
+  for (int bit = 0; bit < 128; ++bit) {
+    Xoshiro128p r{};
+    r.s[bit / 32] = uint32_t(1) << (bit % 32);
+    for (int64_t k = 0; k < steps; ++k) r.next();
+    for (int w = 0; w < 4; ++w) column_[bit][w] = r.s[w];
+  }
+}
+
+Xoshiro128p StreamJump::operator()(const Xoshiro128p& state) const {
+  Xoshiro128p out{};
+  for (int bit = 0; bit < 128; ++bit) {
+    const uint32_t mask = 0u - (state.s[bit / 32] >> (bit % 32) & 1);
+    for (int w = 0; w < 4; ++w) out.s[w] ^= column_[bit][w] & mask;
+  }
+  return out;
+}
+
+TileSplit make_tile_split(const SweepProgram& p, int parts) {
+  TileSplit split;
+  split.parts = parts;
+  int32_t begin = 0;
+  for (int32_t end : p.block_end) {
+    for (int t = 0; t <= parts; ++t) split.bounds.push_back(begin + int32_t(int64_t(end - begin) * t / parts));
+    for (int t = 0; t < parts; ++t) split.jumps.emplace_back(split.bounds[split.bounds.size() - parts - 1 + t] - begin);
+    begin = end;
+  }
+  return split;
+}
+
+LoneChain make_lone_chain(int32_t nodes, int chain, uint64_t seed) {
+  LoneChain c;
+  c.spin.assign(size_t(nodes) + 1, 0);
+  c.rng = chain_stream(seed, uint64_t(chain));
+  return c;
+}
+
+void refresh_fields(const SweepProgram& p, LoneChain& chain) {
+  chain.field.assign(size_t(p.positions()) + 1, 0);
+  chain.free_spin.resize(size_t(p.positions()));
+  for (int32_t q = 0; q < p.positions(); ++q) {
+    int32_t f = p.cq[q];
+    for (int64_t slot = int64_t(p.group_begin[q]) * 8; slot < int64_t(p.group_begin[q + 1]) * 8; ++slot)
+      if (chain.spin[p.cols[slot]]) f += p.slot_weight[slot];
+    chain.field[q] = f;
+    chain.free_spin[q] = chain.spin[p.order[q]];
+  }
+}
+
+// 2^t to fp32 accuracy: 2^floor(t) times the polynomial on the fraction, as the vector kernels do.
+static float exp2_poly(float t) {
+  const float n = std::floor(t);
+  const float f = t - n;
+  float p = kExp2Poly[5];
+  for (int k = 4; k >= 0; --k) p = std::fma(p, f, kExp2Poly[k]);
+  return std::ldexp(p, int(std::clamp(n, -1000.0f, 1000.0f)));
+}
+
+// s = +1 iff r (1 + 2^t) < 2^24; an infinite 2^t with r = 0 also gives +1, as the exact rule does.
+bool draw_up(int32_t field, float scale, uint32_t random) {
+  const float r = float(random >> 8);
+  const float t = float(field) * scale;
+  return !(std::fma(r, exp2_poly(t), r) >= 0x1p24f);
+}
+
+#if !TSU_FAST_AVX512
+
+void sweep_tile(const SweepProgram& p, ChainTile& tile, double beta) {
+  Xoshiro128p rng[kTileChains];
+  for (int lane = 0; lane < kTileChains; ++lane)
+    for (int w = 0; w < 4; ++w) rng[lane].s[w] = tile.rng[lane / 16][w][lane % 16];
+  for (int32_t q = 0; q < p.positions(); ++q) {
+    const float scale = float(beta * p.exp2_scale[q]);
+    uint64_t word = 0;
+    for (int lane = 0; lane < kTileChains; ++lane) {
+      const int bit = ChainTile::bit_of_lane(lane);
+      int32_t f = p.cq[q];
+      for (int64_t slot = int64_t(p.group_begin[q]) * 8; slot < int64_t(p.group_begin[q + 1]) * 8; ++slot)
+        if (tile.words[p.cols[slot]] >> bit & 1) f += p.slot_weight[slot];
+      if (draw_up(f, scale, rng[lane].next())) word |= uint64_t(1) << bit;
+    }
+    tile.words[p.order[q]] = word;
+  }
+  for (int lane = 0; lane < kTileChains; ++lane)
+    for (int w = 0; w < 4; ++w) tile.rng[lane / 16][w][lane % 16] = rng[lane].s[w];
+}
+
+void sweep_lone_chain(const SweepProgram& p, const StreamJump&, LoneChain& chain, std::span<const double> betas) {
+  for (double beta : betas)
+    for (int32_t q = 0; q < p.positions(); ++q) {
+      const bool up = draw_up(chain.field[q], float(beta * p.exp2_scale[q]), chain.rng.next());
+      if (up == bool(chain.free_spin[q])) continue;
+      chain.free_spin[q] = chain.spin[p.order[q]] = up;
+      propagate_flip(p, chain, q, up);
+    }
+}
+
+void sweep_tile_part(const SweepProgram&, TileSplit&, ChainTile&, std::span<const double>, int, int) {
+  throw Error("sweep_tile_part: needs the AVX-512 kernels");
+}
+
+#endif
+
+}  // namespace tsu::fast
