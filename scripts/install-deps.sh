@@ -13,6 +13,7 @@ packages=(
   libgtest-dev libgmock-dev
   libbenchmark-dev
   zlib1g-dev libpng-dev
+  dataset-fashion-mnist   # the DTM data set (IDX files in /usr/share/datasets/fashion-mnist)
 )
 
 missing=()

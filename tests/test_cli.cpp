@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_fixture.hpp"
 #include "sample/npy.hpp"
 
 namespace fs = std::filesystem;
@@ -34,47 +35,12 @@ constexpr const char* kMixedModel = R"({"format": "tsu-model-v1", "name": "cli-m
 constexpr const char* kPairModel = R"({"format": "tsu-model-v1", "nodes": ["spin", "spin"],
  "factors": [{"spins": [[0, 1]], "w": [0.7]}]})";
 
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
+std::string read_text(const fs::path& path) { return tsu::read_file(path.string()); }
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-class Cli : public ::testing::Test {
+class Cli : public CliTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = std::string(info->test_suite_name()) + "_" + info->name();
-    std::replace(name.begin(), name.end(), '/', '_');  // parameterised tests have '/' in their names
-    dir_ = fs::temp_directory_path() / ("tsu_cli_" + name + "_" + std::to_string(getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  fs::path file(const std::string& name, const std::string& text) const {
-    std::ofstream(dir_ / name) << text;
-    return dir_ / name;
-  }
-
-  // Runs `tsu ARGS` inside the temporary folder; one thread, so that parallel tests do not compete.
-  Result tsu(const std::string& args) const {
-    const auto out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-    const std::string command = "cd '" + dir_.string() + "' && '" + TSU_BINARY + "' " + args + " > '" +
-                                out.string() + "' 2> '" + err.string() + "'";
-    const int raw = std::system(command.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_text(out), read_text(err)};
-  }
-
   json moments(const std::string& out_dir) const { return json::parse(read_text(dir_ / out_dir / "moments.json")); }
 
-  fs::path dir_;
 };
 
 // Tolerance for a mean of `n` draws of a variable with variance `var`: 5 sigma, with the sample size
@@ -206,7 +172,7 @@ struct BadInput {
 std::ostream& operator<<(std::ostream& os, const BadInput& b) { return os << b.name; }
 
 // Status 2 and a single line "tsu: error: ..." holding every one of `words`.
-void expect_bad_input(const Result& r, const std::vector<std::string>& words) {
+void expect_bad_input(const CliResult& r, const std::vector<std::string>& words) {
   EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_EQ(r.err.rfind("tsu: error: ", 0), 0u) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;

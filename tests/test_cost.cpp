@@ -3,6 +3,8 @@
 // printed as "19 %" must lie within half a unit of its last digit.
 #include <gtest/gtest.h>
 
+#include "cli_fixture.hpp"
+
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -293,57 +295,41 @@ TEST(CostReport, JsonCarriesEveryInputWithItsSource) {
 
 namespace {
 
-struct CliRun {
-  int status;
-  std::string out, err;
-};
-
-CliRun run_tsu(const std::string& args) {
-  const std::string dir = ::testing::TempDir();
-  const std::string out = dir + "cost_out.txt", err = dir + "cost_err.txt";
-  const int raw = std::system((std::string(TSU_BINARY) + " " + args + " >" + out + " 2>" + err).c_str());
-  const auto slurp = [](const std::string& path) {
-    std::ifstream f(path);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-  };
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
-}
+using CostCli = CliTest;
 
 }  // namespace
 
-TEST(CostCli, JsonOutputParsesAndShowsTheInputs) {
-  const CliRun llm = run_tsu("cost llm --preset assistant --users 1e9 --json");
+TEST_F(CostCli, JsonOutputParsesAndShowsTheInputs) {
+  const CliResult llm = tsu("cost llm --preset assistant --users 1e9 --json");
   ASSERT_EQ(llm.status, 0) << llm.err;
   const auto j = nlohmann::json::parse(llm.out);
   EXPECT_EQ(j["inputs"]["users"]["value"], 1e9);
   EXPECT_EQ(j["inputs"]["users"]["source"], "--users (command line)");
   for (const char* args : {"cost infer --json", "cost asic --json", "cost asic --task fmnist-sample --json",
                            "cost list --json"}) {
-    const CliRun run = run_tsu(args);
+    const CliResult run = tsu(args);
     ASSERT_EQ(run.status, 0) << args << ": " << run.err;
     EXPECT_TRUE(nlohmann::json::accept(run.out)) << args;
   }
-  const CliRun table = run_tsu("cost infer --model llama-70b --gpu h100 --bytes-per-param 1 --target-ms 30");
+  const CliResult table = tsu("cost infer --model llama-70b --gpu h100 --bytes-per-param 1 --target-ms 30");
   EXPECT_NE(table.out.find("2.122 TiB/s"), std::string::npos) << table.out;
 }
 
-TEST(CostCli, ConfigFileOverridesAndBadInputExitsTwo) {
-  const std::string config = ::testing::TempDir() + "cost_config.json";
+TEST_F(CostCli, ConfigFileOverridesAndBadInputExitsTwo) {
+  const std::string config = (dir_ / "cost_config.json").string();
   std::ofstream(config) << R"({"params": 1e12})";
-  const CliRun from_config = run_tsu("cost llm --json --config " + config);
+  const CliResult from_config = tsu("cost llm --json --config " + config);
   ASSERT_EQ(from_config.status, 0) << from_config.err;
   EXPECT_EQ(nlohmann::json::parse(from_config.out)["inputs"]["params"]["value"], 1e12);
 
-  const CliRun negative = run_tsu("cost llm --params -3");
+  const CliResult negative = tsu("cost llm --params -3");
   EXPECT_EQ(negative.status, 2);
   EXPECT_EQ(negative.err, "tsu: error: cost llm: --params: must be > 0, got -3\n");
-  const CliRun preset = run_tsu("cost llm --preset tomorrow");
+  const CliResult preset = tsu("cost llm --preset tomorrow");
   EXPECT_EQ(preset.status, 2);
   EXPECT_NE(preset.err.find("--preset: unknown 'tomorrow'"), std::string::npos) << preset.err;
   std::ofstream(config) << R"({"utilization": 2})";
-  const CliRun bad_config = run_tsu("cost llm --config " + config);
+  const CliResult bad_config = tsu("cost llm --config " + config);
   EXPECT_EQ(bad_config.status, 2);
   EXPECT_NE(bad_config.err.find(config + ": \"utilization\": must be in (0, 1], got 2"), std::string::npos)
       << bad_config.err;

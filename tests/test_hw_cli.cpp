@@ -2,6 +2,8 @@
 // with exact enumeration, calibration, study files, and one-line errors with status 2.
 #include <gtest/gtest.h>
 
+#include "cli_fixture.hpp"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,43 +19,13 @@ using nlohmann::json;
 
 namespace {
 
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string read_text(const fs::path& path) { return tsu::read_file(path.string()); }
 
-class HwCli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("tsu_hw_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
-            std::to_string(getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  Result tsu(const std::string& args) const {
-    const auto out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-    const std::string command = "cd '" + dir_.string() + "' && OMP_NUM_THREADS=1 '" + TSU_BINARY + "' " + args +
-                                " > '" + out.string() + "' 2> '" + err.string() + "'";
-    const int raw = std::system(command.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read_text(out), read_text(err)};
-  }
-  void file(const std::string& name, const std::string& text) const { std::ofstream(dir_ / name) << text; }
-
-  fs::path dir_;
-};
+using HwCli = CliTest;
 
 TEST_F(HwCli, EnergyJsonHasThePaperFigures) {
-  const Result r = tsu("hw energy --device paper --grid 70 --rule G12 --sweeps 250 --steps 8 --json");
+  const CliResult r = tsu("hw energy --device paper --grid 70 --rule G12 --sweeps 250 --steps 8 --json");
   ASSERT_EQ(r.status, 0) << r.err;
   const json doc = json::parse(r.out);
   EXPECT_EQ(doc["cells"], 4900);
@@ -61,14 +33,14 @@ TEST_F(HwCli, EnergyJsonHasThePaperFigures) {
   EXPECT_NEAR(double(doc["outputs"]["E_step"]["value"]), 1.6e-9, 0.03e-9);
   EXPECT_NEAR(double(doc["outputs"]["E_sample"]["value"]), 8 * double(doc["outputs"]["E_step"]["value"]), 1e-18);
   EXPECT_NE(std::string(doc["constants"]["e_rng"]["source"]).find("H&C §1.3"), std::string::npos);
-  const Result table = tsu("hw energy --device z1");
+  const CliResult table = tsu("hw energy --device z1");
   ASSERT_EQ(table.status, 0);
   EXPECT_NE(table.out.find("7.09e-15 J      per cell update"), std::string::npos) << table.out;
 }
 
 TEST_F(HwCli, BadDeviceFilesFailWithTheFieldNamed) {
   file("neg.json", R"({"format": "tsu-device-v1", "clock_period": -5})");
-  Result r = tsu("hw energy --device neg.json");
+  CliResult r = tsu("hw energy --device neg.json");
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err, "tsu: error: neg.json: clock_period: must be > 0, got -5\n");
   file("unknown.json", R"({"format": "tsu-device-v1", "clock": 1e-7})");
@@ -82,7 +54,7 @@ TEST_F(HwCli, BadDeviceFilesFailWithTheFieldNamed) {
 
 TEST_F(HwCli, RunComparesTheChipWithTheIdealEngineAndExact) {
   const std::string common = " --chains 64 --samples 300 --every 2 --warmup 20 --compare --json --threads 1";
-  Result r = tsu("hw run grid:4:G8:open --j-sigma 0.6 --device ideal" + common);
+  CliResult r = tsu("hw run grid:4:G8:open --j-sigma 0.6 --device ideal" + common);
   ASSERT_EQ(r.status, 0) << r.err;
   json doc = json::parse(r.out);
   // An ideal chip is the ideal engine: both stay within sampling error of exact (19,200 samples).
@@ -105,7 +77,7 @@ TEST_F(HwCli, RunComparesTheChipWithTheIdealEngineAndExact) {
 
 TEST_F(HwCli, CalibrateAndStudyWriteTheirResults) {
   file("dev.json", R"({"format": "tsu-device-v1", "gain_sigma": 0.2, "offset_sigma": 0.5})");
-  Result r = tsu("hw calibrate grid:6:G8:open --device dev.json --calibrate 2000 --json");
+  CliResult r = tsu("hw calibrate grid:6:G8:open --device dev.json --calibrate 2000 --json");
   ASSERT_EQ(r.status, 0) << r.err;
   const json cal = json::parse(r.out);
   EXPECT_GT(double(cal["before_mean"]), 0.05);

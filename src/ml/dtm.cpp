@@ -1,1 +1,146 @@
-// Placeholder: denoising thermodynamic models land here (issue 4).
+#include "ml/dtm.hpp"
+
+#include <cstring>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "graph/files.hpp"
+#include "sample/rng.hpp"
+
+namespace tsu::ml {
+
+namespace {
+
+constexpr std::string_view kMagic = "tsu-dtm-checkpoint-v1\n";
+
+// The checkpoint's body: per step theta, adam.m, adam.v as little-endian doubles.
+void append_doubles(std::string& out, const std::vector<double>& v) {
+  static_assert(std::endian::native == std::endian::little, "checkpoints are little-endian");
+  out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(double));
+}
+
+std::vector<double> take_doubles(std::string_view& in, size_t count, const std::string& path) {
+  if (in.size() < count * sizeof(double)) throw Error(fmt::format("{}: truncated checkpoint", path));
+  std::vector<double> v(count);
+  std::memcpy(v.data(), in.data(), count * sizeof(double));
+  in.remove_prefix(count * sizeof(double));
+  return v;
+}
+
+// The model a checkpoint header and body describe (json exceptions pass to the caller).
+Dtm restore(const nlohmann::json& header, std::string_view in, const std::string& path) {
+  Dtm dtm(parse_dtm_config(header.at("config"), path + " (stored config)"));
+  const auto& steps = header.at("steps");
+  if (!steps.is_array() || int(steps.size()) != dtm.steps())
+    throw Error(fmt::format("{}: {} step records for a config with {} steps", path, steps.size(), dtm.steps()));
+  for (int k = 0; k < dtm.steps(); ++k) {
+    const auto& rec = steps[size_t(k)];
+    auto& s = dtm.state(k);
+    if (rec.at("parameters").get<size_t>() != s.theta.size())
+      throw Error(fmt::format("{}: step {} stores {} parameters, its graph has {}", path, k,
+                              rec.at("parameters").get<size_t>(), s.theta.size()));
+    s.theta = take_doubles(in, s.theta.size(), path);
+    const size_t moments = rec.at("adam_moments").get<bool>() ? s.theta.size() : 0;
+    s.adam.m = take_doubles(in, moments, path);
+    s.adam.v = take_doubles(in, moments, path);
+    s.adam.t = rec.at("adam_steps").get<int64_t>();
+    s.acp.lambda = rec.at("acp_lambda").get<double>();
+    s.acp.previous = rec.at("acp_previous").get<double>();
+  }
+  if (!in.empty()) throw Error(fmt::format("{}: {} unexpected bytes after the last step", path, in.size()));
+  dtm.set_epochs_done(header.at("epochs_done").get<int>());
+  return dtm;
+}
+
+}  // namespace
+
+uint64_t derive_seed(uint64_t seed, std::initializer_list<uint64_t> tags) {
+  uint64_t x = seed;
+  uint64_t out = splitmix64(x);
+  for (uint64_t tag : tags) {
+    x = out ^ (tag * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull);
+    out = splitmix64(x);
+  }
+  return out;
+}
+
+Dtm::Dtm(DtmConfig config) : config_(std::move(config)) {
+  const auto& d = config_.diffusion;
+  times_ = diffusion_times(d.steps, d.schedule, d.linear_end);
+  for (int k = 0; k < d.steps; ++k) {
+    const double coupling = input_coupling(d.image_rate, times_[size_t(k) + 1] - times_[size_t(k)]);
+    try {
+      graphs_.emplace_back(config_.graph, config_.visible(), coupling, config_.seed + uint64_t(k));
+    } catch (const Error& e) {
+      throw Error(fmt::format("graph (side {}, rule {}): {}", config_.graph.side, config_.graph.rule, e.what()));
+    }
+    StepState s;
+    s.theta.assign(graphs_.back().edges().size() + size_t(graphs_.back().sites()), 0.0);
+    s.acp.lambda = config_.penalty.tc;
+    states_.push_back(std::move(s));
+  }
+}
+
+void Dtm::continue_with(const DtmConfig& config, const std::string& source) {
+  DtmConfig stored = config_;
+  stored.threads = config.threads;
+  stored.training.epochs = config.training.epochs;
+  const auto diff = nlohmann::json::diff(to_json(stored), to_json(config));
+  if (!diff.empty())
+    throw Error(
+        fmt::format("{}: was written by a run with another configuration (first difference at {}); "
+                    "use another output folder",
+                    source, diff[0].value("path", std::string("?"))));
+  config_ = config;
+}
+
+std::span<const double> Dtm::weights(int k) const {
+  return std::span<const double>(state(k).theta).first(graph(k).edges().size());
+}
+
+std::span<const double> Dtm::biases(int k) const {
+  return std::span<const double>(state(k).theta).subspan(graph(k).edges().size());
+}
+
+void Dtm::save(const std::string& path) const {
+  nlohmann::json header{{"config", to_json(config_)}, {"epochs_done", epochs_done_}};
+  std::string body;
+  for (int k = 0; k < steps(); ++k) {
+    const auto& s = state(k);
+    header["steps"].push_back({{"parameters", s.theta.size()},
+                               {"adam_steps", s.adam.t},
+                               {"adam_moments", !s.adam.m.empty()},
+                               {"acp_lambda", s.acp.lambda},
+                               {"acp_previous", s.acp.previous}});
+    append_doubles(body, s.theta);
+    append_doubles(body, s.adam.m);
+    append_doubles(body, s.adam.v);
+  }
+  const std::string head = header.dump();
+  write_file_atomic(path, [&](std::ostream& out) {
+    out << kMagic << head << '\n';
+    out.write(body.data(), std::streamsize(body.size()));
+  });
+}
+
+Dtm Dtm::load(const std::string& path) {
+  const std::string text = read_file(path);
+  std::string_view in(text);
+  if (!in.starts_with(kMagic)) throw Error(fmt::format("{}: not a tsu DTM checkpoint (bad magic)", path));
+  in.remove_prefix(kMagic.size());
+  const size_t newline = in.find('\n');
+  if (newline == std::string_view::npos) throw Error(fmt::format("{}: truncated checkpoint header", path));
+  nlohmann::json header;
+  try {
+    header = nlohmann::json::parse(in.substr(0, newline));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("{}: corrupt checkpoint header: {}", path, e.what()));
+  }
+  in.remove_prefix(newline + 1);
+  try {
+    return restore(header, in, path);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("{}: corrupt checkpoint header: {}", path, e.what()));
+  }
+}
+}  // namespace tsu::ml

@@ -1,0 +1,88 @@
+// The configuration of a DTM run (configs/dtm/*.json). Every field has a default (the replication's
+// Fig. 5b settings where it has one); unknown fields and bad values are Errors naming the file and
+// the field, e.g. "configs/dtm/x.json: training.batch: must be >= 1, got 0".
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "ml/encoding.hpp"
+#include "ml/forward.hpp"
+#include "ml/optim.hpp"
+#include "ml/step_graph.hpp"
+#include "sample/engine.hpp"
+
+namespace tsu::ml {
+
+enum class LabelNoise { Binary, Categorical };
+
+struct DtmConfig {
+  std::string name = "dtm";
+  uint64_t seed = 1;
+  int threads = 0;  // 0 = every core; results do not depend on it
+
+  struct Data {
+    std::string dir;          // "" = fashion_mnist_dir()
+    size_t train_images = 0;  // 0 = the whole training split
+    int pool = 1;             // average-pool the 28 x 28 images by this factor first
+    Encoding encoding;        // pixels follow from pool
+  } data;
+
+  GridSpec graph;
+
+  struct Diffusion {
+    int steps = 8;  // T; 1 is a monolithic EBM (MEBM)
+    ScheduleKind schedule = ScheduleKind::Log;
+    double linear_end = 4.0;  // t_T of the linear schedule
+    double offset = 0.15;     // training noise offset delta (replication; 0 = paper form)
+    double image_rate = 0.9;
+    double label_rate = 0.2;
+    LabelNoise label_noise = LabelNoise::Binary;  // binary: each label bit alone; categorical: the class jumps
+  } diffusion;
+
+  struct Training {
+    int epochs = 150;
+    int batch = 400;
+    Schedule chain{400, 50, 8};  // per phase: warmup sweeps, observations, sweeps between them
+    double beta = 1.0;
+    double learning_rate = 0.016;
+    int decay_epochs = 20;  // cosine decay length; 0 = constant
+    double alpha = 0.18;    // final fraction of the learning rate
+    AdamConfig adam;
+  } training;
+
+  struct Penalty {
+    double tc = 0;  // initial (without ACP: fixed) total-correlation strength
+    AcpConfig acp{true, AcpVariant::Replication, 0.008, 0.001, 0.2};
+  } penalty;
+
+  struct Mixing {
+    bool enabled = true;  // measured after every epoch (needed by ACP)
+    int images = 64;      // test images, noised to each step's input time
+    int chains_per_image = 16;
+    Schedule chain{200, 800, 4};
+    int dims = 32;  // random projection of the image variables
+  } mixing;
+
+  struct Generation {
+    int sweeps = 800;         // per step; only the final state is kept
+    double beta_start = 0.8;  // linear annealing over the sweeps (replication)
+    double beta_end = 1.2;
+  } generation;
+
+  struct Eval {
+    int every = 1;                    // epochs between quality evaluations (0 = never during training)
+    int samples = 1000;               // free and clamped samples each
+    size_t reference_images = 10000;  // binarised training images behind the reference statistics
+  } eval;
+
+  int visible() const { return data.encoding.bits(); }
+};
+
+// Parses a config document; `source` (a file name) prefixes every error.
+DtmConfig parse_dtm_config(const nlohmann::json& doc, const std::string& source);
+DtmConfig load_dtm_config(const std::string& path);
+nlohmann::json to_json(const DtmConfig& config);
+
+}  // namespace tsu::ml

@@ -1,0 +1,107 @@
+#include "ml/generate.hpp"
+
+#include <chrono>
+#include <fmt/format.h>
+#include <numeric>
+
+#include "sample/backends.hpp"
+#include "sample/rng.hpp"
+
+namespace tsu::ml {
+
+namespace {
+
+enum Purpose : uint64_t { kNoise = 101, kChains };
+
+// Step k's starting states: free sites from their biases (StepGraph::initial_states); inputs x^{k+1};
+// clamped label variables at their class.
+StateBatch step_states(const StepGraph& g, std::span<const double> biases, const Encoding& e,
+                       const std::vector<uint8_t>& x_in, const std::vector<int>& labels, int chains, uint64_t seed,
+                       double beta) {
+  auto batch = g.initial_states(biases, beta, chains, seed);
+  const size_t bits = size_t(g.visible());
+  std::vector<uint8_t> label_bits(size_t(e.label_bits()));
+  for (int c = 0; c < chains; ++c) {
+    auto state = batch.chain(c);
+    if (g.has_input())
+      for (int v = 0; v < g.visible(); ++v) state[size_t(g.input_node(v))] = x_in[size_t(c) * bits + size_t(v)];
+    if (labels.empty()) continue;
+    encode_label(e, labels[size_t(c)], label_bits);
+    for (int j = 0; j < e.label_bits(); ++j)
+      state[size_t(g.visible_sites()[size_t(e.image_bits() + j)])] = label_bits[size_t(j)];
+  }
+  return batch;
+}
+
+}  // namespace
+
+std::vector<int> balanced_labels(int samples, int classes) {
+  std::vector<int> labels(size_t(std::max(samples, 0)));
+  for (int i = 0; i < samples; ++i) labels[size_t(i)] = int(int64_t(i) * classes / samples);
+  return labels;
+}
+
+Generated generate(const Dtm& dtm, const GenerateOptions& options, const WorkProgress& progress) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto& cfg = dtm.config();
+  const auto& e = cfg.data.encoding;
+  if (options.samples < 1) throw Error(fmt::format("samples: must be >= 1, got {}", options.samples));
+  const bool clamped = !options.labels.empty();
+  if (clamped && e.label_spots == 0) throw Error("clamped generation: the model has no label variables");
+  if (clamped && int(options.labels.size()) != options.samples)
+    throw Error(fmt::format("clamped generation: {} labels for {} samples", options.labels.size(), options.samples));
+  for (int l : options.labels)
+    if (l < 0 || l >= e.classes) throw Error(fmt::format("label: {} is outside 0..{}", l, e.classes - 1));
+  const int chains = options.samples, bits = cfg.visible();
+  const int sweeps = options.sweeps > 0 ? options.sweeps : cfg.generation.sweeps;
+  const int threads = options.threads > 0 ? options.threads : cfg.threads;
+  const BetaSchedule beta{BetaSchedule::Kind::Linear, cfg.generation.beta_start, cfg.generation.beta_end, sweeps};
+  const Schedule schedule{sweeps, 1, 1};
+
+  Generated out;
+  out.samples = chains;
+  out.bits = bits;
+  out.x.resize(size_t(chains) * size_t(bits));
+  auto rng = chain_stream(derive_seed(options.seed, {kNoise}), 0, Stream::Aux);
+  for (auto& b : out.x) b = rng.uniform() < 0.5f;  // x^T: uniform noise
+  const size_t kept = size_t(std::min(options.trajectory, chains)) * size_t(bits);
+  auto record = [&] {
+    if (kept) out.trajectory.emplace_back(out.x.begin(), out.x.begin() + std::ptrdiff_t(kept));
+  };
+  record();
+
+  std::vector<int> label_vars(size_t(clamped ? e.label_bits() : 0));
+  std::iota(label_vars.begin(), label_vars.end(), e.image_bits());
+  double total = 0;
+  for (int k = 0; k < dtm.steps(); ++k)
+    total += double(dtm.graph(k).sites() - int(label_vars.size())) * chains * sweeps;
+  double done = 0;
+  for (int k = dtm.steps() - 1; k >= 0; --k) {
+    const auto& g = dtm.graph(k);
+    const auto cm = compile(g.model(dtm.weights(k), dtm.biases(k), 1.0));
+    const Layout layout = clamped ? g.layout(label_vars) : g.negative_layout();
+    const uint64_t seed = derive_seed(options.seed, {kChains, uint64_t(k)});
+    auto backend = make_backend(cm, layout, EngineOptions{chains, seed, threads, BackendKind::Auto});
+    backend->set_states(step_states(g, dtm.biases(k), e, out.x, options.labels, chains, seed, beta.at(0)));
+    run(*backend, schedule, beta, {}, [&](int64_t sweeps_done, int64_t) {
+      if (progress) progress(done + double(layout.free_count()) * chains * double(sweeps_done), total);
+    });
+    done += double(layout.free_count()) * chains * sweeps;
+    StateBatch states;
+    backend->get_states(states);
+    for (int c = 0; c < chains; ++c)
+      for (int v = 0; v < bits; ++v)
+        out.x[size_t(c) * size_t(bits) + size_t(v)] = states.chain(c)[size_t(g.visible_sites()[size_t(v)])];
+    record();
+  }
+  out.counters = {dtm.steps(),
+                  sweeps,
+                  dtm.graph(0).sites(),
+                  bits,
+                  chains,
+                  done,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+  return out;
+}
+
+}  // namespace tsu::ml

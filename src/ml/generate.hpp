@@ -1,0 +1,51 @@
+// Generation by ancestral sampling (Sec. 1.1 of docs/dtm.md): x^T uniform noise; for k = T-1 .. 0,
+// clamp x^{k+1} on step k's inputs and run its chains for `sweeps` sweeps with beta annealed
+// linearly from beta_start to beta_end (the replication's schedule), starting from the biases'
+// own distribution; the final visible state is x^k. In clamped mode the label variables are held
+// at each sample's class in every step (conditional generation); in free mode they are sampled.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "ml/dtm.hpp"
+#include "ml/train.hpp"
+
+namespace tsu::ml {
+
+struct GenerateOptions {
+  int samples = 100;
+  std::vector<int> labels;  // one class per sample clamps the labels; empty = free generation
+  uint64_t seed = 0;
+  int trajectory = 0;  // keep x^T .. x^0 of the first `trajectory` samples
+  int threads = 0;     // 0 = the config's
+  int sweeps = 0;      // 0 = the config's generation.sweeps
+};
+
+// What sampling cost, in the units of the hardware energy model E = T * K * N * E_cell
+// (docs/dtm.md): the hook through which tsu's TSU accounting (src/hw) prices a generation.
+struct SamplingCounters {
+  int steps = 0;                // T
+  int64_t sweeps_per_step = 0;  // K
+  int64_t sites = 0;            // N: grid cells per step
+  int64_t visible = 0;          // N_data: read out per step
+  int64_t samples = 0;          // chains, one per sample
+  double flips = 0;             // spin updates done in software
+  double seconds = 0;
+};
+
+struct Generated {
+  int samples = 0;
+  int bits = 0;                                  // visible variables per sample
+  std::vector<uint8_t> x;                        // [samples * bits]: x^0
+  std::vector<std::vector<uint8_t>> trajectory;  // x^T, x^{T-1}, .., x^0 of the first samples, [trajectory * bits] each
+  SamplingCounters counters;
+};
+
+Generated generate(const Dtm& dtm, const GenerateOptions& options, const WorkProgress& progress = {});
+
+// Class-balanced labels: the first samples / classes get class 0, and so on (the replication's
+// 512 per class for 5,120 samples).
+std::vector<int> balanced_labels(int samples, int classes);
+
+}  // namespace tsu::ml

@@ -1,0 +1,92 @@
+#include "ml/moments.hpp"
+
+#include <bit>
+#include <fmt/format.h>
+
+namespace tsu::ml {
+
+MomentObserver::MomentObserver(int sites, const std::vector<Edge>& edges, bool with_mean_field)
+    : sites_(sites), edges_(edges), with_mean_field_(with_mean_field) {}
+
+void MomentObserver::observe(const StateBatch& states, int64_t) {
+  if (states.nodes < sites_)
+    throw Error(fmt::format("moments: states have {} nodes, fewer than the {} sites", states.nodes, sites_));
+  if (observations_ == 0) {
+    chains_ = states.chains;
+    site_up_.assign(size_t(sites_), 0);
+    edge_agree_.assign(edges_.size(), 0);
+    if (with_mean_field_) chain_up_.assign(size_t(chains_) * size_t(sites_), 0);
+  } else if (states.chains != chains_) {
+    throw Error(fmt::format("moments: {} chains observed after {}", states.chains, chains_));
+  }
+  const int words = (chains_ + 63) / 64;
+  packed_.assign(size_t(sites_) * size_t(words), 0);
+  for (int c = 0; c < chains_; ++c) {
+    const auto state = states.chain(c);
+    const int shift = c % 64;
+    uint64_t* column = packed_.data() + c / 64;
+    for (int i = 0; i < sites_; ++i) column[size_t(i) * size_t(words)] |= uint64_t(state[size_t(i)] & 1) << shift;
+    if (with_mean_field_) {
+      int32_t* up = chain_up_.data() + size_t(c) * size_t(sites_);
+      for (int i = 0; i < sites_; ++i) up[i] += state[size_t(i)];
+    }
+  }
+  for (int i = 0; i < sites_; ++i) {
+    const uint64_t* w = packed_.data() + size_t(i) * size_t(words);
+    for (int k = 0; k < words; ++k) site_up_[size_t(i)] += std::popcount(w[k]);
+  }
+  for (size_t e = 0; e < edges_.size(); ++e) {
+    const uint64_t* a = packed_.data() + size_t(edges_[e].a) * size_t(words);
+    const uint64_t* b = packed_.data() + size_t(edges_[e].b) * size_t(words);
+    int differ = 0;
+    for (int k = 0; k < words; ++k) differ += std::popcount(a[k] ^ b[k]);
+    edge_agree_[e] += chains_ - 2 * differ;
+  }
+  ++observations_;
+}
+
+PhaseMoments MomentObserver::moments() const {
+  if (observations_ == 0) throw Error("moments: nothing was observed");
+  const double samples = double(chains_) * double(observations_);
+  PhaseMoments m;
+  m.site.resize(size_t(sites_));
+  for (int i = 0; i < sites_; ++i) m.site[size_t(i)] = 2.0 * double(site_up_[size_t(i)]) / samples - 1.0;
+  m.edge.resize(edges_.size());
+  for (size_t e = 0; e < edges_.size(); ++e) m.edge[e] = double(edge_agree_[e]) / samples;
+  if (!with_mean_field_) return m;
+  m.mean_field.assign(edges_.size(), 0.0);
+  std::vector<double> mean(static_cast<size_t>(sites_));
+  for (int c = 0; c < chains_; ++c) {
+    const int32_t* up = chain_up_.data() + size_t(c) * size_t(sites_);
+    for (int i = 0; i < sites_; ++i) mean[size_t(i)] = 2.0 * double(up[i]) / double(observations_) - 1.0;
+    for (size_t e = 0; e < edges_.size(); ++e) m.mean_field[e] += mean[size_t(edges_[e].a)] * mean[size_t(edges_[e].b)];
+  }
+  for (double& v : m.mean_field) v /= double(chains_);
+  return m;
+}
+
+Gradient nll_gradient(const PhaseMoments& positive, const PhaseMoments& negative, double beta) {
+  if (positive.edge.size() != negative.edge.size() || positive.site.size() != negative.site.size())
+    throw Error("gradient: the two phases have different sizes");
+  Gradient g;
+  g.values.reserve(positive.edge.size() + positive.site.size());
+  for (size_t e = 0; e < positive.edge.size(); ++e) g.values.push_back(-beta * (positive.edge[e] - negative.edge[e]));
+  for (size_t i = 0; i < positive.site.size(); ++i) g.values.push_back(-beta * (positive.site[i] - negative.site[i]));
+  return g;
+}
+
+Gradient tc_gradient(const PhaseMoments& negative, double beta) {
+  if (negative.mean_field.size() != negative.edge.size())
+    throw Error("total-correlation gradient: the negative phase was sampled without mean-field moments");
+  Gradient g;
+  g.values.assign(negative.edge.size() + negative.site.size(), 0.0);  // the biases' part is exactly zero
+  for (size_t e = 0; e < negative.edge.size(); ++e) g.values[e] = -beta * (negative.mean_field[e] - negative.edge[e]);
+  return g;
+}
+
+void add_scaled(Gradient& a, const Gradient& b, double scale) {
+  if (a.values.size() != b.values.size()) throw Error("gradient: sizes differ");
+  for (size_t k = 0; k < a.values.size(); ++k) a.values[k] += scale * b.values[k];
+}
+
+}  // namespace tsu::ml

@@ -1,0 +1,88 @@
+#include "ml/quality.hpp"
+
+#include <Eigen/Dense>
+#include <fmt/format.h>
+#include <mutex>
+
+#include "graph/model.hpp"
+
+namespace tsu::ml {
+
+namespace {
+
+std::mutex factory_mutex;
+FeatureMapFactory classifier_factory;
+
+Eigen::MatrixXd as_matrix(const FeatureStats& s) {
+  return Eigen::Map<const Eigen::MatrixXd>(s.cov.data(), s.dims, s.dims);  // symmetric: order does not matter
+}
+
+// The square root of a symmetric positive semi-definite matrix (tiny negative eigenvalues from
+// rounding are treated as 0).
+Eigen::MatrixXd psd_sqrt(const Eigen::MatrixXd& m) {
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(m);
+  const Eigen::VectorXd root = eig.eigenvalues().cwiseMax(0.0).cwiseSqrt();
+  return eig.eigenvectors() * root.asDiagonal() * eig.eigenvectors().transpose();
+}
+
+}  // namespace
+
+FeatureStats feature_stats(std::span<const float> features, size_t count, int dims) {
+  if (dims < 1 || count < 2 || features.size() != count * size_t(dims))
+    throw Error(fmt::format("feature statistics: need at least 2 vectors of {} features, got {} values", dims,
+                            features.size()));
+  Eigen::MatrixXd x(dims, Eigen::Index(count));
+  for (size_t i = 0; i < count; ++i)
+    for (int d = 0; d < dims; ++d) x(d, Eigen::Index(i)) = features[i * size_t(dims) + size_t(d)];
+  const Eigen::VectorXd mean = x.rowwise().mean();
+  x.colwise() -= mean;
+  const Eigen::MatrixXd cov = (x * x.transpose()) / double(count - 1);
+  FeatureStats s;
+  s.dims = dims;
+  s.count = count;
+  s.mean.assign(mean.data(), mean.data() + dims);
+  s.cov.assign(cov.data(), cov.data() + size_t(dims) * size_t(dims));
+  return s;
+}
+
+double frechet_distance(const FeatureStats& a, const FeatureStats& b) {
+  if (a.dims != b.dims || a.dims < 1) throw Error(fmt::format("Frechet distance: {} vs {} features", a.dims, b.dims));
+  const Eigen::Map<const Eigen::VectorXd> ma(a.mean.data(), a.dims), mb(b.mean.data(), b.dims);
+  const Eigen::MatrixXd sa = as_matrix(a), sb = as_matrix(b);
+  const Eigen::MatrixXd root_a = psd_sqrt(sa);
+  const Eigen::MatrixXd inner = root_a * sb * root_a;
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(0.5 * (inner + inner.transpose()), Eigen::EigenvaluesOnly);
+  const double cross = eig.eigenvalues().cwiseMax(0.0).cwiseSqrt().sum();
+  return std::max(0.0, (ma - mb).squaredNorm() + sa.trace() + sb.trace() - 2.0 * cross);
+}
+
+FeatureMap pixel_feature_map(int pixels) {
+  return {"fd_pixel", pixels, [](std::span<const float> image, std::span<float> out) {
+            std::copy(image.begin(), image.end(), out.begin());
+          }};
+}
+
+void set_classifier_feature_map(FeatureMapFactory factory) {
+  std::lock_guard lock(factory_mutex);
+  classifier_factory = std::move(factory);
+}
+
+FeatureMap quality_feature_map(int rows, int cols) {
+  {
+    std::lock_guard lock(factory_mutex);
+    if (classifier_factory)
+      if (auto map = classifier_factory(rows, cols)) return *map;
+  }
+  return pixel_feature_map(rows * cols);
+}
+
+FeatureStats image_feature_stats(const FeatureMap& map, std::span<const float> images, size_t count) {
+  if (count == 0 || images.size() % count) throw Error("image features: the images do not divide evenly");
+  const size_t pixels = images.size() / count;
+  std::vector<float> features(count * size_t(map.dims));
+  for (size_t i = 0; i < count; ++i)
+    map.map(images.subspan(i * pixels, pixels), std::span(features).subspan(i * size_t(map.dims), size_t(map.dims)));
+  return feature_stats(features, count, map.dims);
+}
+
+}  // namespace tsu::ml

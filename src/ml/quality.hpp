@@ -1,0 +1,49 @@
+// Sample quality as a Frechet distance between Gaussian fits of feature vectors (the FID formula):
+//   FD = |mu_a - mu_b|^2 + tr(S_a) + tr(S_b) - 2 tr( (S_a^{1/2} S_b S_a^{1/2})^{1/2} ).
+// The paper's FID uses InceptionV3 features, which tsu cannot obtain; tsu's metric is to use the
+// features of a Fashion-MNIST classifier trained by the project (a later issue, libtorch). Until
+// that classifier registers its feature map through set_classifier_feature_map, the metric is a
+// clearly labelled stand-in: the Frechet distance of the pixel intensities themselves, "fd_pixel".
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace tsu::ml {
+
+struct FeatureStats {
+  int dims = 0;
+  size_t count = 0;
+  std::vector<double> mean;  // [dims]
+  std::vector<double> cov;   // [dims * dims], row-major, divisor count - 1
+};
+
+// Mean and covariance of `count` feature vectors stored one after another (Error if count < 2).
+FeatureStats feature_stats(std::span<const float> features, size_t count, int dims);
+double frechet_distance(const FeatureStats& a, const FeatureStats& b);
+
+// A map from one image (rows x cols intensities in [0, 1]) to a feature vector.
+struct FeatureMap {
+  std::string metric;  // the name quality reports carry, e.g. "fd_pixel"
+  int dims = 0;
+  std::function<void(std::span<const float> image, std::span<float> features)> map;
+};
+
+// The stand-in: the pixel intensities as features.
+FeatureMap pixel_feature_map(int pixels);
+
+// The hook for the classifier features: a factory that returns a map for images of the given size
+// (or nothing for sizes it does not handle). Passing an empty function removes it.
+using FeatureMapFactory = std::function<std::optional<FeatureMap>(int rows, int cols)>;
+void set_classifier_feature_map(FeatureMapFactory factory);
+// The classifier's map when one is registered and accepts the size, else the pixel stand-in.
+FeatureMap quality_feature_map(int rows, int cols);
+
+// Features of `count` images (rows * cols each), then their statistics.
+FeatureStats image_feature_stats(const FeatureMap& map, std::span<const float> images, size_t count);
+
+}  // namespace tsu::ml

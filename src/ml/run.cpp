@@ -1,0 +1,142 @@
+#include "ml/run.hpp"
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "graph/files.hpp"
+#include "ml/evaluate.hpp"
+#include "ml/generate.hpp"
+
+namespace tsu::ml {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+enum Purpose : uint64_t { kEvalFree = 201, kEvalClamped };
+
+// The model to continue: the folder's checkpoint when it has one (made from the same config), else new.
+Dtm resume_or_start(const DtmConfig& config, const std::string& dir) {
+  const auto path = checkpoint_path(dir);
+  if (!fs::exists(path)) return Dtm(config);
+  Dtm dtm = Dtm::load(path);
+  dtm.continue_with(config, path);
+  return dtm;
+}
+
+// Keeps the log lines of the epochs the checkpoint holds: a killed run may have logged more.
+void trim_log(const std::string& path, int epochs_done) {
+  if (!fs::exists(path)) return;
+  std::istringstream in(read_file(path));
+  std::string kept, line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    json entry;
+    try {
+      entry = json::parse(line);
+    } catch (const json::exception&) {
+      break;  // a line cut short by the kill
+    }
+    if (entry.value("epoch", 0) > epochs_done) break;
+    kept += line + "\n";
+  }
+  write_file_atomic(path, kept);
+}
+
+void append_line(const std::string& path, const std::string& line) {
+  std::ofstream out(path, std::ios::app);
+  out << line << '\n';
+  if (!out) throw Error(fmt::format("{}: cannot append", path));
+}
+
+json step_json(int k, const StepReport& s) {
+  return json{{"step", k},
+              {"autocorr", s.autocorrelation},
+              {"tc_lambda", s.tc_lambda},
+              {"tc_lambda_next", s.tc_lambda_next},
+              {"grad_rms", s.grad_rms},
+              {"weight_rms", s.weight_rms},
+              {"bias_rms", s.bias_rms},
+              {"seconds", s.seconds},
+              {"flips", s.flips}};
+}
+
+// Free and (with labels) clamped samples of the current model: their quality, and sample grids.
+json evaluate_epoch(const Dtm& dtm, const QualityEvaluator& evaluator, const fs::path& sample_dir) {
+  const auto& cfg = dtm.config();
+  const int epoch = dtm.epochs_done();
+  json out{{"metric", evaluator.metric()}, {"samples", cfg.eval.samples}, {"reference", evaluator.reference_count()}};
+  fs::create_directories(sample_dir);
+  GenerateOptions free;
+  free.samples = cfg.eval.samples;
+  free.seed = derive_seed(cfg.seed, {kEvalFree, uint64_t(epoch)});
+  const auto g = generate(dtm, free);
+  out["free"] = evaluator.score(g);
+  write_sample_grid((sample_dir / fmt::format("epoch-{:04}-free.png", epoch)).string(), cfg, g, 100, 10);
+  if (cfg.data.encoding.label_spots > 0) {
+    GenerateOptions clamped = free;
+    clamped.seed = derive_seed(cfg.seed, {kEvalClamped, uint64_t(epoch)});
+    clamped.labels = balanced_labels(cfg.eval.samples, cfg.data.encoding.classes);
+    const auto gc = generate(dtm, clamped);
+    out["clamped"] = evaluator.score(gc);
+    write_sample_grid((sample_dir / fmt::format("epoch-{:04}-clamped.png", epoch)).string(), cfg, gc, 100, 10);
+  }
+  out["seconds"] = g.counters.seconds;
+  return out;
+}
+
+}  // namespace
+
+std::string checkpoint_path(const std::string& out_dir) { return (fs::path(out_dir) / "checkpoint.bin").string(); }
+std::string log_path(const std::string& out_dir) { return (fs::path(out_dir) / "log.jsonl").string(); }
+
+int run_training(const DtmConfig& config, const std::string& out_dir, const RunHooks& hooks) {
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) throw Error(fmt::format("{}: cannot create the output folder: {}", out_dir, ec.message()));
+  Dtm dtm = resume_or_start(config, out_dir);
+  if (!fs::exists(checkpoint_path(out_dir))) dtm.save(checkpoint_path(out_dir));  // the untrained model, epoch 0
+  write_file_atomic((fs::path(out_dir) / "config.json").string(), to_json(config).dump(2) + "\n");
+  trim_log(log_path(out_dir), dtm.epochs_done());
+  const int last = hooks.stop_after >= 0 ? std::min(hooks.stop_after, config.training.epochs) : config.training.epochs;
+  if (dtm.epochs_done() >= last) return dtm.epochs_done();
+
+  const size_t reference = config.eval.every > 0 ? config.eval.reference_images : 0;
+  const size_t limit = config.data.train_images == 0 ? 0 : std::max(config.data.train_images, reference);
+  const ImageSet train = load_fashion_mnist(Split::Train, config.data.dir, limit);
+  const ImageSet test = load_fashion_mnist(Split::Test, config.data.dir, size_t(config.mixing.images));
+  const TrainingData data = make_training_data(config, train, test);
+  std::optional<QualityEvaluator> evaluator;
+  if (config.eval.every > 0) evaluator.emplace(config, train);
+
+  while (dtm.epochs_done() < last) {
+    const int epoch = dtm.epochs_done() + 1;
+    const EpochReport report = train_epoch(dtm, data, [&](double done, double total) {
+      if (hooks.progress) hooks.progress(epoch, done, total);
+    });
+    json line{{"epoch", report.epoch},
+              {"seconds", report.seconds},
+              {"flips", report.flips},
+              {"flips_per_ns", report.seconds > 0 ? report.flips / report.seconds * 1e-9 : 0.0},
+              {"learning_rate", report.learning_rate}};
+    double max_autocorr = 0;
+    for (int k = 0; k < dtm.steps(); ++k) {
+      line["steps"].push_back(step_json(k, report.steps[size_t(k)]));
+      if (report.steps[size_t(k)].autocorrelation > max_autocorr)
+        max_autocorr = report.steps[size_t(k)].autocorrelation;
+    }
+    line["max_autocorr"] = config.mixing.enabled ? json(max_autocorr) : json(nullptr);
+    if (evaluator && (epoch % config.eval.every == 0 || epoch == config.training.epochs))
+      line["quality"] = evaluate_epoch(dtm, *evaluator, fs::path(out_dir) / "samples");
+    append_line(log_path(out_dir), line.dump());
+    dtm.save(checkpoint_path(out_dir));
+    if (hooks.epoch_done) hooks.epoch_done(line);
+  }
+  return dtm.epochs_done();
+}
+
+}  // namespace tsu::ml

@@ -1,0 +1,133 @@
+// End-to-end tests of `tsu dtm`: train (with a resumed run equal to an uninterrupted one),
+// generate, eval, and the error reports for bad configs and folders.
+#include <gtest/gtest.h>
+
+#include "cli_fixture.hpp"
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "graph/files.hpp"
+#include "ml/config.hpp"
+#include "sample/npy.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+class DtmCli : public CliTest {
+ protected:
+  static std::string tiny() { return std::string(TSU_SOURCE_DIR) + "/configs/dtm/tiny.json"; }
+};
+
+}  // namespace
+
+TEST_F(DtmCli, TrainGenerateEval) {
+  const auto trained = tsu("dtm train --config " + tiny() + " --out run --threads 2");
+  ASSERT_EQ(trained.status, 0) << trained.err;
+  EXPECT_NE(trained.out.find("epoch 3/3"), std::string::npos) << trained.out;
+  for (const char* name :
+       {"checkpoint.bin", "config.json", "log.jsonl", "samples/epoch-0003-free.png", "samples/epoch-0003-clamped.png"})
+    EXPECT_TRUE(fs::exists(dir_ / "run" / name)) << name;
+  std::istringstream log(tsu::read_file((dir_ / "run" / "log.jsonl").string()));
+  std::string line;
+  int epoch = 0;
+  while (std::getline(log, line)) {
+    const json entry = json::parse(line);
+    EXPECT_EQ(entry["epoch"], ++epoch);
+    EXPECT_EQ(entry["steps"].size(), 2u);
+    EXPECT_TRUE(entry["steps"][0]["autocorr"].is_number());
+    EXPECT_TRUE(entry["steps"][0]["tc_lambda"].is_number());
+    EXPECT_EQ(entry["quality"]["metric"], "fd_pixel");
+  }
+  EXPECT_EQ(epoch, 3);
+
+  const auto generated = tsu("dtm generate --model run --n 40 --out gen --sweeps 30 --trajectory 3");
+  ASSERT_EQ(generated.status, 0) << generated.err;
+  for (const char* name : {"samples-free.npy", "samples-clamped.npy", "labels-clamped.npy", "grid-free.png",
+                           "grid-clamped.png", "trajectory-free.png", "generate.json"})
+    EXPECT_TRUE(fs::exists(dir_ / "gen" / name)) << name;
+  const auto samples = tsu::read_npy((dir_ / "gen" / "samples-free.npy").string());
+  EXPECT_EQ(samples.shape, (std::vector<size_t>{40, 14, 14}));
+  const json report = json::parse(tsu::read_file((dir_ / "gen" / "generate.json").string()));
+  EXPECT_EQ(report["free"]["steps"], 2);
+  EXPECT_EQ(report["free"]["sweeps_per_step"], 30);
+  EXPECT_EQ(report["free"]["sites"], 576);
+
+  const auto eval = tsu("dtm eval --model run --samples gen/samples-free.npy --out eval.json");
+  ASSERT_EQ(eval.status, 0) << eval.err;
+  const json quality = json::parse(tsu::read_file((dir_ / "eval.json").string()));
+  EXPECT_EQ(quality["metric"], "fd_pixel");
+  EXPECT_GT(quality["value"].get<double>(), 0.0);
+  EXPECT_NE(quality["note"].get<std::string>().find("stand-in"), std::string::npos);
+}
+
+// A run stopped after one epoch and started again ends with the same checkpoint, byte for byte,
+// as an uninterrupted run; the log keeps one line per epoch.
+TEST_F(DtmCli, ResumedRunEqualsUninterruptedRun) {
+  ASSERT_EQ(tsu("dtm train --config " + tiny() + " --out straight --threads 1 --quiet").status, 0);
+  ASSERT_EQ(tsu("dtm train --config " + tiny() + " --out resumed --threads 1 --quiet --epochs 1").status, 0);
+  const auto again = tsu("dtm train --config " + tiny() + " --out resumed --threads 1");
+  ASSERT_EQ(again.status, 0) << again.err;
+  EXPECT_EQ(again.out.find("epoch 1/3"), std::string::npos) << "epoch 1 ran again";
+  EXPECT_EQ(tsu::read_file((dir_ / "straight" / "checkpoint.bin").string()),
+            tsu::read_file((dir_ / "resumed" / "checkpoint.bin").string()));
+  std::istringstream log(tsu::read_file((dir_ / "resumed" / "log.jsonl").string()));
+  int lines = 0;
+  for (std::string line; std::getline(log, line);) EXPECT_EQ(json::parse(line)["epoch"], ++lines);
+  EXPECT_EQ(lines, 3);
+}
+
+TEST_F(DtmCli, BadInputIsReported) {
+  auto r = tsu("dtm train --config missing.json --out run");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("missing.json"), std::string::npos) << r.err;
+
+  r = tsu("dtm train --config " + file("bad.json", R"({"training": {"batch": 0}})") + " --out run");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("bad.json: training.batch: must be >= 1"), std::string::npos) << r.err;
+
+  r = tsu("dtm train --config " + file("typo.json", R"({"graph": {"sides": 10}})") + " --out run");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("typo.json: graph.sides: unknown field"), std::string::npos) << r.err;
+
+  r = tsu("dtm train --config " + file("rule.json", R"({"graph": {"rule": "G10"}})") + " --out run");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("G10"), std::string::npos) << r.err;
+
+  r = tsu("dtm generate --model nowhere --out gen");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("nowhere/checkpoint.bin"), std::string::npos) << r.err;
+
+  // A folder trained with one config does not silently continue with another.
+  ASSERT_EQ(tsu("dtm train --config " + tiny() + " --out run --epochs 1 --quiet").status, 0);
+  json other = json::parse(tsu::read_file(tiny()));
+  other["training"]["learning_rate"] = 0.01;
+  r = tsu("dtm train --config " + file("other.json", other.dump()) + " --out run");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("another configuration (first difference at /training/learning_rate)"), std::string::npos)
+      << r.err;
+}
+
+TEST(DtmConfigs, ShippedConfigsParse) {
+  int count = 0;
+  for (const auto& entry : fs::directory_iterator(std::string(TSU_SOURCE_DIR) + "/configs/dtm")) {
+    if (entry.path().extension() != ".json") continue;
+    const auto config = tsu::ml::load_dtm_config(entry.path().string());
+    EXPECT_EQ(config.name, entry.path().stem().string());
+    ++count;
+  }
+  EXPECT_GE(count, 3);  // tiny, demo, paper
+  const auto paper = tsu::ml::load_dtm_config(std::string(TSU_SOURCE_DIR) + "/configs/dtm/paper.json");
+  EXPECT_EQ(paper.graph.side, 70);
+  EXPECT_EQ(paper.graph.rule, "G12");
+  EXPECT_EQ(paper.diffusion.steps, 8);
+  EXPECT_EQ(paper.training.batch, 400);
+  EXPECT_EQ(paper.visible(), 884);
+}

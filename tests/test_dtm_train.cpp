@@ -1,0 +1,511 @@
+// DTM training: the step graph, the moment observer, the contrastive gradient against finite
+// differences of the exact conditional NLL, sampled moments against exact enumeration, the
+// total-correlation gradient, Adam, the learning-rate schedule, the ACP controllers, the mixing
+// statistic, and checkpoint resume.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "ml/dtm.hpp"
+#include "ml/generate.hpp"
+#include "ml/mixing.hpp"
+#include "ml/moments.hpp"
+#include "ml/optim.hpp"
+#include "ml/train.hpp"
+#include "sample/exact.hpp"
+#include "sample/observers.hpp"
+#include "graph/files.hpp"
+
+namespace fs = std::filesystem;
+using namespace tsu::ml;
+using tsu::State;
+
+namespace {
+
+// A DTM small enough to enumerate: 4 x 4 open grid (nearest neighbours), 4 visible pixels (28 x 28
+// pooled by 14), no labels, T = 2 so that step 0 has an input.
+DtmConfig enumerable_config() {
+  DtmConfig c;
+  c.data.pool = 14;
+  c.data.encoding.pixels = 4;
+  c.data.encoding.label_spots = 0;
+  c.graph = {4, "G8", false};
+  c.diffusion.steps = 2;
+  c.training.beta = 1.3;
+  return c;
+}
+
+std::vector<double> random_theta(size_t n, uint64_t seed, double sd) {
+  std::mt19937_64 gen(seed);
+  std::normal_distribution<double> normal(0, sd);
+  std::vector<double> v(n);
+  for (double& x : v) x = normal(gen);
+  return v;
+}
+
+struct ExactPhase {
+  double log_z = 0;
+  PhaseMoments moments;
+};
+
+// Exact moments of step k's sites with the inputs (and, if `target` is given, the visible nodes) clamped.
+ExactPhase exact_phase(const StepGraph& g, std::span<const double> theta, double beta,
+                       const std::vector<uint8_t>& input, const std::vector<uint8_t>* target) {
+  const size_t edges = g.edges().size();
+  auto shared = g.model(theta.first(edges), theta.subspan(edges), beta);
+  tsu::Model m = *shared;
+  m.clamp.assign(m.size(), std::nullopt);
+  std::vector<uint8_t> mask(m.size(), 0);
+  for (int v = 0; v < g.inputs(); ++v) {
+    m.clamp[size_t(g.input_node(v))] = input[size_t(v)];
+    mask[size_t(g.input_node(v))] = 1;
+  }
+  if (target)
+    for (int v = 0; v < g.visible(); ++v) {
+      m.clamp[size_t(g.visible_sites()[size_t(v)])] = (*target)[size_t(v)];
+      mask[size_t(g.visible_sites()[size_t(v)])] = 1;
+    }
+  std::vector<std::pair<int32_t, int32_t>> pairs;
+  for (const auto& e : g.edges()) pairs.emplace_back(e.a, e.b);
+  const auto r = tsu::exact_moments(m, mask, pairs, beta);
+  ExactPhase out;
+  out.log_z = r.log_z;
+  for (int i = 0; i < g.sites(); ++i) out.moments.site.push_back(2 * r.marginals[size_t(i)][1] - 1);
+  out.moments.edge = r.pair_moments;
+  return out;
+}
+
+double exact_nll(const StepGraph& g, std::span<const double> theta, double beta, const std::vector<uint8_t>& target,
+                 const std::vector<uint8_t>& input) {
+  return exact_phase(g, theta, beta, input, nullptr).log_z - exact_phase(g, theta, beta, input, &target).log_z;
+}
+
+double five_sigma(double mean_of_pm1, double n) {
+  return 5.0 * std::sqrt(std::max(1 - mean_of_pm1 * mean_of_pm1, 1e-3) / n);
+}
+
+// A small synthetic data set (28 x 28) with class-dependent stripes, for the fast training tests.
+tsu::ml::ImageSet synthetic_images(size_t count, uint64_t seed) {
+  std::mt19937_64 gen(seed);
+  tsu::ml::ImageSet set;
+  set.rows = set.cols = 28;
+  for (size_t i = 0; i < count; ++i) {
+    const int label = int(gen() % 10);
+    set.labels.push_back(uint8_t(label));
+    for (int p = 0; p < 28 * 28; ++p)
+      set.pixels.push_back(uint8_t(((p / 28) % 10 < label) ^ (gen() % 10 == 0) ? 255 : 0));
+  }
+  return set;
+}
+
+DtmConfig small_training_config() {
+  DtmConfig c;
+  c.seed = 5;
+  c.data.pool = 14;
+  c.data.encoding.pixels = 4;
+  c.data.encoding.label_spots = 1;
+  c.graph = {10, "G8", true};
+  c.diffusion.steps = 2;
+  c.training.batch = 8;
+  c.training.chain = {6, 3, 2};
+  c.training.learning_rate = 0.05;
+  c.training.decay_epochs = 2;
+  c.penalty.tc = 0.01;  // the TC penalty from the first epoch; ACP then adapts it
+  c.penalty.acp = {true, AcpVariant::Replication, 0.016, 0.001, 0.2};
+  c.mixing.images = 4;
+  c.mixing.chains_per_image = 2;
+  c.mixing.chain = {4, 16, 1};
+  c.mixing.dims = 4;
+  c.eval.every = 0;
+  return c;
+}
+
+}  // namespace
+
+TEST(StepGraph, PlacesVisibleNodesOnOneColour) {
+  const StepGraph g({70, "G12", true}, 884, 0.6, 3);
+  EXPECT_EQ(g.sites(), 4900);
+  EXPECT_EQ(g.edges().size(), 29400u);  // N d / 2
+  EXPECT_EQ(g.nodes(), 4900 + 884);
+  std::set<int32_t> distinct(g.visible_sites().begin(), g.visible_sites().end());
+  EXPECT_EQ(distinct.size(), 884u);
+  for (int32_t s : g.visible_sites()) EXPECT_EQ(g.colour(s), 0);
+  for (const auto& e : g.edges()) EXPECT_NE(g.colour(e.a), g.colour(e.b));
+  EXPECT_EQ(g.positive_layout().free_count(), size_t(4900 - 884));
+  EXPECT_EQ(g.negative_layout().free_count(), 4900u);
+  EXPECT_EQ(g.negative_layout().blocks.size(), 2u);
+  const StepGraph last({70, "G12", true}, 884, 0.0, 3);  // the noisiest step has no input nodes
+  EXPECT_EQ(last.nodes(), 4900);
+  EXPECT_EQ(StepGraph({70, "G12", true}, 884, 0.6, 3).visible_sites(), g.visible_sites());
+  EXPECT_NE(StepGraph({70, "G12", true}, 884, 0.6, 4).visible_sites(), g.visible_sites());
+  EXPECT_THROW(StepGraph({10, "G8", true}, 51, 0.5, 1), tsu::Error);  // only 50 sites per colour
+}
+
+TEST(StepGraph, ModelHoldsParametersAndInputCouplings) {
+  const StepGraph g({4, "G8", false}, 3, 0.7, 1);
+  std::vector<double> w(g.edges().size(), 0.25), h(size_t(g.sites()), -0.5);
+  const auto m = g.model(w, h, 2.0);
+  EXPECT_EQ(m->beta, 2.0);
+  ASSERT_EQ(m->groups.size(), 2u);
+  EXPECT_EQ(m->groups[0].count(), size_t(g.sites()));
+  EXPECT_EQ(m->groups[1].count(), g.edges().size() + 3);
+  for (int v = 0; v < 3; ++v) {
+    const size_t f = g.edges().size() + size_t(v);
+    EXPECT_EQ(m->groups[1].spins_of(f)[0], g.visible_sites()[size_t(v)]);
+    EXPECT_EQ(m->groups[1].spins_of(f)[1], g.input_node(v));
+    EXPECT_EQ(m->groups[1].table_of(f)[0], 0.7);
+  }
+}
+
+TEST(Moments, ObserverMatchesDirectSums) {
+  const StepGraph g({4, "G8", false}, 3, 0.7, 1);
+  std::mt19937_64 gen(11);
+  constexpr int chains = 70, observations = 5;  // more than one 64-chain word
+  std::vector<tsu::StateBatch> batches;
+  MomentObserver observer(g.sites(), g.edges(), true);
+  for (int t = 0; t < observations; ++t) {
+    tsu::StateBatch b(chains, g.nodes());
+    for (auto& s : b.data) s = State(gen() % 2);
+    observer.observe(b, t);
+    batches.push_back(b);
+  }
+  const PhaseMoments m = observer.moments();
+  for (int i = 0; i < g.sites(); ++i) {
+    double sum = 0;
+    for (const auto& b : batches)
+      for (int c = 0; c < chains; ++c) sum += tsu::spin_value(b.chain(c)[size_t(i)]);
+    EXPECT_NEAR(m.site[size_t(i)], sum / (chains * observations), 1e-12);
+  }
+  for (size_t e = 0; e < g.edges().size(); ++e) {
+    const auto [a, bnode] = g.edges()[e];
+    double sum = 0, mf = 0;
+    for (int c = 0; c < chains; ++c) {
+      double ma = 0, mb = 0;
+      for (const auto& b : batches) {
+        sum += tsu::spin_value(b.chain(c)[size_t(a)]) * tsu::spin_value(b.chain(c)[size_t(bnode)]);
+        ma += tsu::spin_value(b.chain(c)[size_t(a)]);
+        mb += tsu::spin_value(b.chain(c)[size_t(bnode)]);
+      }
+      mf += (ma / observations) * (mb / observations);
+    }
+    EXPECT_NEAR(m.edge[e], sum / (chains * observations), 1e-12);
+    EXPECT_NEAR(m.mean_field[e], mf / chains, 1e-12);
+  }
+}
+
+// Eq. 14 with exact expectations is the gradient of the exact conditional NLL.
+TEST(Gradient, MatchesFiniteDifferencesOfTheExactNll) {
+  const Dtm dtm(enumerable_config());
+  const StepGraph& g = dtm.graph(0);
+  ASSERT_TRUE(g.has_input());
+  const double beta = 1.3;
+  const auto theta = random_theta(g.edges().size() + size_t(g.sites()), 21, 0.4);
+  const std::vector<uint8_t> target{1, 0, 1, 1}, input{1, 0, 0, 1};
+  const auto pos = exact_phase(g, theta, beta, input, &target), neg = exact_phase(g, theta, beta, input, nullptr);
+  const Gradient grad = nll_gradient(pos.moments, neg.moments, beta);
+  ASSERT_EQ(grad.values.size(), theta.size());
+  constexpr double h = 1e-5;
+  for (size_t p = 0; p < theta.size(); ++p) {
+    auto up = theta, down = theta;
+    up[p] += h;
+    down[p] -= h;
+    const double fd = (exact_nll(g, up, beta, target, input) - exact_nll(g, down, beta, target, input)) / (2 * h);
+    EXPECT_NEAR(grad.values[p], fd, 1e-7) << "parameter " << p;
+  }
+}
+
+// The engine's two phases (clamps, inputs, Hinton start) sample the exact conditional moments.
+TEST(Gradient, SampledPhasesMatchExactMoments) {
+  Dtm dtm(enumerable_config());
+  const StepGraph& g = dtm.graph(0);
+  dtm.state(0).theta = random_theta(dtm.state(0).theta.size(), 22, 0.3);
+  const std::vector<uint8_t> target{0, 1, 1, 0}, input{1, 1, 0, 0};
+  constexpr int chains = 4000;
+  std::vector<uint8_t> targets, inputs;
+  for (int c = 0; c < chains; ++c) {
+    targets.insert(targets.end(), target.begin(), target.end());
+    inputs.insert(inputs.end(), input.begin(), input.end());
+  }
+  DtmConfig one_sample = dtm.config();
+  one_sample.training.chain = {60, 1, 1};  // one observation per chain: independent samples
+  Dtm sampled(one_sample);
+  sampled.state(0).theta = dtm.state(0).theta;
+  const auto got = sample_batch(sampled, 0, targets, inputs, chains, 99, false, 2);
+  const double beta = one_sample.training.beta;
+  const auto pos = exact_phase(g, dtm.state(0).theta, beta, input, &target).moments;
+  const auto neg = exact_phase(g, dtm.state(0).theta, beta, input, nullptr).moments;
+  for (int i = 0; i < g.sites(); ++i) {
+    EXPECT_NEAR(got.positive.site[size_t(i)], pos.site[size_t(i)], five_sigma(pos.site[size_t(i)], chains))
+        << "site " << i;
+    EXPECT_NEAR(got.negative.site[size_t(i)], neg.site[size_t(i)], five_sigma(neg.site[size_t(i)], chains))
+        << "site " << i;
+  }
+  for (size_t e = 0; e < g.edges().size(); ++e) {
+    EXPECT_NEAR(got.positive.edge[e], pos.edge[e], five_sigma(pos.edge[e], chains)) << "edge " << e;
+    EXPECT_NEAR(got.negative.edge[e], neg.edge[e], five_sigma(neg.edge[e], chains)) << "edge " << e;
+  }
+}
+
+// The TC gradient E_d[dE] - E_p[dE] by brute force over the mean-field product d: exactly zero on
+// the biases, and the library's formula on the couplings.
+TEST(Gradient, TotalCorrelationGradientByEnumeration) {
+  const Dtm dtm(enumerable_config());
+  const StepGraph& g = dtm.graph(0);
+  const double beta = 1.3;
+  const auto theta = random_theta(g.edges().size() + size_t(g.sites()), 23, 0.5);
+  const std::vector<uint8_t> input{0, 1, 1, 0};
+  ExactPhase neg = exact_phase(g, theta, beta, input, nullptr);
+  const auto& m = neg.moments.site;
+  for (const auto& e : g.edges()) neg.moments.mean_field.push_back(m[size_t(e.a)] * m[size_t(e.b)]);
+  const Gradient tc = tc_gradient(neg.moments, beta);
+
+  // E_d over all 2^16 site states, d(x) = prod_i P(s_i = x_i).
+  const int n = g.sites();
+  std::vector<double> ed(theta.size(), 0.0);
+  for (uint32_t x = 0; x < (1u << n); ++x) {
+    double d = 1;
+    for (int i = 0; i < n; ++i) d *= (x >> i & 1) ? (1 + m[size_t(i)]) / 2 : (1 - m[size_t(i)]) / 2;
+    auto s = [&](int i) { return (x >> i & 1) ? 1.0 : -1.0; };
+    for (size_t e = 0; e < g.edges().size(); ++e) ed[e] += d * -beta * s(g.edges()[e].a) * s(g.edges()[e].b);
+    for (int i = 0; i < n; ++i) ed[g.edges().size() + size_t(i)] += d * -beta * s(i);
+  }
+  for (size_t e = 0; e < g.edges().size(); ++e)
+    EXPECT_NEAR(tc.values[e], ed[e] - (-beta * neg.moments.edge[e]), 1e-12) << "edge " << e;
+  for (int i = 0; i < n; ++i) {
+    const size_t p = g.edges().size() + size_t(i);
+    EXPECT_NEAR(ed[p] - (-beta * m[size_t(i)]), 0.0, 1e-12) << "site " << i;
+    EXPECT_EQ(tc.values[p], 0.0) << "site " << i;
+  }
+}
+
+TEST(Optimiser, AdamMatchesHandComputation) {
+  AdamConfig config;
+  AdamState state;
+  std::vector<double> theta{1.0, -2.0};
+  adam_step(config, state, theta, std::vector<double>{0.5, -3.0}, 0.1);
+  // First step: mhat / sqrt(vhat) = g / |g|.
+  EXPECT_NEAR(theta[0], 1.0 - 0.1 * 0.5 / (0.5 + 1e-8), 1e-12);
+  EXPECT_NEAR(theta[1], -2.0 + 0.1 * 3.0 / (3.0 + 1e-8), 1e-12);
+  adam_step(config, state, theta, std::vector<double>{-0.5, 1.0}, 0.1);
+  const double m = (0.9 * 0.1 * 0.5 + 0.1 * -0.5) / (1 - 0.81);
+  const double v = (0.999 * 0.001 * 0.25 + 0.001 * 0.25) / (1 - 0.999 * 0.999);
+  EXPECT_NEAR(theta[0], 1.0 - 0.1 * 0.5 / (0.5 + 1e-8) - 0.1 * m / (std::sqrt(v) + 1e-8), 1e-12);
+  EXPECT_EQ(state.t, 2);
+}
+
+TEST(Optimiser, CosineDecay) {
+  EXPECT_DOUBLE_EQ(cosine_learning_rate(0.016, 0.18, 0, 100), 0.016);
+  EXPECT_NEAR(cosine_learning_rate(0.016, 0.18, 50, 100), 0.016 * (0.82 * 0.5 + 0.18), 1e-15);
+  EXPECT_NEAR(cosine_learning_rate(0.016, 0.18, 100, 100), 0.016 * 0.18, 1e-15);
+  EXPECT_NEAR(cosine_learning_rate(0.016, 0.18, 500, 100), 0.016 * 0.18, 1e-15);
+  EXPECT_DOUBLE_EQ(cosine_learning_rate(0.016, 0.18, 500, 0), 0.016);
+}
+
+TEST(Acp, ReplicationControllerFollowsAScriptedSequence) {
+  const AcpConfig config{true, AcpVariant::Replication, 0.01, 0.001, 0.2};
+  AcpState s;
+  const std::vector<double> autocorr{0.005, 0.02, 0.03, 0.025, 0.012, 0.014, 0.004, 0.0};
+  std::vector<double> expected;
+  double l = 0;
+  l = std::max(l, 0.001) * (0.6 + 0.2 * 0.5);  // 0.0007 < min
+  expected.push_back(l = 0);
+  expected.push_back(l = std::max(l, 0.001) * 1.5);  // 0.02 > prev, >= 1.8 thr
+  expected.push_back(l = l * 1.5);                   // 0.03 rising
+  expected.push_back(l = l * 0.95);                  // 0.025 falling
+  expected.push_back(l = l * 0.95);                  // 0.012 falling, above thr
+  expected.push_back(l = l * 1.2);                   // 0.014 rising, < 1.8 thr
+  expected.push_back(l = l * (0.6 + 0.2 * 0.4));     // 0.004 below thr
+  expected.push_back(l = 0);                         // 0.0: 0.00099 falls below the floor
+  for (size_t i = 0; i < autocorr.size(); ++i) {
+    acp_update(config, s, autocorr[i]);
+    EXPECT_NEAR(s.lambda, expected[i], 1e-15) << "update " << i;
+    EXPECT_EQ(s.previous, autocorr[i]);
+  }
+  acp_update(config, s, 0.05);  // from 0, the floor restarts the ramp
+  EXPECT_NEAR(s.lambda, 0.0015, 1e-15);
+}
+
+TEST(Acp, PaperControllerFollowsAScriptedSequence) {
+  const AcpConfig config{true, AcpVariant::Paper, 0.03, 1e-4, 0.2};
+  AcpState s;
+  const std::vector<double> autocorr{0.1, 0.2, 0.15, 0.15, 0.3, 0.01, 0.01, 0.01};
+  const std::vector<double> expected{1.2e-4, 1.44e-4, 1.44e-4, 1.44e-4, 1.728e-4, 1.3824e-4, 1.10592e-4, 0.0};
+  for (size_t i = 0; i < autocorr.size(); ++i) {
+    acp_update(config, s, autocorr[i]);
+    EXPECT_NEAR(s.lambda, expected[i], 1e-18) << "update " << i;
+  }
+}
+
+TEST(Mixing, VectorAutocorrelationMatchesTheEngineConvention) {
+  std::mt19937_64 gen(3);
+  std::normal_distribution<double> noise(0, 1);
+  constexpr int chains = 5, n = 300;
+  std::vector<float> series(size_t(chains) * n);
+  tsu::AutocorrelationObserver reference("x", {});
+  std::vector<double> x(chains, 0.0);
+  for (int t = 0; t < n; ++t) {
+    for (int c = 0; c < chains; ++c) {
+      x[size_t(c)] = 0.8 * x[size_t(c)] + noise(gen);
+      series[size_t(c) * n + size_t(t)] = float(x[size_t(c)]);
+      x[size_t(c)] = series[size_t(c) * n + size_t(t)];
+    }
+    reference.observe_values(x);
+  }
+  const auto rho = reference.autocorrelation(40);
+  for (int lag : {0, 1, 5, 40})
+    EXPECT_NEAR(vector_autocorrelation(series, chains, n, 1, lag, chains), rho[size_t(lag)], 1e-9) << "lag " << lag;
+}
+
+// AR(1) chains with phi = 0.99: the long-lag statistic follows phi^k over lags 94..100 (n = 200).
+TEST(Mixing, LongLagStatisticOfAnAr1Process) {
+  std::mt19937_64 gen(4);
+  std::normal_distribution<double> noise(0, 1);
+  constexpr int chains = 400, n = 200, dims = 2;
+  constexpr double phi = 0.99;
+  std::vector<float> series(size_t(chains) * n * dims);
+  for (int c = 0; c < chains; ++c)
+    for (int d = 0; d < dims; ++d) {
+      double x = noise(gen) / std::sqrt(1 - phi * phi);  // stationary start
+      for (int t = 0; t < n; ++t) {
+        series[(size_t(c) * n + size_t(t)) * dims + size_t(d)] = float(x);
+        x = phi * x + noise(gen);
+      }
+    }
+  // The biased (1/n) autocovariance carries the factor (n - k) / n.
+  double expected = 0;
+  for (int lag = 94; lag <= 100; ++lag) expected += std::pow(phi, lag) * (n - lag) / n / 7;
+  // 0.06: 5 times the standard deviation of the statistic over 30 seeds (0.011) plus its bias from
+  // the grand-mean deviations (-0.003); the unbiased normalisation would give 0.38, mixing 0.
+  EXPECT_NEAR(long_lag_autocorrelation(series, chains, n, dims, chains), expected, 0.06);
+  EXPECT_NEAR(long_lag_autocorrelation(series, chains, n, dims, 4), expected, 0.06);
+  std::vector<float> frozen(series.size(), 1.0f);
+  EXPECT_EQ(long_lag_autocorrelation(frozen, chains, n, dims, chains), 0.0);
+}
+
+// Chains with different inputs have different stationary means: centred per group they show no
+// long-lag correlation, centred on the grand mean they would show the spread of the means.
+TEST(Mixing, GroupsWithDifferentMeansAreCentredApart) {
+  std::mt19937_64 gen(5);
+  std::normal_distribution<double> noise(0, 1);
+  constexpr int chains = 64, n = 400, group = 8;
+  std::vector<float> series(size_t(chains) * n);
+  for (int c = 0; c < chains; ++c)
+    for (int t = 0; t < n; ++t)
+      series[size_t(c) * n + size_t(t)] = float((c / group) % 2 ? 3.0 : -3.0) + float(noise(gen));
+  // White noise per group: r(k) at long lags is 0 within sampling error (|r| << 0.05 for 25,600 values).
+  EXPECT_LT(long_lag_autocorrelation(series, chains, n, 1, group), 0.05);
+  EXPECT_GT(long_lag_autocorrelation(series, chains, n, 1, chains), 0.4);  // 9 / (9 + 1) times (n - k) / n
+  EXPECT_THROW(long_lag_autocorrelation(series, chains, n, 1, 7), tsu::Error);
+}
+
+TEST(TrainingPairs, NoiseLevelsFollowTheScheduleAndOffset) {
+  DtmConfig c = small_training_config();
+  c.data.encoding.pixels = 784;
+  c.data.pool = 1;
+  c.graph = {40, "G8", true};
+  c.diffusion.steps = 4;
+  const Dtm dtm(c);
+  const int bits = c.visible();
+  const auto n_bits = static_cast<size_t>(bits);
+  std::vector<uint8_t> item(n_bits, 0), target(n_bits), input(n_bits);
+  constexpr int rows = 200;
+  for (int k = 0; k < 4; ++k) {
+    int target_flips = 0, input_flips = 0;
+    for (int r = 0; r < rows; ++r) {
+      auto rng = tsu::chain_stream(9, uint64_t(r), tsu::Stream::Aux);
+      make_training_pair(dtm, k, item, 0, rng, target, input);
+      for (int v = 0; v < 784; ++v) {
+        target_flips += target[size_t(v)];
+        input_flips += target[size_t(v)] != input[size_t(v)];
+      }
+    }
+    const double n = rows * 784.0;
+    const double a = dtm.times()[size_t(k)] * (1 - c.diffusion.offset);
+    const double b = dtm.times()[size_t(k) + 1] * (1 + c.diffusion.offset);
+    const double p_target = 1 - keep_probability(c.diffusion.image_rate, a);
+    const double p_input = 1 - keep_probability(c.diffusion.image_rate, b - a);
+    EXPECT_NEAR(target_flips / n, p_target, 5 * std::sqrt(p_target * (1 - p_target) / n) + 1e-12) << "step " << k;
+    EXPECT_NEAR(input_flips / n, p_input, 5 * std::sqrt(p_input * (1 - p_input) / n)) << "step " << k;
+  }
+}
+
+// Stopping after an epoch, saving, loading and going on gives the uninterrupted run bit for bit,
+// whatever the thread count.
+TEST(Checkpoint, ResumeEqualsUninterruptedRun) {
+  DtmConfig config = small_training_config();
+  config.threads = 2;
+  const auto data = make_training_data(config, synthetic_images(48, 1), synthetic_images(8, 2));
+  Dtm straight(config);
+  train_epoch(straight, data);
+  train_epoch(straight, data);
+
+  DtmConfig single = config;
+  single.threads = 1;
+  Dtm first(single);
+  train_epoch(first, data);
+  const auto path = (fs::temp_directory_path() / ("tsu_dtm_ckpt_" + std::to_string(getpid()) + ".bin")).string();
+  first.save(path);
+  Dtm resumed = Dtm::load(path);
+  fs::remove(path);
+  EXPECT_EQ(resumed.epochs_done(), 1);
+  train_epoch(resumed, data);
+
+  EXPECT_EQ(resumed.epochs_done(), 2);
+  bool penalised = false;
+  for (int k = 0; k < straight.steps(); ++k) {
+    EXPECT_EQ(resumed.state(k).theta, straight.state(k).theta) << "step " << k;
+    EXPECT_EQ(resumed.state(k).adam.m, straight.state(k).adam.m);
+    EXPECT_EQ(resumed.state(k).adam.v, straight.state(k).adam.v);
+    EXPECT_EQ(resumed.state(k).adam.t, straight.state(k).adam.t);
+    EXPECT_EQ(resumed.state(k).acp.lambda, straight.state(k).acp.lambda);
+    EXPECT_EQ(resumed.state(k).acp.previous, straight.state(k).acp.previous);
+    penalised |= straight.state(k).acp.lambda > 0;
+  }
+  EXPECT_TRUE(penalised) << "the TC penalty path was not exercised";
+  EXPECT_NE(straight.state(0).theta, Dtm(config).state(0).theta);  // training moved the parameters
+}
+
+TEST(Checkpoint, CorruptFilesAreErrors) {
+  const auto path = (fs::temp_directory_path() / ("tsu_dtm_bad_" + std::to_string(getpid()) + ".bin")).string();
+  Dtm(small_training_config()).save(path);
+  std::string text = tsu::read_file(path);
+  tsu::write_file_atomic(path, text.substr(0, text.size() - 8));
+  EXPECT_THROW(Dtm::load(path), tsu::Error);
+  tsu::write_file_atomic(path, "not a checkpoint");
+  try {
+    Dtm::load(path);
+    FAIL();
+  } catch (const tsu::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("bad magic"), std::string::npos) << e.what();
+  }
+  fs::remove(path);
+}
+
+// Grey levels (several trials per pixel) and whole-class label noise train and generate too.
+TEST(Training, GreyLevelsAndCategoricalLabels) {
+  DtmConfig config = small_training_config();
+  config.data.encoding.grey_levels = 3;
+  config.diffusion.label_noise = LabelNoise::Categorical;
+  config.diffusion.steps = 3;
+  const auto data = make_training_data(config, synthetic_images(16, 3), synthetic_images(4, 4));
+  Dtm dtm(config);
+  ASSERT_EQ(dtm.graph(0).visible(), 4 * 3 + 10);
+  const auto report = train_epoch(dtm, data);
+  EXPECT_EQ(report.steps.size(), 3u);
+  EXPECT_GT(report.flips, 0);
+  GenerateOptions options;
+  options.samples = 6;
+  options.labels = balanced_labels(6, 10);
+  options.trajectory = 2;
+  const auto g = generate(dtm, options);
+  EXPECT_EQ(g.trajectory.size(), 4u);  // x^3 .. x^0
+  for (int i = 0; i < 6; ++i) {
+    const auto item = std::span(g.x).subspan(size_t(i) * size_t(g.bits), size_t(g.bits));
+    EXPECT_EQ(decode_label(config.data.encoding, item), options.labels[size_t(i)]);  // clamped labels stay put
+  }
+}
