@@ -16,22 +16,6 @@ namespace {
 
 constexpr uint64_t kDriftSalt = 0x6472696674ull;  // "drift": the drift streams differ from the read-out ones
 
-// Inverse-CDF draw from softmax(logits), as the reference backend draws (so that an ideal chip
-// reproduces its samples exactly); `logits` is scratch.
-State draw_softmax(std::span<double> logits, float u) {
-  double top = -INFINITY;
-  for (double l : logits) top = std::max(top, l);
-  double total = 0;
-  for (double& l : logits) total += (l = std::exp(l - top));
-  double cumulative = 0;
-  const double target = double(u) * total;
-  for (size_t k = 0; k + 1 < logits.size(); ++k) {
-    cumulative += logits[k];
-    if (target < cumulative) return State(k);
-  }
-  return State(logits.size() - 1);
-}
-
 struct ChainCounters {
   int64_t updates = 0, toggles = 0;
   double e_updates = 0, e_toggles = 0;
@@ -157,7 +141,7 @@ class ChipBackendImpl final : public ChipBackend {
     tsu::categorical_logits(cm_, node, state, l);
     for (double& x : l) x *= beta;
     chip_.categorical_logits(node, l, drift);
-    return draw_softmax(l, u);
+    return draw_softmax(l, 1.0, u);
   }
 
   void latch(int c, int32_t node, State value) {
@@ -216,7 +200,7 @@ class ChipBackendImpl final : public ChipBackend {
     if (kind.is_spin()) return u < 1.0 / (1.0 + std::exp(-held_[c][base + 1])) ? 1 : 0;
     std::span<double> l(scratch.data(), size_t(kind.states));
     std::copy_n(held_[c].begin() + ptrdiff_t(base), kind.states, l.begin());
-    return draw_softmax(l, u);
+    return draw_softmax(l, 1.0, u);
   }
 
   // Gillespie simulation over one sweep's time: redraws at rate 1/tau per cell and, with a bias

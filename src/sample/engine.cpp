@@ -28,6 +28,26 @@ void BetaSchedule::validate() const {
   if (sweeps < 1) throw Error("beta schedule: needs at least one sweep");
 }
 
+State draw_spin(double field, double beta, float u) {
+  const double p_up = 1.0 / (1.0 + std::exp(-2.0 * beta * field));
+  return u < p_up ? 1 : 0;
+}
+
+// Inverse CDF of softmax(beta * logits).
+State draw_softmax(std::span<double> logits, double beta, float u) {
+  double top = -INFINITY;
+  for (double& l : logits) top = std::max(top, l *= beta);
+  double total = 0;
+  for (double& l : logits) total += (l = std::exp(l - top));
+  double cumulative = 0;
+  const double target = double(u) * total;
+  for (size_t k = 0; k + 1 < logits.size(); ++k) {
+    cumulative += logits[k];
+    if (target < cumulative) return State(k);
+  }
+  return State(logits.size() - 1);
+}
+
 BackendKind parse_backend(const std::string& name) {
   if (name == "auto") return BackendKind::Auto;
   if (name == "reference") return BackendKind::Reference;
@@ -60,16 +80,6 @@ static void unary_logits(const CompiledModel& cm, size_t node, std::span<double>
   }
 }
 
-static State draw_from_logits(std::span<double> logits, double beta, float u) {
-  double top = -INFINITY;
-  for (double l : logits) top = std::max(top, beta * l);
-  double total = 0;
-  for (double& l : logits) total += (l = std::exp(beta * l - top));
-  double cumulative = 0;
-  for (size_t k = 0; k + 1 < logits.size(); ++k)
-    if (double(u) * total < (cumulative += logits[k])) return State(k);
-  return State(logits.size() - 1);
-}
 
 StateBatch initial_states(const CompiledModel& cm, const Layout& layout, int chains, uint64_t seed, InitKind kind,
                           double beta) {
@@ -89,7 +99,7 @@ StateBatch initial_states(const CompiledModel& cm, const Layout& layout, int cha
         unary_logits(cm, i, l);
       else
         std::fill(l.begin(), l.end(), 0.0);
-      state[i] = draw_from_logits(l, beta, rng.uniform());
+      state[i] = draw_softmax(l, beta, rng.uniform());
     }
   }
   return batch;

@@ -20,6 +20,11 @@
 
 namespace tsu {
 
+// The update rule's two draws, shared by every scalar backend (and the chip model) so that they
+// consume a uniform identically. `logits` is scratch.
+State draw_spin(double field, double beta, float u);
+State draw_softmax(std::span<double> logits, double beta, float u);
+
 // Chain-major states: chain c's node i is data[c * nodes + i].
 struct StateBatch {
   int chains = 0;

@@ -7,29 +7,6 @@
 namespace tsu {
 namespace {
 
-State draw_spin(double field, double beta, float u) {
-  const double p_up = 1.0 / (1.0 + std::exp(-2.0 * beta * field));
-  return u < p_up ? 1 : 0;
-}
-
-// Inverse-CDF draw from softmax(beta * logits), using `logits` as scratch.
-State draw_categorical(std::span<double> logits, double beta, float u) {
-  double top = -INFINITY;
-  for (double& l : logits) {
-    l *= beta;
-    top = std::max(top, l);
-  }
-  double total = 0;
-  for (double& l : logits) total += (l = std::exp(l - top));
-  double cumulative = 0;
-  const double target = double(u) * total;
-  for (size_t k = 0; k + 1 < logits.size(); ++k) {
-    cumulative += logits[k];
-    if (target < cumulative) return State(k);
-  }
-  return State(logits.size() - 1);
-}
-
 class ReferenceBackend final : public Backend {
  public:
   ReferenceBackend(const CompiledModel& cm, const Layout& layout, const EngineOptions& opt)
@@ -69,7 +46,7 @@ class ReferenceBackend final : public Backend {
         } else {
           std::span<double> l(logits.data(), size_t(kind.states));
           categorical_logits(cm_, node, state, l);
-          state[node] = draw_categorical(l, beta, u);
+          state[node] = draw_softmax(l, beta, u);
         }
       }
     }
