@@ -1,14 +1,22 @@
 // The fast backend samples what the reference backend samples: the same states for the first
 // sweeps (same update rule and random streams; fixed-point fields and the fp32 sigmoid only differ
 // on rounding ties, absent at these seeds), the exact marginals and pair moments over long runs, for
-// both of its paths (64-chain tiles, lone chains with cached fields), and the same samples whatever
-// the number of threads.
+// each of its paths (64-chain tiles, one tile split over threads, lone chains with cached fields),
+// and the same samples whatever the number of threads. Also `tsu bench`.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "graph/blocks.hpp"
+#include "graph/topology.hpp"
 #include "random_models.hpp"
 #include "sample/backends.hpp"
 #include "sample/exact.hpp"
@@ -87,6 +95,28 @@ TEST(FastBackend, SameStatesAsReferenceInLongCalls) {
     fast->sweeps(5, annealed, 37);
     reference->sweeps(5, annealed, 37);
     EXPECT_EQ(states_of(*fast).data, states_of(*reference).data) << chains << " chains";
+  }
+}
+
+// One tile over several threads (blocks cut into parts, a barrier after each) when blocks are large:
+// a 40 x 40 G12 torus, 2 blocks of 800 nodes, 50 chains.
+TEST(FastBackend, OneTileOnSeveralThreadsGivesTheSameStates) {
+  const Model m = grid_ising(40, "G12", true, 0.6, 0.4, 3);
+  const Layout layout = default_layout(m);
+  const CompiledModel cm = compile(std::make_shared<const Model>(m));
+  std::vector<State> first;
+  for (auto [kind, threads] : {std::pair{BackendKind::Reference, 1}, std::pair{BackendKind::Fast, 1},
+                               std::pair{BackendKind::Fast, 2}, std::pair{BackendKind::Fast, 3}}) {
+    const EngineOptions opt{50, 4, threads, kind};
+    auto backend = kind == BackendKind::Fast ? make_fast_backend(cm, layout, opt) : make_reference_backend(cm, layout, opt);
+    backend->set_states(initial_states(cm, layout, 50, 4, InitKind::Uniform, 1.0));
+    backend->sweeps(3, BetaSchedule::constant(1.0), 0);
+    backend->sweeps(2, BetaSchedule::constant(0.7), 3);
+    const auto data = states_of(*backend).data;
+    if (first.empty())
+      first = data;
+    else
+      EXPECT_EQ(data, first) << backend->name() << ", " << threads << " threads";
   }
 }
 
@@ -217,7 +247,8 @@ BatchMeans sample_batches(Backend& backend, int nodes, const Pairs& pairs, int b
   return out;
 }
 
-// Largest |sampled - exact| over 5 standard errors (plus 1e-3 for the rounding of the rule).
+// Largest |sampled - exact| over 5 standard errors (plus 1e-3, a floor for moments whose batch means
+// barely vary).
 double worst_ratio(const BatchMeans& sampled, const ExactResult& exact, int nodes) {
   const auto mean = sampled.mean(), se = sampled.standard_error();
   double worst = 0;
@@ -244,6 +275,50 @@ TEST(FastBackend, MarginalsAndPairMomentsMatchExactEnumeration) {
     EXPECT_LE(worst_ratio(sampled, exact, 11), 1.0) << chains << " chains";
     EXPECT_GT(worst_ratio(sampled, wrong, 11), 1.0) << chains << " chains: cannot tell beta 1 from 1.3";
   }
+}
+
+// `tsu bench`: the JSON rows of a short run, and a clear error for a missing data folder.
+struct CommandResult {
+  int status;
+  std::string out, err;
+};
+
+CommandResult run_tsu(const std::string& args) {
+  const auto dir = std::filesystem::temp_directory_path() / ("tsu_bench_test_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string command = std::string("'") + TSU_BINARY + "' " + args + " > '" + (dir / "out").string() +
+                              "' 2> '" + (dir / "err").string() + "'";
+  const int raw = std::system(command.c_str());
+  auto read = [&](const char* name) {
+    std::ostringstream text;
+    text << std::ifstream(dir / name).rdbuf();
+    return text.str();
+  };
+  CommandResult r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read("out"), read("err")};
+  std::filesystem::remove_all(dir);
+  return r;
+}
+
+TEST(BenchCommand, ReportsBothBackendsAsJson) {
+  const CommandResult r = run_tsu("bench --graph grid:24:G12 --chains 2,64 --threads 1 --sweeps 2 --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto rows = nlohmann::json::parse(r.out);
+  ASSERT_EQ(rows.size(), 2u);
+  for (const auto& row : rows) {
+    EXPECT_EQ(row["spins"], 576);
+    EXPECT_EQ(row["edges"], 576 * 6);
+    EXPECT_EQ(row["blocks"], 2);
+    EXPECT_EQ(row["sweeps"], 2);
+    EXPECT_GT(row["fast_flips_per_ns"].get<double>(), 0);
+    EXPECT_GT(row["reference_flips_per_ns"].get<double>(), 0);
+  }
+  EXPECT_EQ(rows[1]["chains"], 64);
+}
+
+TEST(BenchCommand, NamesTheMissingDataFolder) {
+  const CommandResult r = run_tsu("bench --graph pegasus --data /nonexistent/tsu-data");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--data /nonexistent/tsu-data"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "commands.hpp"
 #include "common.hpp"
@@ -118,9 +119,7 @@ void run_bench(const BenchArgs& args) {
 
   const int threads = resolve_threads(args.threads);
   nlohmann::json rows = nlohmann::json::array();
-  if (!args.json)
-    fmt::print("{:<22} {:>7} {:>8} {:>6} {:>7} {:>7} {:>13} {:>13} {:>9}\n", "graph", "spins", "edges", "blocks",
-               "chains", "threads", "fast flips/ns", "ref. flips/ns", "speed-up");
+  bool header = args.json;  // printed before the first row, so that an error comes alone
   for (const auto& c : cases) {
     Model model = bench_model(c.spec, args);
     model.clamp.clear();
@@ -143,8 +142,11 @@ void run_bench(const BenchArgs& args) {
                       {"fast_flips_per_ns", fast.flips_per_ns},
                       {"reference_flips_per_ns", optional_number(!args.skip_reference, reference.flips_per_ns)},
                       {"speedup", optional_number(!args.skip_reference, speedup)}});
+      if (!std::exchange(header, true))
+        fmt::print("{:<28} {:>7} {:>8} {:>6} {:>7} {:>7} {:>13} {:>13} {:>9}\n", "graph", "spins", "edges", "blocks",
+                   "chains", "threads", "fast flips/ns", "ref. flips/ns", "speed-up");
       if (!args.json)
-        fmt::print("{:<22} {:>7} {:>8} {:>6} {:>7} {:>7} {:>13.3f} {:>13} {:>9}\n", name, cm.size(),
+        fmt::print("{:<28} {:>7} {:>8} {:>6} {:>7} {:>7} {:>13.3f} {:>13} {:>9}\n", name, cm.size(),
                    edge_count(*cm.model), layout.blocks.size(), chains, threads, fast.flips_per_ns,
                    args.skip_reference ? "-" : fmt::format("{:.4f}", reference.flips_per_ns),
                    args.skip_reference ? "-" : fmt::format("{:.1f}x", speedup));
@@ -161,7 +163,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--graph", args->graph,
                   "pegasus (Pegasus P14, shared data), grid:L:RULE[:open], rr:N:DEGREE or a model file; "
                   "default: the standard suite (pegasus and grid:70:G12)");
-  cmd->add_option("--chains", args->chains, "Chain counts, comma-separated (default 1,64,128,256)")
+  cmd->add_option("--chains", args->chains, "Chain counts, comma-separated (default: 1,64,128,256; the suite's own)")
       ->delimiter(',')
       ->check(CLI::Range(1, 1 << 20));
   cmd->add_option("--threads", args->threads, "Worker threads (0 = every core)")->check(at_least(0));

@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fmt/format.h>
 
 #include "sample/backends.hpp"
@@ -16,6 +17,9 @@ namespace {
 // Up to this many chains, lone chains (about 0.9 flips/ns each on Zen 4) beat a tile at most half
 // full (about 1.9 flips/ns for 64 lanes).
 constexpr int kLoneChainLimit = 32;
+// A lone tile is split over threads only when each thread gets this many positions per block on
+// average: below, the barrier after every block costs more than the work it shares.
+constexpr int kMinSplitPositions = 256;
 
 class FastBackend final : public Backend {
  public:
@@ -33,7 +37,8 @@ class FastBackend final : public Backend {
     } else {
       for (int first = 0; first < chains_; first += fast::kTileChains)
         tiles_.push_back(fast::make_tile(nodes_, first, opt.seed));
-      if (TSU_FAST_AVX512 && tiles_.size() == 1 && threads_ > 1)
+      const int64_t per_part = program_.positions() / std::max<int64_t>(1, int64_t(program_.block_end.size()) * threads_);
+      if (TSU_FAST_AVX512 && tiles_.size() == 1 && threads_ > 1 && per_part >= kMinSplitPositions)
         split_ = std::make_unique<fast::TileSplit>(fast::make_tile_split(program_, threads_));
     }
   }
@@ -41,16 +46,19 @@ class FastBackend final : public Backend {
   std::string name() const override { return "fast"; }
 
   void sweeps(int64_t count, const BetaSchedule& beta, int64_t first_sweep) override {
-    if (split_) return split_sweeps(count, beta, first_sweep);
-    const int units = int(lone_.empty() ? tiles_.size() : lone_.size());
-#pragma omp parallel for schedule(static, 1) num_threads(std::min(threads_, units))
-    for (int u = 0; u < units; ++u) {
-      if (!lone_.empty()) {
-        run_lone_chain(lone_[u], count, beta, first_sweep);
-        continue;
-      }
-      for (int64_t k = 0; k < count; ++k) fast::sweep_tile(program_, tiles_[u], beta.at(first_sweep + k));
+    if (!split_) return parallel_sweeps(count, beta, first_sweep);
+    // A split tile pays only while every thread has a core to itself: on a busy machine the barrier
+    // after each block can wait for a whole time slice. Both ways give the same samples, so the
+    // backend times each on a couple of sweeps, runs the faster, and re-times the slower every
+    // kRetry calls.
+    constexpr int64_t kRetry = 16, kProbe = 3;
+    int64_t done = 0;
+    if (seconds_per_sweep_[0] == 0 || seconds_per_sweep_[1] == 0 || ++calls_ % kRetry == 0) {
+      const bool split = seconds_per_sweep_[1] == 0 || (seconds_per_sweep_[0] != 0 && !split_is_faster());
+      done = std::min(count, kProbe);
+      timed_sweeps(split, done, beta, first_sweep);
     }
+    if (done < count) timed_sweeps(split_is_faster(), count - done, beta, first_sweep + done);
   }
 
   void get_states(StateBatch& out) const override {
@@ -85,6 +93,41 @@ class FastBackend final : public Backend {
   }
 
  private:
+  // Tiles (or lone chains) spread over the threads, without synchronisation.
+  void parallel_sweeps(int64_t count, const BetaSchedule& beta, int64_t first_sweep) {
+    const int units = int(lone_.empty() ? tiles_.size() : lone_.size());
+#pragma omp parallel for schedule(static, 1) num_threads(std::min(threads_, units))
+    for (int u = 0; u < units; ++u) {
+      if (!lone_.empty()) {
+        run_lone_chain(lone_[u], count, beta, first_sweep);
+        continue;
+      }
+      for (int64_t k = 0; k < count; ++k) fast::sweep_tile(program_, tiles_[u], beta.at(first_sweep + k));
+    }
+  }
+
+  bool split_is_faster() const { return seconds_per_sweep_[0] == 0 || seconds_per_sweep_[1] < seconds_per_sweep_[0]; }
+
+  // Runs and times `count` sweeps one way; the first sweep ever run each way (thread start-up,
+  // first touch of the data) is left out of the timing.
+  void timed_sweeps(bool split, int64_t count, const BetaSchedule& beta, int64_t first_sweep) {
+    auto run = [&](int64_t n, int64_t first) {
+      if (split)
+        split_sweeps(n, beta, first);
+      else
+        parallel_sweeps(n, beta, first);
+    };
+    if (!warmed_up_[split] && count > 0) {
+      run(1, first_sweep++);
+      --count;
+      warmed_up_[split] = true;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    run(count, first_sweep);
+    if (count > 0)
+      seconds_per_sweep_[split] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / count;
+  }
+
   // One tile on every thread (see fast::TileSplit).
   void split_sweeps(int64_t count, const BetaSchedule& beta, int64_t first_sweep) {
     std::vector<double> betas(static_cast<size_t>(count));
@@ -113,6 +156,9 @@ class FastBackend final : public Backend {
   fast::SweepProgram program_;
   std::unique_ptr<fast::StreamJump> sweep_jump_;
   std::unique_ptr<fast::TileSplit> split_;
+  double seconds_per_sweep_[2] = {0, 0};  // [split] the latest timing of each way; 0: not yet timed
+  bool warmed_up_[2] = {false, false};
+  int64_t calls_ = 0;
   int chains_;
   int nodes_;
   int threads_;
