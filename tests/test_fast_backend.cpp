@@ -5,6 +5,8 @@
 // and the same samples whatever the number of threads. Also `tsu bench`.
 #include <gtest/gtest.h>
 
+#include "cli_fixture.hpp"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -278,29 +280,10 @@ TEST(FastBackend, MarginalsAndPairMomentsMatchExactEnumeration) {
 }
 
 // `tsu bench`: the JSON rows of a short run, and a clear error for a missing data folder.
-struct CommandResult {
-  int status;
-  std::string out, err;
-};
+using BenchCommand = CliTest;
 
-CommandResult run_tsu(const std::string& args) {
-  const auto dir = std::filesystem::temp_directory_path() / ("tsu_bench_test_" + std::to_string(getpid()));
-  std::filesystem::create_directories(dir);
-  const std::string command = std::string("'") + TSU_BINARY + "' " + args + " > '" + (dir / "out").string() +
-                              "' 2> '" + (dir / "err").string() + "'";
-  const int raw = std::system(command.c_str());
-  auto read = [&](const char* name) {
-    std::ostringstream text;
-    text << std::ifstream(dir / name).rdbuf();
-    return text.str();
-  };
-  CommandResult r{WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, read("out"), read("err")};
-  std::filesystem::remove_all(dir);
-  return r;
-}
-
-TEST(BenchCommand, ReportsBothBackendsAsJson) {
-  const CommandResult r = run_tsu("bench --graph grid:24:G12 --chains 2,64 --threads 1 --sweeps 2 --json");
+TEST_F(BenchCommand, ReportsBothBackendsAsJson) {
+  const CliResult r = tsu("bench --graph grid:24:G12 --chains 2,64 --threads 1 --sweeps 2 --json");
   ASSERT_EQ(r.status, 0) << r.err;
   const auto rows = nlohmann::json::parse(r.out);
   ASSERT_EQ(rows.size(), 2u);
@@ -315,8 +298,8 @@ TEST(BenchCommand, ReportsBothBackendsAsJson) {
   EXPECT_EQ(rows[1]["chains"], 64);
 }
 
-TEST(BenchCommand, NamesTheMissingDataFolder) {
-  const CommandResult r = run_tsu("bench --graph pegasus --data /nonexistent/tsu-data");
+TEST_F(BenchCommand, NamesTheMissingDataFolder) {
+  const CliResult r = tsu("bench --graph pegasus --data /nonexistent/tsu-data");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("--data /nonexistent/tsu-data"), std::string::npos) << r.err;
 }
