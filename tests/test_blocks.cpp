@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "error_of.hpp"
+
 #include "graph/blocks.hpp"
 #include "graph/topology.hpp"
 
@@ -9,15 +11,6 @@
 using namespace tsu;
 
 namespace {
-
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // A tiny reader of the shared Ising edge-list format, so this test does not depend on model I/O.
 Model read_edge_list(const std::string& path) {

@@ -1,6 +1,8 @@
 // Fashion-MNIST loading and the DTM data encoding: IDX parsing with its error reports, the
 // package's files, binarisation, grey-level trials, label spots and pooling.
 #include <gtest/gtest.h>
+
+#include "error_of.hpp"
 #include <unistd.h>
 #include <zlib.h>
 
@@ -65,15 +67,6 @@ class IdxFiles : public ::testing::Test {
 
   fs::path dir_;
 };
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const tsu::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 }  // namespace
 

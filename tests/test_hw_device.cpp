@@ -2,6 +2,8 @@
 // §3.5; H&C §1.4, §1.5), and device files are checked field by field.
 #include <gtest/gtest.h>
 
+#include "error_of.hpp"
+
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -61,15 +63,6 @@ TEST(HwEnergy, Z1PresetGivesTheThermalizersFigures) {
   // One write costs about 21,700 Gibbs updates and one read about 239 (H&C §1.4).
   EXPECT_NEAR(d.e_write_node / r.cell.total(), 21700, 100);
   EXPECT_NEAR(d.e_read_node / r.cell.total(), 239, 1);
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(HwDevice, FileOverridesThePresetAndEveryConstantIsSourced) {

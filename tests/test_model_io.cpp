@@ -1,6 +1,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "error_of.hpp"
+
 #include <unistd.h>
 
 #include <cmath>
@@ -43,15 +45,6 @@ void expect_same_model(const Model& a, const Model& b) {
   }
   EXPECT_EQ(a.clamp, b.clamp);
   EXPECT_EQ(a.blocks, b.blocks);
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 std::string json_error(const std::string& text) {

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "error_of.hpp"
+
 #include "graph/topology.hpp"
 
 #include <cmath>
@@ -43,15 +45,6 @@ size_t open_edge_count(int L, const GridRule& rule) {
   for (auto [a, b] : rule.offsets)
     for (auto [dr, dc] : {std::pair{a, b}, {-b, a}}) n += size_t(L - std::abs(dr)) * size_t(L - std::abs(dc));
   return n;
-}
-
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace

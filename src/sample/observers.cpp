@@ -15,6 +15,17 @@ void check_nodes(const StateBatch& states, size_t expected, const char* who) {
     throw Error(fmt::format("{}: states have {} nodes, the observer was made for {}", who, states.nodes, expected));
 }
 
+// Mean over every value of every chain's series (0 when there is none).
+double mean_of_series(const std::vector<std::vector<double>>& series) {
+  double sum = 0;
+  size_t n = 0;
+  for (const auto& s : series) {
+    for (double x : s) sum += x;
+    n += s.size();
+  }
+  return n ? sum / double(n) : 0.0;
+}
+
 // Iterative radix-2 FFT of one power-of-two size, with its twiddle factors computed once.
 class Fft {
  public:
@@ -133,15 +144,7 @@ void EnergyObserver::observe(const StateBatch& states, int64_t) {
   for (int c = 0; c < states.chains; ++c) traces_[c].push_back(-beta_ * factor_sum(*model_, states.chain(c)));
 }
 
-double EnergyObserver::mean() const {
-  double sum = 0;
-  size_t n = 0;
-  for (const auto& t : traces_) {
-    for (double e : t) sum += e;
-    n += t.size();
-  }
-  return n ? sum / double(n) : 0.0;
-}
+double EnergyObserver::mean() const { return mean_of_series(traces_); }
 
 double EnergyObserver::variance() const {
   const double mu = mean();
@@ -204,15 +207,7 @@ void AutocorrelationObserver::observe_values(std::span<const double> per_chain) 
   for (size_t c = 0; c < per_chain.size(); ++c) series_[c].push_back(per_chain[c]);
 }
 
-double AutocorrelationObserver::grand_mean() const {
-  double sum = 0;
-  size_t n = 0;
-  for (const auto& s : series_) {
-    for (double x : s) sum += x;
-    n += s.size();
-  }
-  return sum / double(n);
-}
+double AutocorrelationObserver::grand_mean() const { return mean_of_series(series_); }
 
 // The chain-averaged autocovariance at every lag, with the biased (1/n) normalisation, which keeps
 // the sequence positive definite. Deviations are taken from the mean over all chains: many short
