@@ -10,8 +10,8 @@
 #include <cmath>
 #include <cstdint>
 #include <fmt/format.h>
-#include <fstream>
 
+#include "graph/files.hpp"
 #include "graph/model.hpp"
 
 namespace tsu::hw {
@@ -198,14 +198,7 @@ void write_plot_png(const std::string& path, const Plot& plot) {
     c.box(kWidth - kRight - 170, ly + 2, kWidth - kRight - 158, ly + 4, colour);
     c.text(kWidth - kRight - 150, ly, series.name, kBlack);
   }
-  const std::string bytes = c.png();
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), std::streamsize(bytes.size()));
-    if (!out) throw Error(fmt::format("{}: cannot write the plot", path));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw Error(fmt::format("{}: cannot write the plot", path));
+  write_file_atomic(path, c.png());
 }
 
 }  // namespace tsu::hw
