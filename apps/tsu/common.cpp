@@ -20,6 +20,14 @@ CLI::Validator at_least(int64_t least) {
   return CLI::Validator(check, fmt::format(">={}", least));
 }
 
+void add_schedule_options(CLI::App& cmd, Schedule& schedule) {
+  cmd.add_option("--warmup", schedule.warmup, "Sweeps before the first observation")
+      ->capture_default_str()
+      ->check(at_least(0));
+  cmd.add_option("--samples", schedule.samples, "Observations per chain")->capture_default_str()->check(at_least(1));
+  cmd.add_option("--every", schedule.every, "Sweeps between observations")->capture_default_str()->check(at_least(1));
+}
+
 void add_model_options(CLI::App& cmd, ModelArgs& args, bool with_beta) {
   cmd.add_option("MODEL", args.source,
                  "Model file (tsu-model-v1 JSON or Ising edge list), or a topology spec: grid:L:RULE[:open|:torus] "

@@ -11,6 +11,7 @@
 
 #include "graph/files.hpp"
 #include "graph/model.hpp"
+#include "sample/engine.hpp"
 
 namespace tsu::cli {
 
@@ -24,6 +25,9 @@ struct ModelArgs {
 
 // Registers MODEL, --j-sigma, --h-sigma, --model-seed and (if `with_beta`) --beta on a subcommand.
 void add_model_options(CLI::App& cmd, ModelArgs& args, bool with_beta = true);
+
+// Registers --warmup, --samples and --every (the schedule's fields, validated) on a subcommand.
+void add_schedule_options(CLI::App& cmd, Schedule& schedule);
 
 // A CLI11 check for integer options: the value must be at least `least` ("--chains: must be >= 1, got 0").
 CLI::Validator at_least(int64_t least);

@@ -272,13 +272,7 @@ void add_run(CLI::App& hw_cmd) {
   cmd->add_option("--chains", args->chains, "Independent chains (each one array run)")
       ->capture_default_str()
       ->check(at_least(1));
-  cmd->add_option("--warmup", args->schedule.warmup, "Sweeps before the first observation")
-      ->capture_default_str()
-      ->check(at_least(0));
-  cmd->add_option("--samples", args->schedule.samples, "Observations (read-outs) per chain")
-      ->capture_default_str()
-      ->check(at_least(1));
-  cmd->add_option("--every", args->schedule.every, "Sweeps between observations")->capture_default_str()->check(at_least(1));
+  add_schedule_options(*cmd, args->schedule);
   cmd->add_option("--seed", args->seed, "Seed of the chip's dynamics (the device's seed draws its mismatch)")
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "Worker threads (0 = every core)")->capture_default_str()->check(at_least(0));

@@ -254,15 +254,7 @@ void add_sample_command(CLI::App& app) {
       "  tsu sample grid:70:G12 --chains 128 --samples 200 --every 5 --beta 0.5 --out out/grid --save-samples");
   add_model_options(*cmd, args->model);
   cmd->add_option("--chains", args->chains, "Independent chains")->capture_default_str()->check(at_least(1));
-  cmd->add_option("--warmup", args->schedule.warmup, "Sweeps before the first observation")
-      ->capture_default_str()
-      ->check(at_least(0));
-  cmd->add_option("--samples", args->schedule.samples, "Observations per chain")
-      ->capture_default_str()
-      ->check(at_least(1));
-  cmd->add_option("--every", args->schedule.every, "Sweeps between observations")
-      ->capture_default_str()
-      ->check(at_least(1));
+  add_schedule_options(*cmd, args->schedule);
   cmd->add_option("--seed", args->seed, "Seed of the sampling streams (results do not depend on --threads)")
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "Worker threads (0 = every core)")
