@@ -83,6 +83,34 @@ TEST(FastBackend, SameStatesAsReferenceSweepBySweep) {
   }
 }
 
+// Per-chain beta factors that are powers of two scale beta exactly in both backends, so the states
+// still match (the split tile is checked below).
+TEST(FastBackend, SameStatesAsReferenceWithPerChainBetas) {
+  const Fixture s = make_fixture(24, 0.5, 0.4, 17);
+  const BetaSchedule annealed{BetaSchedule::Kind::Linear, 0.3, 1.6, 6};
+  for (int chains : {3, 70}) {
+    std::vector<double> factors;
+    for (int c = 0; c < chains; ++c) factors.push_back(std::ldexp(1.0, c % 4 - 2));  // 1/4, 1/2, 1, 2
+    auto fast = start(s, BackendKind::Fast, chains, 2, 5);
+    auto reference = start(s, BackendKind::Reference, chains, 2, 5);
+    fast->set_beta_factors(factors);
+    reference->set_beta_factors(factors);
+    fast->sweeps(6, annealed, 0);
+    reference->sweeps(6, annealed, 0);
+    EXPECT_EQ(states_of(*fast).data, states_of(*reference).data) << chains << " chains";
+  }
+}
+
+TEST(FastBackend, RejectsBadBetaFactors) {
+  const Fixture s = make_fixture(6, 0.5, 0.5, 1);
+  for (auto kind : {BackendKind::Fast, BackendKind::Reference}) {
+    auto backend = start(s, kind, 4, 1, 1);
+    EXPECT_THROW(backend->set_beta_factors(std::vector<double>{1, 1, 1}), Error);
+    EXPECT_THROW(backend->set_beta_factors(std::vector<double>{1, 1, -0.5, 1}), Error);
+    EXPECT_THROW(backend->set_beta_factors(std::vector<double>{1, NAN, 1, 1}), Error);
+  }
+}
+
 // Lone chains draw the streams of up to 16 sweeps at once (one per lane, jumped ahead): a call of
 // 37 sweeps, then 5, must still consume each chain's stream in order.
 TEST(FastBackend, SameStatesAsReferenceInLongCalls) {
@@ -101,7 +129,7 @@ TEST(FastBackend, SameStatesAsReferenceInLongCalls) {
 }
 
 // One tile over several threads (blocks cut into parts, a barrier after each) when blocks are large:
-// a 40 x 40 G12 torus, 2 blocks of 800 nodes, 50 chains.
+// a 40 x 40 G12 torus, 2 blocks of 800 nodes, 50 chains, at per-chain betas 1/2, 1 and 2.
 TEST(FastBackend, OneTileOnSeveralThreadsGivesTheSameStates) {
   const Model m = grid_ising(40, "G12", true, 0.6, 0.4, 3);
   const Layout layout = default_layout(m);
@@ -112,6 +140,9 @@ TEST(FastBackend, OneTileOnSeveralThreadsGivesTheSameStates) {
     const EngineOptions opt{50, 4, threads, kind};
     auto backend = kind == BackendKind::Fast ? make_fast_backend(cm, layout, opt) : make_reference_backend(cm, layout, opt);
     backend->set_states(initial_states(cm, layout, 50, 4, InitKind::Uniform, 1.0));
+    std::vector<double> factors;
+    for (int c = 0; c < 50; ++c) factors.push_back(std::ldexp(1.0, c % 3 - 1));
+    backend->set_beta_factors(factors);
     backend->sweeps(3, BetaSchedule::constant(1.0), 0);
     backend->sweeps(2, BetaSchedule::constant(0.7), 3);
     const auto data = states_of(*backend).data;
@@ -276,6 +307,29 @@ TEST(FastBackend, MarginalsAndPairMomentsMatchExactEnumeration) {
     const BatchMeans sampled = sample_batches(*fast, 11, pairs, batches, 400);
     EXPECT_LE(worst_ratio(sampled, exact, 11), 1.0) << chains << " chains";
     EXPECT_GT(worst_ratio(sampled, wrong, 11), 1.0) << chains << " chains: cannot tell beta 1 from 1.3";
+  }
+}
+
+// Chains at beta factor 1.3 sample the model at beta 1.3, the others at beta 1, on every path.
+TEST(FastBackend, PerChainBetasSampleTheirOwnTemperature) {
+  const Fixture s = make_fixture(11, 0.7, 0.5, 15);
+  Pairs pairs;
+  for (const auto& g : s.t.model.groups)
+    if (g.n_spin == 2)
+      for (size_t f = 0; f < g.count(); ++f) pairs.emplace_back(g.spins_of(f)[0], g.spins_of(f)[1]);
+  const ExactResult at_1 = exact_moments(s.t.model, s.clamped, pairs, 1.0);
+  const ExactResult at_13 = exact_moments(s.t.model, s.clamped, pairs, 1.3);
+  for (auto [chains, batches] : {std::pair{2, 60}, std::pair{70, 6}}) {
+    auto fast = start(s, BackendKind::Fast, chains, 1, 22);
+    std::vector<double> factors;
+    for (int c = 0; c < chains; ++c) factors.push_back(c % 2 ? 1.3 : 1.0);
+    fast->set_beta_factors(factors);
+    const BatchMeans sampled = sample_batches(*fast, 11, pairs, batches, 400);
+    BatchMeans hot, cold;  // batches are stored batch-major, one per chain
+    for (size_t k = 0; k < sampled.batches.size(); ++k) (k % chains % 2 ? cold : hot).batches.push_back(sampled.batches[k]);
+    EXPECT_LE(worst_ratio(hot, at_1, 11), 1.0) << chains << " chains";
+    EXPECT_LE(worst_ratio(cold, at_13, 11), 1.0) << chains << " chains";
+    EXPECT_GT(worst_ratio(hot, at_13, 11), 1.0) << chains << " chains: factors ignored";
   }
 }
 

@@ -31,6 +31,7 @@ class ChipBackendImpl final : public ChipBackend {
     if (opt.chains < 1) throw Error(fmt::format("chains: must be >= 1, got {}", opt.chains));
     if (layout.clamped.size() != size_t(nodes)) throw Error("chip: the layout does not belong to the chip's model");
     latched_ = internal_ = before_ = StateBatch(opt.chains, nodes);
+    beta_factors_.assign(size_t(opt.chains), 1.0);
     for (const auto& block : layout.blocks) free_.insert(free_.end(), block.begin(), block.end());
     for (int c = 0; c < opt.chains; ++c) {
       sweep_rng_.push_back(chain_stream(opt.seed, uint64_t(c)));
@@ -76,7 +77,7 @@ class ChipBackendImpl final : public ChipBackend {
     for (int c = 0; c < latched_.chains; ++c) {
       std::vector<double> scratch(kMaxCategories);
       for (int64_t k = 0; k < count; ++k) {
-        const double b = beta.at(first_sweep + k);
+        const double b = beta.at(first_sweep + k) * beta_factors_[c];
         if (async_)
           async_sweep(c, b, scratch);
         else
@@ -107,6 +108,12 @@ class ChipBackendImpl final : public ChipBackend {
     latched_ = internal_ = before_ = in;
     writes_ += int64_t(in.chains) * in.nodes;
     std::fill(held_ready_.begin(), held_ready_.end(), 0);
+  }
+
+  // On the chip a chain's temperature is the gain of its bias DACs.
+  void set_beta_factors(std::span<const double> factors) override {
+    validate_beta_factors(factors, latched_.chains);
+    beta_factors_.assign(factors.begin(), factors.end());
   }
 
   ChipAccount account() const override {
@@ -241,6 +248,7 @@ class ChipBackendImpl final : public ChipBackend {
   Layout layout_;
   int threads_;
   StateBatch latched_, internal_, before_;  // outputs, cell states, outputs before the last latch
+  std::vector<double> beta_factors_;
   std::vector<int32_t> free_;
   std::vector<Xoshiro128p> sweep_rng_, drift_rng_;
   mutable std::vector<Xoshiro128p> read_rng_;

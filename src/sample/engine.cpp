@@ -28,6 +28,14 @@ void BetaSchedule::validate() const {
   if (sweeps < 1) throw Error("beta schedule: needs at least one sweep");
 }
 
+void validate_beta_factors(std::span<const double> factors, int chains) {
+  if (factors.size() != size_t(chains))
+    throw Error(fmt::format("beta factors: {} given for {} chains", factors.size(), chains));
+  for (size_t c = 0; c < factors.size(); ++c)
+    if (!std::isfinite(factors[c]) || factors[c] < 0)
+      throw Error(fmt::format("beta factors: chain {} has {}, expected a finite number >= 0", c, factors[c]));
+}
+
 State draw_spin(double field, double beta, float u) {
   const double p_up = 1.0 / (1.0 + std::exp(-2.0 * beta * field));
   return u < p_up ? 1 : 0;

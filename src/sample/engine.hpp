@@ -80,7 +80,14 @@ class Backend {
   // Full states, clamped nodes included. set_states also sets the clamped values of every chain.
   virtual void get_states(StateBatch& out) const = 0;
   virtual void set_states(const StateBatch& in) = 0;
+  // Per-chain temperatures (parallel tempering, restarts at several temperatures): chain c's sweep
+  // k then runs at beta.at(k) * factors[c]. One factor per chain, each finite and >= 0; all 1 until
+  // set. Throws Error otherwise.
+  virtual void set_beta_factors(std::span<const double> factors) = 0;
 };
+
+// Checks factors for set_beta_factors: `chains` entries, finite, >= 0.
+void validate_beta_factors(std::span<const double> factors, int chains);
 
 // Picks the fast backend when it supports the model (pairwise spin models) and `Auto` is asked.
 std::unique_ptr<Backend> make_backend(const CompiledModel& cm, const Layout& layout, const EngineOptions& opt);

@@ -27,7 +27,8 @@ class FastBackend final : public Backend {
       : program_(fast::compile_sweep_program(*cm.model, layout)),
         chains_(opt.chains),
         nodes_(int(cm.size())),
-        threads_(resolve_threads(opt.threads)) {
+        threads_(resolve_threads(opt.threads)),
+        beta_factors_(size_t(opt.chains), 1.0) {
     if (chains_ <= kLoneChainLimit) {
       sweep_jump_ = std::make_unique<fast::StreamJump>(program_.positions());
       for (int c = 0; c < chains_; ++c) {
@@ -75,6 +76,15 @@ class FastBackend final : public Backend {
     }
   }
 
+  void set_beta_factors(std::span<const double> factors) override {
+    validate_beta_factors(factors, chains_);
+    beta_factors_.assign(factors.begin(), factors.end());
+    for (int c = 0; c < chains_ && lone_.empty(); ++c) {
+      const int lane = c % fast::kTileChains;
+      tiles_[c / fast::kTileChains].beta_factor[lane / 16][lane % 16] = float(factors[c]);
+    }
+  }
+
   void set_states(const StateBatch& in) override {
     if (in.chains != chains_ || in.nodes != nodes_)
       throw Error(fmt::format("set_states: batch of {} chains x {} nodes, backend has {} x {}", in.chains, in.nodes,
@@ -99,7 +109,7 @@ class FastBackend final : public Backend {
 #pragma omp parallel for schedule(static, 1) num_threads(std::min(threads_, units))
     for (int u = 0; u < units; ++u) {
       if (!lone_.empty()) {
-        run_lone_chain(lone_[u], count, beta, first_sweep);
+        run_lone_chain(lone_[u], beta_factors_[u], count, beta, first_sweep);
         continue;
       }
       for (int64_t k = 0; k < count; ++k) fast::sweep_tile(program_, tiles_[u], beta.at(first_sweep + k));
@@ -143,11 +153,12 @@ class FastBackend final : public Backend {
       for (int w = 0; w < 4; ++w) std::copy_n(end[v][w].begin(), 16, tile.rng[v][w]);
   }
 
-  void run_lone_chain(fast::LoneChain& chain, int64_t count, const BetaSchedule& beta, int64_t first_sweep) const {
+  void run_lone_chain(fast::LoneChain& chain, double beta_factor, int64_t count, const BetaSchedule& beta,
+                      int64_t first_sweep) const {
     double betas[fast::kLoneSweeps];
     for (int64_t done = 0; done < count;) {
       const int n = int(std::min<int64_t>(fast::kLoneSweeps, count - done));
-      for (int k = 0; k < n; ++k) betas[k] = beta.at(first_sweep + done + k);
+      for (int k = 0; k < n; ++k) betas[k] = beta.at(first_sweep + done + k) * beta_factor;
       fast::sweep_lone_chain(program_, *sweep_jump_, chain, {betas, size_t(n)});
       done += n;
     }
@@ -162,6 +173,7 @@ class FastBackend final : public Backend {
   int chains_;
   int nodes_;
   int threads_;
+  std::vector<double> beta_factors_;
   std::vector<fast::ChainTile> tiles_;
   std::vector<fast::LoneChain> lone_;
 };

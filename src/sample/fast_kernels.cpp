@@ -120,6 +120,7 @@ ChainTile make_tile(int32_t nodes, int first_chain, uint64_t seed) {
   for (int lane = 0; lane < kTileChains; ++lane) {
     const Xoshiro128p r = chain_stream(seed, uint64_t(first_chain + lane));
     for (int w = 0; w < 4; ++w) t.rng[lane / 16][w][lane % 16] = r.s[w];
+    t.beta_factor[lane / 16][lane % 16] = 1.0f;
   }
   return t;
 }
@@ -203,7 +204,7 @@ void sweep_tile(const SweepProgram& p, ChainTile& tile, double beta) {
       int32_t f = p.cq[q];
       for (int64_t slot = int64_t(p.group_begin[q]) * 8; slot < int64_t(p.group_begin[q + 1]) * 8; ++slot)
         if (tile.words[p.cols[slot]] >> bit & 1) f += p.slot_weight[slot];
-      if (draw_up(f, scale, rng[lane].next())) word |= uint64_t(1) << bit;
+      if (draw_up(f, scale * tile.beta_factor[lane / 16][lane % 16], rng[lane].next())) word |= uint64_t(1) << bit;
     }
     tile.words[p.order[q]] = word;
   }

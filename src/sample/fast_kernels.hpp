@@ -78,6 +78,8 @@ struct ChainTile {
   int first_chain = 0;
   std::vector<uint64_t> words;  // [nodes + 1] spin bits (1 = +1); the dummy's word stays 0
   alignas(64) uint32_t rng[kTileVectors][4][16];  // xoshiro128+ state words s0..s3 per lane
+  // Lane (v, c) runs at beta * beta_factor[v][c]: float(beta * scale) * factor, so 1 changes nothing.
+  alignas(64) float beta_factor[kTileVectors][16];
 
   static int bit_of_lane(int lane) { return 4 * (lane % 16) + lane / 16; }
 };

@@ -119,13 +119,15 @@ inline void tile_fields(const SweepProgram& p, const uint64_t* words, const Tran
 
 // The new word of the node at position q for all 64 lanes.
 inline uint64_t update_tile_node(const SweepProgram& p, const uint64_t* words, const Transposer& transpose,
-                                 int32_t q, float scale, const __m512 (&r)[kTileVectors]) {
+                                 int32_t q, float scale, const __m512 (&factor)[kTileVectors],
+                                 const __m512 (&r)[kTileVectors]) {
   __m512i acc[kTileVectors];
   tile_fields(p, words, transpose, q, acc);
   const __m512 s = _mm512_set1_ps(scale);
   uint64_t word = 0;
   for (int v = 0; v < kTileVectors; ++v) {
-    const __mmask16 up = draw_up(_mm512_mul_ps(_mm512_cvtepi32_ps(acc[v]), s), r[v]);
+    const __m512 lane_scale = _mm512_mul_ps(s, factor[v]);
+    const __mmask16 up = draw_up(_mm512_mul_ps(_mm512_cvtepi32_ps(acc[v]), lane_scale), r[v]);
     word |= _pdep_u64(_cvtmask16_u32(up), 0x1111111111111111ull << v);
   }
   return word;
@@ -139,11 +141,13 @@ void sweep_tile(const SweepProgram& p, ChainTile& tile, double beta) {
   for (int v = 0; v < kTileVectors; ++v)
     for (int w = 0; w < 4; ++w) streams.s[v][w] = _mm512_load_si512(tile.rng[v][w]);
   uint64_t* words = tile.words.data();
+  __m512 factor[kTileVectors];
+  for (int v = 0; v < kTileVectors; ++v) factor[v] = _mm512_load_ps(tile.beta_factor[v]);
   // A node's neighbours lie in other blocks, so its new word can be stored at once.
   for (int32_t q = 0; q < p.positions(); ++q) {
     __m512 ri[kTileVectors];
     for (int v = 0; v < kTileVectors; ++v) ri[v] = uniform_r(xoshiro_next(streams.s[v]));
-    words[p.order[q]] = update_tile_node(p, words, transpose, q, float(beta * p.exp2_scale[q]), ri);
+    words[p.order[q]] = update_tile_node(p, words, transpose, q, float(beta * p.exp2_scale[q]), factor, ri);
   }
   for (int v = 0; v < kTileVectors; ++v)
     for (int w = 0; w < 4; ++w) _mm512_store_si512(tile.rng[v][w], streams.s[v][w]);
@@ -168,6 +172,8 @@ void sweep_tile_part(const SweepProgram& p, TileSplit& split, ChainTile& tile, s
                      int thread, int threads) {
   const Transposer transpose;
   uint64_t* words = tile.words.data();
+  __m512 factor[kTileVectors];
+  for (int v = 0; v < kTileVectors; ++v) factor[v] = _mm512_load_ps(tile.beta_factor[v]);
   const int blocks = int(p.block_end.size());
   int64_t phase = 0;  // blocks done; the streams at the start of the next are in block_start[phase % 2]
   for (double beta : betas)
@@ -182,7 +188,7 @@ void sweep_tile_part(const SweepProgram& p, TileSplit& split, ChainTile& tile, s
         for (int32_t q = bounds[part]; q < bounds[part + 1]; ++q) {
           __m512 ri[kTileVectors];
           for (int v = 0; v < kTileVectors; ++v) ri[v] = uniform_r(xoshiro_next(streams.s[v]));
-          words[p.order[q]] = update_tile_node(p, words, transpose, q, float(beta * p.exp2_scale[q]), ri);
+          words[p.order[q]] = update_tile_node(p, words, transpose, q, float(beta * p.exp2_scale[q]), factor, ri);
         }
         if (part == split.parts - 1)
           for (int v = 0; v < kTileVectors; ++v)

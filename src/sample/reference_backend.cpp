@@ -10,7 +10,11 @@ namespace {
 class ReferenceBackend final : public Backend {
  public:
   ReferenceBackend(const CompiledModel& cm, const Layout& layout, const EngineOptions& opt)
-      : cm_(cm), layout_(layout), states_(opt.chains, int(cm.size())), threads_(resolve_threads(opt.threads)) {
+      : cm_(cm),
+        layout_(layout),
+        states_(opt.chains, int(cm.size())),
+        beta_factors_(size_t(opt.chains), 1.0),
+        threads_(resolve_threads(opt.threads)) {
     for (int c = 0; c < opt.chains; ++c) rngs_.push_back(chain_stream(opt.seed, uint64_t(c)));
   }
 
@@ -20,7 +24,7 @@ class ReferenceBackend final : public Backend {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
     for (int c = 0; c < states_.chains; ++c) {
       std::vector<double> logits(kMaxCategories);
-      for (int64_t k = 0; k < count; ++k) sweep_chain(c, beta.at(first_sweep + k), logits);
+      for (int64_t k = 0; k < count; ++k) sweep_chain(c, beta.at(first_sweep + k) * beta_factors_[c], logits);
     }
   }
 
@@ -29,6 +33,10 @@ class ReferenceBackend final : public Backend {
     if (in.chains != states_.chains || in.nodes != states_.nodes)
       throw Error("set_states: batch shape does not match the backend's chains and nodes");
     states_ = in;
+  }
+  void set_beta_factors(std::span<const double> factors) override {
+    validate_beta_factors(factors, states_.chains);
+    beta_factors_.assign(factors.begin(), factors.end());
   }
 
  private:
@@ -55,6 +63,7 @@ class ReferenceBackend final : public Backend {
   const CompiledModel& cm_;
   Layout layout_;
   StateBatch states_;
+  std::vector<double> beta_factors_;
   std::vector<Xoshiro128p> rngs_;
   int threads_;
 };
