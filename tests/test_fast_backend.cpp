@@ -128,28 +128,34 @@ TEST(FastBackend, SameStatesAsReferenceInLongCalls) {
   }
 }
 
-// One tile over several threads (blocks cut into parts, a barrier after each) when blocks are large:
-// a 40 x 40 G12 torus, 2 blocks of 800 nodes, 50 chains, at per-chain betas 1/2, 1 and 2.
-TEST(FastBackend, OneTileOnSeveralThreadsGivesTheSameStates) {
+// One tile, or one lone chain, over several threads (blocks cut into parts, a barrier after each)
+// when blocks are large: a 40 x 40 G12 torus, 2 blocks of 800 nodes, 50 chains (at per-chain betas
+// 1/2, 1 and 2) or 1 chain. The backend times both ways on its first calls, so the calls below mix
+// split and whole sweeps.
+TEST(FastBackend, OneTileOrChainOnSeveralThreadsGivesTheSameStates) {
   const Model m = grid_ising(40, "G12", true, 0.6, 0.4, 3);
   const Layout layout = default_layout(m);
   const CompiledModel cm = compile(std::make_shared<const Model>(m));
-  std::vector<State> first;
-  for (auto [kind, threads] : {std::pair{BackendKind::Reference, 1}, std::pair{BackendKind::Fast, 1},
-                               std::pair{BackendKind::Fast, 2}, std::pair{BackendKind::Fast, 3}}) {
-    const EngineOptions opt{50, 4, threads, kind};
-    auto backend = kind == BackendKind::Fast ? make_fast_backend(cm, layout, opt) : make_reference_backend(cm, layout, opt);
-    backend->set_states(initial_states(cm, layout, 50, 4, InitKind::Uniform, 1.0));
-    std::vector<double> factors;
-    for (int c = 0; c < 50; ++c) factors.push_back(std::ldexp(1.0, c % 3 - 1));
-    backend->set_beta_factors(factors);
-    backend->sweeps(3, BetaSchedule::constant(1.0), 0);
-    backend->sweeps(2, BetaSchedule::constant(0.7), 3);
-    const auto data = states_of(*backend).data;
-    if (first.empty())
-      first = data;
-    else
-      EXPECT_EQ(data, first) << backend->name() << ", " << threads << " threads";
+  for (int chains : {50, 1}) {
+    std::vector<State> first;
+    for (auto [kind, threads] : {std::pair{BackendKind::Reference, 1}, std::pair{BackendKind::Fast, 1},
+                                 std::pair{BackendKind::Fast, 2}, std::pair{BackendKind::Fast, 3}}) {
+      const EngineOptions opt{chains, 4, threads, kind};
+      auto backend =
+          kind == BackendKind::Fast ? make_fast_backend(cm, layout, opt) : make_reference_backend(cm, layout, opt);
+      backend->set_states(initial_states(cm, layout, chains, 4, InitKind::Uniform, 1.0));
+      std::vector<double> factors;
+      for (int c = 0; c < chains; ++c) factors.push_back(std::ldexp(1.0, c % 3 - 1));
+      backend->set_beta_factors(factors);
+      backend->sweeps(3, BetaSchedule::constant(1.0), 0);
+      backend->sweeps(20, BetaSchedule::constant(0.7), 3);
+      backend->sweeps(2, BetaSchedule::constant(0.9), 23);
+      const auto data = states_of(*backend).data;
+      if (first.empty())
+        first = data;
+      else
+        EXPECT_EQ(data, first) << chains << " chains, " << backend->name() << ", " << threads << " threads";
+    }
   }
 }
 

@@ -29,17 +29,19 @@ class FastBackend final : public Backend {
         nodes_(int(cm.size())),
         threads_(resolve_threads(opt.threads)),
         beta_factors_(size_t(opt.chains), 1.0) {
+    const int64_t per_part = program_.positions() / std::max<int64_t>(1, int64_t(program_.block_end.size()) * threads_);
+    const bool splittable = TSU_FAST_AVX512 && threads_ > 1 && per_part >= kMinSplitPositions;
     if (chains_ <= kLoneChainLimit) {
       sweep_jump_ = std::make_unique<fast::StreamJump>(program_.positions());
       for (int c = 0; c < chains_; ++c) {
         lone_.push_back(fast::make_lone_chain(nodes_, c, opt.seed));
         fast::refresh_fields(program_, lone_.back());
       }
+      if (splittable && chains_ == 1) lone_split_ = std::make_unique<fast::LoneSplit>(fast::make_lone_split(program_, threads_));
     } else {
       for (int first = 0; first < chains_; first += fast::kTileChains)
         tiles_.push_back(fast::make_tile(nodes_, first, opt.seed));
-      const int64_t per_part = program_.positions() / std::max<int64_t>(1, int64_t(program_.block_end.size()) * threads_);
-      if (TSU_FAST_AVX512 && tiles_.size() == 1 && threads_ > 1 && per_part >= kMinSplitPositions)
+      if (splittable && tiles_.size() == 1)
         split_ = std::make_unique<fast::TileSplit>(fast::make_tile_split(program_, threads_));
     }
   }
@@ -47,8 +49,8 @@ class FastBackend final : public Backend {
   std::string name() const override { return "fast"; }
 
   void sweeps(int64_t count, const BetaSchedule& beta, int64_t first_sweep) override {
-    if (!split_) return parallel_sweeps(count, beta, first_sweep);
-    // A split tile pays only while every thread has a core to itself: on a busy machine the barrier
+    if (!split_ && !lone_split_) return parallel_sweeps(count, beta, first_sweep);
+    // A split tile (or chain) pays only while every thread has a core to itself: on a busy machine the barrier
     // after each block can wait for a whole time slice. Both ways give the same samples, so the
     // backend times each on a couple of sweeps, runs the faster, and re-times the slower every
     // kRetry calls.
@@ -138,8 +140,9 @@ class FastBackend final : public Backend {
       seconds_per_sweep_[split] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / count;
   }
 
-  // One tile on every thread (see fast::TileSplit).
+  // One tile or lone chain on every thread (see fast::TileSplit, fast::LoneSplit).
   void split_sweeps(int64_t count, const BetaSchedule& beta, int64_t first_sweep) {
+    if (lone_split_) return split_lone_sweeps(count, beta, first_sweep);
     std::vector<double> betas(static_cast<size_t>(count));
     for (int64_t k = 0; k < count; ++k) betas[k] = beta.at(first_sweep + k);
     auto& tile = tiles_[0];
@@ -151,6 +154,20 @@ class FastBackend final : public Backend {
     const auto& end = start[count * int64_t(program_.block_end.size()) % 2];
     for (int v = 0; v < fast::kTileVectors; ++v)
       for (int w = 0; w < 4; ++w) std::copy_n(end[v][w].begin(), 16, tile.rng[v][w]);
+  }
+
+  void split_lone_sweeps(int64_t count, const BetaSchedule& beta, int64_t first_sweep) {
+    double betas[fast::kLoneSweeps];
+    auto& chain = lone_[0];
+    for (int64_t done = 0; done < count;) {
+      const int n = int(std::min<int64_t>(fast::kLoneSweeps, count - done));
+      for (int k = 0; k < n; ++k) betas[k] = beta.at(first_sweep + done + k) * beta_factors_[0];
+#pragma omp parallel num_threads(lone_split_->parts)
+      fast::sweep_lone_chain_part(program_, *sweep_jump_, *lone_split_, chain, {betas, size_t(n)}, omp_get_thread_num(),
+                                  omp_get_num_threads());
+      done += n;
+    }
+    fast::fold_deltas(*lone_split_, chain);
   }
 
   void run_lone_chain(fast::LoneChain& chain, double beta_factor, int64_t count, const BetaSchedule& beta,
@@ -167,6 +184,7 @@ class FastBackend final : public Backend {
   fast::SweepProgram program_;
   std::unique_ptr<fast::StreamJump> sweep_jump_;
   std::unique_ptr<fast::TileSplit> split_;
+  std::unique_ptr<fast::LoneSplit> lone_split_;
   double seconds_per_sweep_[2] = {0, 0};  // [split] the latest timing of each way; 0: not yet timed
   bool warmed_up_[2] = {false, false};
   int64_t calls_ = 0;

@@ -155,6 +155,32 @@ TileSplit make_tile_split(const SweepProgram& p, int parts) {
   return split;
 }
 
+LoneSplit make_lone_split(const SweepProgram& p, int parts) {
+  LoneSplit split;
+  split.parts = parts;
+  int32_t begin = 0;
+  for (int32_t end : p.block_end) {
+    for (int t = 0; t <= parts; ++t)
+      split.bounds.push_back(begin + int32_t(int64_t(end - begin) * t / parts / 16 * 16));
+    split.bounds.back() = end;
+    begin = end;
+  }
+  const int32_t vectors = (p.positions() + 15) / 16;
+  for (int t = 0; t <= parts; ++t) split.draw_bounds.push_back(int32_t(int64_t(vectors) * t / parts * 16));
+  for (int t = 0; t < parts; ++t) split.draw_jumps.emplace_back(split.draw_bounds[t]);
+  split.delta.assign(size_t(parts), std::vector<int32_t>(size_t(p.positions()) + 1, 0));
+  split.uniforms.resize(size_t(kLoneSweeps) * vectors * 16);
+  return split;
+}
+
+void fold_deltas(LoneSplit& split, LoneChain& chain) {
+  for (auto& delta : split.delta)
+    for (size_t q = 0; q < delta.size(); ++q) {
+      chain.field[q] += delta[q];
+      delta[q] = 0;
+    }
+}
+
 LoneChain make_lone_chain(int32_t nodes, int chain, uint64_t seed) {
   LoneChain c;
   c.spin.assign(size_t(nodes) + 1, 0);
@@ -218,12 +244,17 @@ void sweep_lone_chain(const SweepProgram& p, const StreamJump&, LoneChain& chain
       const bool up = draw_up(chain.field[q], float(beta * p.exp2_scale[q]), chain.rng.next());
       if (up == bool(chain.free_spin[q])) continue;
       chain.free_spin[q] = chain.spin[p.order[q]] = up;
-      propagate_flip(p, chain, q, up);
+      propagate_flip(p, chain.field.data(), q, up);
     }
 }
 
 void sweep_tile_part(const SweepProgram&, TileSplit&, ChainTile&, std::span<const double>, int, int) {
   throw Error("sweep_tile_part: needs the AVX-512 kernels");
+}
+
+void sweep_lone_chain_part(const SweepProgram&, const StreamJump&, LoneSplit&, LoneChain&, std::span<const double>,
+                           int, int) {
+  throw Error("sweep_lone_chain_part: needs the AVX-512 kernels");
 }
 
 #endif

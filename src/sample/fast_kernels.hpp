@@ -125,12 +125,36 @@ void refresh_fields(const SweepProgram& program, LoneChain& chain);
 void sweep_lone_chain(const SweepProgram& program, const StreamJump& sweep_jump, LoneChain& chain,
                       std::span<const double> betas);
 
-// Adds the flip of the node at `position` to its neighbours' cached fields.
-inline void propagate_flip(const SweepProgram& p, LoneChain& chain, int32_t position, bool up) {
+// Adds the flip of the node at `position` to its neighbours' entries of `field` ([position + 1]).
+inline void propagate_flip(const SweepProgram& p, int32_t* field, int32_t position, bool up) {
   const int64_t end = int64_t(p.group_begin[position + 1]) * 8;
   for (int64_t slot = int64_t(p.group_begin[position]) * 8; slot < end; ++slot)
-    chain.field[p.slot_position[slot]] += up ? p.reverse_weight[slot] : -p.reverse_weight[slot];
+    field[p.slot_position[slot]] += up ? p.reverse_weight[slot] : -p.reverse_weight[slot];
 }
+
+// One lone chain on several threads: each block's positions are cut into `parts` parts, one per
+// thread of an OpenMP team, which meet at a barrier after every block. Two threads may flip
+// neighbours of one node, so each adds its flips' field changes to its own `delta` array; the
+// owner of a position folds every delta into the field before deciding it. The streams are drawn
+// ahead as in sweep_lone_chain, each thread drawing a share of the positions from lanes jumped
+// ahead to it. Integer fields make the result independent of the parts: the samples are those of
+// sweep_lone_chain.
+struct LoneSplit {
+  int parts = 1;
+  std::vector<int32_t> bounds;              // [block * (parts + 1) + t] first position of part t
+  std::vector<int32_t> draw_bounds;         // [t] first (16-aligned) position whose stream part t draws
+  std::vector<StreamJump> draw_jumps;       // [t] from position 0 to draw_bounds[t]
+  std::vector<std::vector<int32_t>> delta;  // [part][position + 1] field changes not yet folded in
+  std::vector<float> uniforms;              // [sweep][position] shared draw-ahead buffer
+};
+
+LoneSplit make_lone_split(const SweepProgram& program, int parts);
+// Runs betas.size() <= kLoneSweeps sweeps; called by every thread of an OpenMP team (`thread` of
+// `threads`), which takes the parts thread, thread + threads, ... TSU_FAST_AVX512 only.
+void sweep_lone_chain_part(const SweepProgram& program, const StreamJump& sweep_jump, LoneSplit& split,
+                           LoneChain& chain, std::span<const double> betas, int thread, int threads);
+// Adds every pending delta to the chain's fields (after a team has finished).
+void fold_deltas(LoneSplit& split, LoneChain& chain);
 
 // The scalar form of the decision, shared by the portable kernels and the tests:
 // s = +1 iff r (1 + 2^t) < 2^24 with t = F * scale; an infinite 2^t with r = 0 gives +1, as u < p does.

@@ -236,36 +236,61 @@ inline __m512 beta_scale(const float* scale, __mmask16 lanes, double beta) {
                             _mm256_extractf128_ps(hi, 1), 3);
 }
 
-// One sweep, one block at a time. The fields of a block are final (its nodes' neighbours lie in
-// other blocks), so all its decisions are made first, 16 at a time, collecting the positions that
-// flip (a few percent); then those flips are applied. The vector loads of fields so never wait
-// behind the scattered stores of the updates, and no branch depends on a random decision.
-void decide_sweep(const SweepProgram& p, LoneChain& chain, double beta, const float* r) {
-  thread_local std::vector<int32_t> flips;  // positions that flip in the current block
+// Positions [begin, end) of one block. Their fields are final (a block's nodes have their neighbours
+// in other blocks), so all decisions are made first, 16 at a time, collecting the positions that
+// flip (a few percent); then those flips are applied, their field changes added to `target`. The
+// vector loads of fields so never wait behind the scattered stores of the updates, and no branch
+// depends on a random decision. `pending` deltas (split chains) are folded into the fields first.
+void decide_block(const SweepProgram& p, LoneChain& chain, double beta, const float* r, int32_t begin, int32_t end,
+                  std::span<std::vector<int32_t>> pending, int32_t* target) {
+  thread_local std::vector<int32_t> flips;  // positions that flip
   flips.resize(size_t(p.positions()) + 16);
   int32_t* flipped = flips.data();
   const __m512i lane_index = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-  int32_t block_begin = 0;
-  for (int32_t block_end : p.block_end) {
-    int32_t count = 0;
-    for (int32_t q0 = block_begin; q0 < block_end; q0 += 16) {
-      const __mmask16 lanes = __mmask16((1u << std::min(16, block_end - q0)) - 1);
-      const __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(lanes, &chain.field[q0])),
-                                     beta_scale(&p.exp2_scale[q0], lanes, beta));
-      const __mmask16 up = draw_up(t, _mm512_maskz_loadu_ps(lanes, r + q0)) & lanes;
-      const __mmask16 was_up = _mm_test_epi8_mask(_mm_maskz_loadu_epi8(lanes, &chain.free_spin[q0]), _mm_set1_epi8(1));
-      const __mmask16 flip = up ^ was_up;
-      const __m512i positions = _mm512_add_epi32(lane_index, _mm512_set1_epi32(q0));
-      _mm512_storeu_si512(flipped + count, _mm512_maskz_compress_epi32(flip, positions));
-      count += __builtin_popcount(flip);
+  int32_t count = 0;
+  for (int32_t q0 = begin; q0 < end; q0 += 16) {
+    const __mmask16 lanes = __mmask16((1u << std::min(16, end - q0)) - 1);
+    __m512i field = _mm512_maskz_loadu_epi32(lanes, &chain.field[q0]);
+    for (auto& delta : pending) {
+      field = _mm512_add_epi32(field, _mm512_maskz_loadu_epi32(lanes, &delta[q0]));
+      _mm512_mask_storeu_epi32(&delta[q0], lanes, _mm512_setzero_si512());
     }
-    for (int32_t k = 0; k < count; ++k) {
-      const int32_t q = flipped[k];
-      const bool now_up = !chain.free_spin[q];
-      chain.free_spin[q] = chain.spin[p.order[q]] = now_up;
-      propagate_flip(p, chain, q, now_up);
-    }
-    block_begin = block_end;
+    if (!pending.empty()) _mm512_mask_storeu_epi32(&chain.field[q0], lanes, field);
+    const __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(field), beta_scale(&p.exp2_scale[q0], lanes, beta));
+    const __mmask16 up = draw_up(t, _mm512_maskz_loadu_ps(lanes, r + q0)) & lanes;
+    const __mmask16 was_up = _mm_test_epi8_mask(_mm_maskz_loadu_epi8(lanes, &chain.free_spin[q0]), _mm_set1_epi8(1));
+    const __mmask16 flip = up ^ was_up;
+    const __m512i positions = _mm512_add_epi32(lane_index, _mm512_set1_epi32(q0));
+    _mm512_storeu_si512(flipped + count, _mm512_maskz_compress_epi32(flip, positions));
+    count += __builtin_popcount(flip);
+  }
+  for (int32_t k = 0; k < count; ++k) {
+    const int32_t q = flipped[k];
+    const bool now_up = !chain.free_spin[q];
+    chain.free_spin[q] = chain.spin[p.order[q]] = now_up;
+    propagate_flip(p, target, q, now_up);
+  }
+}
+
+// The start states of the streams of `sweeps` sweeps, one per lane (the unused lanes repeat the
+// first), and the chain's stream after them.
+Xoshiro128p sweep_starts(const StreamJump& sweep_jump, Xoshiro128p state, int sweeps, __m512i (&lanes)[4]) {
+  alignas(64) uint32_t start[4][16];
+  for (int j = 0; j < kLoneSweeps; ++j) {
+    for (int w = 0; w < 4; ++w) start[w][j] = j < sweeps ? state.s[w] : start[w][0];
+    if (j < sweeps) state = sweep_jump(state);
+  }
+  for (int w = 0; w < 4; ++w) lanes[w] = _mm512_load_si512(start[w]);
+  return state;
+}
+
+// r for positions [begin, end) (16-aligned) of each sweep, from lanes already at position `begin`.
+void draw_uniforms(__m512i (&lanes)[4], int sweeps, int32_t begin, int32_t end, int32_t stride, float* uniforms) {
+  for (int32_t q0 = begin; q0 < end; q0 += 16) {
+    __m512i x[16];
+    for (auto& v : x) v = _mm512_castps_si512(uniform_r(xoshiro_next(lanes)));
+    transpose16(x);
+    for (int j = 0; j < sweeps; ++j) _mm512_storeu_si512(&uniforms[size_t(j) * stride + q0], x[j]);
   }
 }
 
@@ -279,22 +304,43 @@ void sweep_lone_chain(const SweepProgram& p, const StreamJump& sweep_jump, LoneC
   const int32_t stride = (p.positions() + 15) / 16 * 16;
   thread_local std::vector<float> uniforms;  // [sweep][position] r = x >> 8
   uniforms.resize(size_t(kLoneSweeps) * stride);
-  alignas(64) uint32_t start[4][16];
-  Xoshiro128p state = chain.rng;
-  for (int j = 0; j < kLoneSweeps; ++j) {
-    for (int w = 0; w < 4; ++w) start[w][j] = j < sweeps ? state.s[w] : start[w][0];
-    if (j < sweeps) state = sweep_jump(state);
-  }
-  chain.rng = state;
   __m512i lanes[4];
-  for (int w = 0; w < 4; ++w) lanes[w] = _mm512_load_si512(start[w]);
-  for (int32_t q0 = 0; q0 < stride; q0 += 16) {
-    __m512i x[16];
-    for (auto& v : x) v = _mm512_castps_si512(uniform_r(xoshiro_next(lanes)));
-    transpose16(x);
-    for (int j = 0; j < sweeps; ++j) _mm512_storeu_si512(&uniforms[size_t(j) * stride + q0], x[j]);
+  chain.rng = sweep_starts(sweep_jump, chain.rng, sweeps, lanes);
+  draw_uniforms(lanes, sweeps, 0, stride, stride, uniforms.data());
+  for (int j = 0; j < sweeps; ++j) {
+    int32_t begin = 0;
+    for (int32_t end : p.block_end) {
+      decide_block(p, chain, betas[j], &uniforms[size_t(j) * stride], begin, end, {}, chain.field.data());
+      begin = end;
+    }
   }
-  for (int j = 0; j < sweeps; ++j) decide_sweep(p, chain, betas[j], &uniforms[size_t(j) * stride]);
+}
+
+void sweep_lone_chain_part(const SweepProgram& p, const StreamJump& sweep_jump, LoneSplit& split, LoneChain& chain,
+                           std::span<const double> betas, int thread, int threads) {
+  const int sweeps = int(betas.size());
+  const int32_t stride = (p.positions() + 15) / 16 * 16;
+  const Xoshiro128p start = chain.rng;
+  for (int part = thread; part < split.parts; part += threads) {
+    __m512i lanes[4];
+    sweep_starts(sweep_jump, start, sweeps, lanes);
+    if (part > 0) jump_lanes(split.draw_jumps[part], lanes);
+    draw_uniforms(lanes, sweeps, split.draw_bounds[part], split.draw_bounds[part + 1], stride, split.uniforms.data());
+  }
+#pragma omp barrier
+  const int blocks = int(p.block_end.size());
+  for (int j = 0; j < sweeps; ++j)
+    for (int b = 0; b < blocks; ++b) {
+      const int32_t* bounds = &split.bounds[size_t(b) * (split.parts + 1)];
+      for (int part = thread; part < split.parts; part += threads)
+        decide_block(p, chain, betas[j], &split.uniforms[size_t(j) * stride], bounds[part], bounds[part + 1],
+                     split.delta, split.delta[part].data());
+#pragma omp barrier
+    }
+  if (thread == 0) {
+    __m512i lanes[4];
+    chain.rng = sweep_starts(sweep_jump, start, sweeps, lanes);
+  }
 }
 
 }  // namespace tsu::fast
