@@ -140,9 +140,9 @@ TEST_F(Cli, InitFileSetsTheFirstObservation) {
   EXPECT_EQ(m["marginals"][4], json({0.0, 0.0, 1.0}));
 }
 
-TEST_F(Cli, ColorOutputIsAValidBlocksFile) {
+TEST_F(Cli, BlocksOutputIsAValidBlocksFile) {
   file("m.json", kMixedModel);
-  const auto r = tsu("color m.json --out blocks.json");
+  const auto r = tsu("blocks m.json --out blocks.json");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("blocks"), std::string::npos);
   const json blocks = json::parse(read_text(dir_ / "blocks.json"))["blocks"];

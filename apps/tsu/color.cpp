@@ -1,43 +1,42 @@
-// tsu color: DSATUR colouring of the free nodes into sampling blocks, written in the form that
-// `tsu sample --blocks FILE` reads back.
+// tsu color: graph colouring with K colours as a Potts model (categorical nodes), solved on the
+// sampler; the target is a proper colouring (0 conflicts).
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "common.hpp"
-#include "graph/blocks.hpp"
+#include "graph/files.hpp"
+#include "graph/graph_io.hpp"
+#include "optimize.hpp"
 
 namespace tsu::cli {
 
 namespace {
 
-struct ColorArgs {
-  ModelArgs model;
-  std::string out;
-};
-
-void run_color(const ColorArgs& args) {
-  const Model model = load_model_arg(args.model);
-  const auto blocks = color_blocks(model, clamp_mask(model));
-  std::vector<size_t> sizes;
-  for (const auto& b : blocks) sizes.push_back(b.size());
-  fmt::print("{} blocks; sizes {}\n", blocks.size(), fmt::join(sizes, " "));
-  if (args.out.empty()) return;
-  write_file_atomic(args.out, nlohmann::json{{"blocks", blocks}}.dump() + "\n");
-  fmt::print("wrote {}\n", args.out);
+// DIMACS .col when the file starts with a "c" or "p" line, else rudy.
+WeightedGraph read_coloring_graph(const std::string& path) {
+  const std::string text = read_file(path);
+  TextLines lines(text, path);
+  const bool dimacs = lines.next() && (lines.fields()[0] == "c" || lines.fields()[0] == "p");
+  return dimacs ? parse_dimacs_col(text, path) : parse_rudy(text, path);
 }
 
 }  // namespace
 
 void add_color_command(CLI::App& app) {
-  auto args = std::make_shared<ColorArgs>();
-  auto* cmd = app.add_subcommand("color", "Colour the free nodes into independent blocks (DSATUR)");
-  cmd->footer("Example: tsu color model.json --out blocks.json   (then: tsu sample model.json --blocks blocks.json)");
-  add_model_options(*cmd, args->model, /*with_beta=*/false);
-  cmd->add_option("--out", args->out, "Write {\"blocks\": [[node, ...], ...]} to this file");
-  cmd->callback([args] { run_color(*args); });
+  auto args = std::make_shared<OptimizeArgs>();
+  auto colours = std::make_shared<int>(0);
+  auto* cmd = app.add_subcommand("color", "Colour a graph with K colours (Potts model) on the sampler");
+  cmd->footer(
+      "FILE: DIMACS .col (\"p edge n m\", \"e i j\") or rudy (\"n m\", \"i j w\"; weights ignored).\n"
+      "Example: tsu color myciel5.col --colors 6 --runs 10 --time-limit 5");
+  cmd->add_option("FILE", args->file, "Graph file")->required();
+  cmd->add_option("--colors", *colours, "Number of colours K")->required()->check(CLI::Range(1, kMaxCategories));
+  add_optimize_options(*cmd, *args, "0");
+  args->solver.sweeps = 2000;
+  args->solver.chains = 64;
+  cmd->callback([args, colours] {
+    run_optimize(*args, [&] { return opt::coloring_problem(read_coloring_graph(args->file), *colours); });
+  });
 }
 
 }  // namespace tsu::cli

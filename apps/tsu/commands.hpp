@@ -8,7 +8,11 @@ namespace tsu::cli {
 void add_sample_command(CLI::App& app);
 void add_exact_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
-void add_color_command(CLI::App& app);
+void add_blocks_command(CLI::App& app);  // DSATUR sampling blocks
+void add_color_command(CLI::App& app);   // graph colouring (src/opt)
+void add_maxcut_command(CLI::App& app);
+void add_sat_command(CLI::App& app);
+void add_qubo_command(CLI::App& app);
 void add_cost_command(CLI::App& app);  // tsu cost llm|infer|asic
 void add_hw_command(CLI::App& app);    // tsu hw energy|run|...
 void add_dtm_command(CLI::App& app);   // tsu dtm train|generate|eval

@@ -26,11 +26,15 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   tsu::cli::add_sample_command(app);
   tsu::cli::add_exact_command(app);
-  tsu::cli::add_color_command(app);
+  tsu::cli::add_blocks_command(app);
   tsu::cli::add_bench_command(app);
   tsu::cli::add_cost_command(app);
   tsu::cli::add_hw_command(app);
   tsu::cli::add_dtm_command(app);
+  tsu::cli::add_maxcut_command(app);
+  tsu::cli::add_color_command(app);
+  tsu::cli::add_sat_command(app);
+  tsu::cli::add_qubo_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --version
