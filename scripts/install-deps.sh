@@ -12,8 +12,9 @@ packages=(
   libeigen3-dev           # dense linear algebra
   libgtest-dev libgmock-dev
   libbenchmark-dev
-  zlib1g-dev libpng-dev
+  zlib1g-dev
   dataset-fashion-mnist   # the DTM data set (IDX files in /usr/share/datasets/fashion-mnist)
+  libtorch-dev            # PyTorch's C++ API (1.13, CPU): the quality classifier and the neural baselines
 )
 
 missing=()

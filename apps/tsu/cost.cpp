@@ -1,4 +1,4 @@
-// tsu cost llm|infer|asic|list: the back-of-the-envelope energy and cost models, with every input
+// tsu cost llm|infer|asic|gpu|list: the back-of-the-envelope energy and cost models, with every input
 // shown beside its source (src/cost). Presets fill the inputs; --config FILE.json and --KEY options
 // override any of them.
 #include <fmt/format.h>
@@ -10,6 +10,7 @@
 
 #include "commands.hpp"
 #include "cost/asic.hpp"
+#include "cost/gpu.hpp"
 #include "cost/infer.hpp"
 #include "cost/llm.hpp"
 #include "graph/model.hpp"
@@ -26,7 +27,8 @@ constexpr const char* kConfigPrefix = "config ";
 struct CostArgs {
   std::string preset;                 // llm: scenario; asic: task
   std::string model = "llama-70b";    // infer
-  std::string gpu = "h100";           // infer
+  std::string gpu = "h100";           // infer, gpu
+  std::string precision = "fp32";     // gpu
   std::vector<std::string> platforms; // asic; empty = the task's own
   std::string config;
   bool json = false;
@@ -135,9 +137,21 @@ void run_asic(const CostArgs& args) {
   }
 }
 
+void run_gpu(const CostArgs& args) {
+  Sources sources;
+  try {
+    const GpuPreset& gpu = gpu_preset(args.gpu);
+    GpuInputs in = gpu_inputs(gpu, parse_precision(args.precision), sources);
+    apply_overrides("gpu", gpu_fields(in), args, sources);
+    print_report(gpu_report(gpu.name + " " + args.precision, in, sources), args.json);
+  } catch (const InputError& e) {
+    rethrow("gpu", e, sources);
+  }
+}
+
 nlohmann::json presets_json() {
   nlohmann::json llm = nlohmann::json::array(), gpus = nlohmann::json::array(), models = nlohmann::json::array(),
-                 tasks = nlohmann::json::array();
+                 tasks = nlohmann::json::array(), generators = nlohmann::json::array();
   for (const LlmPreset& p : llm_presets())
     llm.push_back({{"name", p.name}, {"summary", p.summary}, {"claim", p.claim}, {"sources", p.sources}});
   for (const GpuSpec& g : gpu_specs()) {
@@ -150,7 +164,12 @@ nlohmann::json presets_json() {
     models.push_back({{"name", m.name}, {"params", m.params}, {"source", m.source}});
   for (const AsicTask& t : asic_tasks())
     tasks.push_back({{"name", t.name}, {"summary", t.summary}, {"platforms", t.platforms}, {"sources", t.sources}});
-  return {{"llm", llm}, {"gpus", gpus}, {"models", models}, {"asic_tasks", tasks}};
+  for (const GpuPreset& g : gpu_presets())
+    generators.push_back({{"name", g.name}, {"summary", g.summary},
+                          {"peak_flops", {{"fp32", g.fp32}, {"tf32", g.tf32}, {"bf16", g.bf16}}},
+                          {"bandwidth", g.bandwidth}, {"power_w", g.power_w}, {"card_usd", g.card_usd},
+                          {"sources", g.sources}});
+  return {{"llm", llm}, {"gpus", gpus}, {"models", models}, {"asic_tasks", tasks}, {"gpu_presets", generators}};
 }
 
 void print_presets_table() {
@@ -162,13 +181,19 @@ void print_presets_table() {
   for (const ModelSpec& m : model_specs()) fmt::print("  {:<10} {:.4g} parameters: {}\n", m.name, m.params, m.source);
   fmt::print("tsu cost asic --task NAME\n");
   for (const AsicTask& t : asic_tasks()) fmt::print("  {:<13} {}\n", t.name, t.summary);
+  fmt::print("tsu cost gpu --preset NAME --precision fp32|tf32|bf16\n");
+  for (const GpuPreset& g : gpu_presets()) {
+    fmt::print("  {:<10} {}: {:.4g} / {:.4g} / {:.4g} FLOP/s, {:.4g} B/s, {:g} W, ${:g}\n", g.name, g.summary, g.fp32,
+               g.tf32, g.bf16, g.bandwidth, g.power_w, g.card_usd);
+    for (const auto& [key, source] : g.sources) fmt::print("  {:<10}   {}: {}\n", "", key, source);
+  }
   fmt::print("Each command prints every input with its source; H&C = ../shared/reference/hardware-and-cost.md.\n");
 }
 
 }  // namespace
 
 void add_cost_command(CLI::App& app) {
-  auto* cost = app.add_subcommand("cost", "Energy and cost calculators (LLM at scale, GPU roofline, ASIC vs GPU vs TSU)");
+  auto* cost = app.add_subcommand("cost", "Energy and cost calculators (LLM at scale, GPU roofline, ASIC vs GPU vs TSU, GPU generators)");
   cost->require_subcommand(1);
   cost->footer("Every input can be overridden with --KEY VALUE or --config FILE.json; see docs/cost.md.");
 
@@ -201,6 +226,16 @@ void add_cost_command(CLI::App& app) {
   add_field_options(*asic_cmd, asic_fields(asic_sample, {"gpu", "asic", "tsu"}), asic);
   add_output_options(*asic_cmd, asic);
   asic_cmd->callback([asic] { run_asic(*asic); });
+
+  auto gpu = std::make_shared<CostArgs>();
+  auto* gpu_cmd = cost->add_subcommand(
+      "gpu", "Energy per generated sample on a GPU: ideal and roofline bounds, latency, dollars per million");
+  gpu_cmd->add_option("--preset", gpu->gpu, "GPU: h100, b200, a100, rtx3090")->capture_default_str();
+  gpu_cmd->add_option("--precision", gpu->precision, "Peak used: fp32, tf32, bf16 (= fp16)")->capture_default_str();
+  GpuInputs gpu_sample{};
+  add_field_options(*gpu_cmd, gpu_fields(gpu_sample), gpu);
+  add_output_options(*gpu_cmd, gpu);
+  gpu_cmd->callback([gpu] { run_gpu(*gpu); });
 
   auto list_json = std::make_shared<bool>(false);
   auto* list_cmd = cost->add_subcommand("list", "List the presets with their sources");

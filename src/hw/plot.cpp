@@ -1,7 +1,5 @@
 #include "hw/plot.hpp"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -10,9 +8,11 @@
 #include <cmath>
 #include <cstdint>
 #include <fmt/format.h>
+#include <vector>
 
 #include "graph/files.hpp"
 #include "graph/model.hpp"
+#include "hw/png.hpp"
 
 namespace tsu::hw {
 
@@ -77,38 +77,11 @@ class Canvas {
   std::vector<Rgb> pixels_;
 };
 
-void append_chunk(std::string& out, const char* type, const std::string& data) {
-  auto be32 = [&](uint32_t v) {
-    for (int s = 24; s >= 0; s -= 8) out.push_back(char(v >> s));
-  };
-  be32(uint32_t(data.size()));
-  const std::string body = std::string(type, 4) + data;
-  out += body;
-  be32(uint32_t(crc32(0, reinterpret_cast<const Bytef*>(body.data()), uInt(body.size()))));
-}
-
 std::string Canvas::png() const {
-  std::string raw;  // each row: filter byte 0, then RGB
-  for (int y = 0; y < kHeight; ++y) {
-    raw.push_back(0);
-    for (int x = 0; x < kWidth; ++x)
-      for (uint8_t v : pixels_[size_t(y) * kWidth + size_t(x)]) raw.push_back(char(v));
-  }
-  uLongf size = compressBound(uLong(raw.size()));
-  std::string packed(size, '\0');
-  if (compress2(reinterpret_cast<Bytef*>(packed.data()), &size, reinterpret_cast<const Bytef*>(raw.data()),
-                uLong(raw.size()), 9) != Z_OK)
-    throw Error("png: compression failed");
-  packed.resize(size);
-  std::string header;
-  for (uint32_t v : {uint32_t(kWidth), uint32_t(kHeight)})
-    for (int s = 24; s >= 0; s -= 8) header.push_back(char(v >> s));
-  header += std::string("\x08\x02\x00\x00\x00", 5);  // 8-bit RGB, deflate, no filter choice, no interlace
-  std::string out = "\x89PNG\r\n\x1a\n";
-  append_chunk(out, "IHDR", header);
-  append_chunk(out, "IDAT", packed);
-  append_chunk(out, "IEND", "");
-  return out;
+  std::vector<uint8_t> bytes;
+  bytes.reserve(pixels_.size() * 3);
+  for (const Rgb& p : pixels_) bytes.insert(bytes.end(), p.begin(), p.end());
+  return encode_png(kWidth, kHeight, 3, bytes);
 }
 
 // An axis: data range, pixel range and scale.

@@ -1,4 +1,4 @@
-// Grey-scale PNG output (libpng) for sample grids and denoising trajectories. Writes are atomic.
+// Grey-scale PNG output (through hw/png.hpp) for sample grids and denoising trajectories. Writes are atomic.
 #pragma once
 
 #include <cstdint>

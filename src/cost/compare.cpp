@@ -1,0 +1,275 @@
+#include "cost/compare.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fmt/format.h>
+#include <set>
+
+#include "cost/matched.hpp"
+#include "graph/files.hpp"
+#include "graph/model.hpp"
+
+namespace tsu::cost {
+
+namespace {
+
+using json = nlohmann::json;
+using EnergyBound = std::optional<double> ModelEnergy::*;
+
+const std::vector<std::pair<std::string, EnergyBound>>& optional_bounds() {
+  static const std::vector<std::pair<std::string, EnergyBound>> bounds = {
+      {"ideal", &ModelEnergy::ideal}, {"roofline", &ModelEnergy::roofline}, {"measured", &ModelEnergy::measured}};
+  return bounds;
+}
+
+json optional_json(const std::optional<double>& v) { return v ? json(*v) : json(nullptr); }
+
+void check_number(const CompareModel& m, const std::string& field, double v, bool positive = false) {
+  if (!std::isfinite(v) || v < 0 || (positive && v == 0))
+    throw Error(fmt::format("compare: model '{}': {}: must be a finite number {} 0, got {}", m.name, field,
+                            positive ? ">" : ">=", v));
+}
+
+void check_optional(const CompareModel& m, const std::string& field, const std::optional<double>& v) {
+  if (v) check_number(m, field, *v);
+}
+
+// Energy points of one family for one bound ("primary" or an optional one), with the model names.
+std::vector<CurvePoint> family_curve(const CompareRun& run, const std::string& family, const std::string& bound) {
+  std::vector<CurvePoint> curve;
+  for (const CompareModel& m : run.models) {
+    if (m.family != family) continue;
+    if (bound == "primary") {
+      curve.push_back({m.quality.fd, m.energy.primary});
+      continue;
+    }
+    for (const auto& [name, member] : optional_bounds())
+      if (name == bound && (m.energy.*member)) curve.push_back({m.quality.fd, *(m.energy.*member)});
+  }
+  return curve;
+}
+
+std::vector<std::string> families(const CompareRun& run) {
+  std::vector<std::string> names;
+  for (const CompareModel& m : run.models)
+    if (std::find(names.begin(), names.end(), m.family) == names.end()) names.push_back(m.family);
+  return names;
+}
+
+std::string escape_html(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string base64(const std::string& bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    const size_t n = std::min<size_t>(3, bytes.size() - i);  // n bytes give n + 1 characters, then '='
+    uint32_t chunk = 0;
+    for (size_t k = 0; k < 3; ++k) chunk = chunk << 8 | (k < n ? uint8_t(bytes[i + k]) : 0u);
+    for (size_t k = 0; k < 4; ++k) out += k <= n ? kAlphabet[(chunk >> (18 - 6 * k)) & 63] : '=';
+  }
+  return out;
+}
+
+std::string png_data_uri(const std::string& path) { return "data:image/png;base64," + base64(read_file(path)); }
+
+std::string cell(const std::optional<double>& v) { return v ? format_number(*v) : "&mdash;"; }
+
+std::string models_table(const CompareRun& run) {
+  std::string html =
+      "<table>\n<tr><th>family</th><th>model</th><th>hardware</th><th>FD</th><th>precision</th><th>recall</th>"
+      "<th>label acc.</th><th>J/sample</th><th>ideal J</th><th>roofline J</th><th>measured J</th>"
+      "<th>latency s</th><th>$ / 1e6 samples</th><th>FLOPs</th><th>bytes</th><th>params</th>"
+      "<th>CPU s/sample</th></tr>\n";
+  for (const CompareModel& m : run.models) {
+    const Quality& q = m.quality;
+    const ModelEnergy& e = m.energy;
+    html += fmt::format(
+        "<tr class=\"model\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+        escape_html(m.family), escape_html(m.name), escape_html(m.hardware), format_number(q.fd), cell(q.precision),
+        cell(q.recall), cell(q.label_accuracy), format_number(e.primary), cell(e.ideal), cell(e.roofline),
+        cell(e.measured), format_number(m.latency_s), format_number(m.usd_per_million.total_usd), cell(m.flops),
+        cell(m.bytes), cell(m.params), cell(m.cpu_seconds_per_sample));
+  }
+  return html + "</table>\n";
+}
+
+std::string ratios_table(const std::vector<MatchedRatio>& ratios) {
+  std::string html =
+      "<table>\n<tr><th>reference</th><th>FD</th><th>J/sample</th><th>family</th><th>bound</th>"
+      "<th>family J at this FD</th><th>ratio</th><th>note</th></tr>\n";
+  for (const MatchedRatio& r : ratios)
+    html += fmt::format(
+        "<tr class=\"ratio\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+        "</tr>\n",
+        escape_html(r.reference), format_number(r.reference_fd), format_number(r.reference_energy),
+        escape_html(r.family), r.bound, cell(r.family_energy), r.ratio ? format_number(*r.ratio) + "&times;" : "not comparable",
+        escape_html(r.note));
+  return html + "</table>\n";
+}
+
+}  // namespace
+
+CompareModel gpu_compare_model(const std::string& family, const std::string& name, const std::string& hardware,
+                               const GpuInputs& inputs, const Quality& quality) {
+  const GpuSampleCost c = compute_gpu(inputs);
+  CompareModel m;
+  m.family = family, m.name = name, m.hardware = hardware, m.quality = quality;
+  m.energy = {c.roofline_j, c.ideal_j, c.roofline_j, std::nullopt};
+  m.latency_s = c.latency_s;
+  m.usd_per_million = c.dollars;
+  m.flops = inputs.flops, m.bytes = c.bytes_moved;
+  return m;
+}
+
+CompareModel tsu_compare_model(const std::string& name, const std::string& hardware, const TsuSampleCost& cost,
+                               const Quality& quality) {
+  CompareModel m;
+  m.family = "dtm", m.name = name, m.hardware = hardware, m.quality = quality;
+  m.energy.primary = cost.joules;
+  m.latency_s = cost.latency_s;
+  m.usd_per_million = cost.dollars;
+  return m;
+}
+
+void validate_run(const CompareRun& run) {
+  std::set<std::string> names;
+  for (const CompareModel& m : run.models) {
+    if (m.name.empty()) throw Error("compare: a model has no name");
+    if (m.family.empty()) throw Error(fmt::format("compare: model '{}': family: empty", m.name));
+    if (!names.insert(m.name).second) throw Error(fmt::format("compare: model '{}' is listed twice", m.name));
+    if (!std::isfinite(m.quality.fd)) throw Error(fmt::format("compare: model '{}': quality.fd: not a number", m.name));
+    check_optional(m, "quality.precision", m.quality.precision);
+    check_optional(m, "quality.recall", m.quality.recall);
+    check_optional(m, "quality.label_accuracy", m.quality.label_accuracy);
+    check_number(m, "energy.primary", m.energy.primary, true);
+    for (const auto& [bound, member] : optional_bounds()) check_optional(m, "energy." + bound, m.energy.*member);
+    check_number(m, "latency_s", m.latency_s);
+    check_number(m, "usd_per_million.total", m.usd_per_million.total_usd);
+    check_optional(m, "flops", m.flops);
+    check_optional(m, "bytes", m.bytes);
+    check_optional(m, "params", m.params);
+    check_optional(m, "cpu_seconds_per_sample", m.cpu_seconds_per_sample);
+  }
+}
+
+std::vector<MatchedRatio> matched_ratios(const CompareRun& run) {
+  std::vector<MatchedRatio> ratios;
+  for (const CompareModel& ref : run.models) {
+    if (ref.family != run.reference_family) continue;
+    for (const std::string& family : families(run)) {
+      if (family == run.reference_family) continue;
+      for (const std::string bound : {"primary", "ideal", "roofline", "measured"}) {
+        const std::vector<CurvePoint> curve = family_curve(run, family, bound);
+        if (curve.empty()) continue;
+        const EnergyAtQuality at = energy_at_quality(curve, ref.quality.fd);
+        MatchedRatio r{ref.name, ref.quality.fd, ref.energy.primary, family, bound, at.energy, std::nullopt, at.note};
+        if (at.energy) r.ratio = *at.energy / ref.energy.primary;
+        ratios.push_back(r);
+      }
+    }
+  }
+  return ratios;
+}
+
+json compare_json(const CompareRun& run) {
+  validate_run(run);
+  json models = json::array(), ratios = json::array();
+  for (const CompareModel& m : run.models) {
+    const Quality& q = m.quality;
+    json energy = {{"primary", m.energy.primary}};
+    for (const auto& [bound, member] : optional_bounds()) energy[bound] = optional_json(m.energy.*member);
+    models.push_back({
+        {"family", m.family},
+        {"name", m.name},
+        {"hardware", m.hardware},
+        {"quality",
+         {{"fd", q.fd}, {"precision", optional_json(q.precision)}, {"recall", optional_json(q.recall)},
+          {"label_accuracy", optional_json(q.label_accuracy)}}},
+        {"energy_j", energy},
+        {"latency_s", m.latency_s},
+        {"usd_per_million",
+         {{"energy", m.usd_per_million.energy_usd}, {"hardware", m.usd_per_million.hardware_usd},
+          {"total", m.usd_per_million.total_usd}}},
+        {"flops", optional_json(m.flops)},
+        {"bytes", optional_json(m.bytes)},
+        {"params", optional_json(m.params)},
+        {"cpu_seconds_per_sample", optional_json(m.cpu_seconds_per_sample)},
+        {"sample_grid", m.sample_grid.empty() ? json(nullptr) : json(m.sample_grid)},
+    });
+  }
+  for (const MatchedRatio& r : matched_ratios(run))
+    ratios.push_back({{"reference", r.reference},
+                      {"reference_fd", r.reference_fd},
+                      {"reference_energy_j", r.reference_energy},
+                      {"family", r.family},
+                      {"bound", r.bound},
+                      {"family_energy_j", optional_json(r.family_energy)},
+                      {"ratio", optional_json(r.ratio)},
+                      {"note", r.note}});
+  return {{"format", "tsu-compare-v1"}, {"title", run.title},        {"metric", run.metric},
+          {"settings", run.settings},   {"assumptions", run.assumptions}, {"reference_family", run.reference_family},
+          {"models", models},           {"matched_quality", ratios}};
+}
+
+hw::Plot compare_plot(const CompareRun& run) {
+  hw::Plot plot{"Energy per sample vs quality", "Frechet distance (lower is better)", "J per sample", false, true, {}};
+  for (const std::string& family : families(run)) {
+    std::vector<CurvePoint> points = family_curve(run, family, "primary");
+    std::sort(points.begin(), points.end(), [](const CurvePoint& a, const CurvePoint& b) { return a.fd < b.fd; });
+    hw::Series series{family, {}, {}};
+    for (const CurvePoint& p : points) series.x.push_back(p.fd), series.y.push_back(p.energy);
+    plot.series.push_back(series);
+  }
+  return plot;
+}
+
+std::string report_html(const CompareRun& run, const std::string& plot_png_path) {
+  validate_run(run);
+  std::string assumptions;
+  for (const auto& [key, source] : run.assumptions)
+    assumptions += fmt::format("<li><code>{}</code>: {}</li>\n", escape_html(key), escape_html(source));
+  std::string grids;
+  for (const CompareModel& m : run.models)
+    if (!m.sample_grid.empty())
+      grids += fmt::format("<figure><img alt=\"{0} samples\" src=\"{1}\"><figcaption>{0} ({2}, FD {3})</figcaption></figure>\n",
+                           escape_html(m.name), png_data_uri(m.sample_grid), escape_html(m.family),
+                           format_number(m.quality.fd));
+  return fmt::format(
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{0}</title>\n<style>"
+      "body{{font-family:sans-serif;margin:2em}} table{{border-collapse:collapse;margin:1em 0}} "
+      "td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right}} td:nth-child(-n+3){{text-align:left}} "
+      "figure{{display:inline-block;margin:0.5em}}</style></head>\n<body>\n<h1>{0}</h1>\n"
+      "<p>Quality metric: <code>{1}</code> (Frechet distance, lower is better). Energy per sample on each model's "
+      "own hardware: TSU by the hardware energy model, GPU by the roofline bound (ideal bound beside it); "
+      "method in docs/compare.md.</p>\n<h2>Models</h2>\n{2}<h2>Energy at matched quality</h2>\n{3}"
+      "<h2>Energy per sample vs quality</h2>\n<img alt=\"energy per sample vs quality\" src=\"{4}\">\n"
+      "<h2>Samples</h2>\n{5}<h2>Settings</h2>\n<pre>{6}</pre>\n<h2>Assumptions and sources</h2>\n<ul>\n{7}</ul>\n"
+      "</body></html>\n",
+      escape_html(run.title), escape_html(run.metric), models_table(run), ratios_table(matched_ratios(run)),
+      png_data_uri(plot_png_path), grids, escape_html(run.settings.dump(2)), assumptions);
+}
+
+CompareFiles write_compare_report(const std::string& dir, const CompareRun& run) {
+  const std::filesystem::path d(dir);
+  const CompareFiles files{(d / "compare.json").string(), (d / "compare.png").string(), (d / "report.html").string()};
+  write_file_atomic(files.json, compare_json(run).dump(2) + "\n");
+  hw::write_plot_png(files.png, compare_plot(run));
+  write_file_atomic(files.html, report_html(run, files.png));
+  return files;
+}
+
+}  // namespace tsu::cost

@@ -1,0 +1,91 @@
+// The DTM-vs-GPU-generators report behind `tsu compare` (docs/compare.md): a list of models, each with
+// its quality, energy per sample on its own hardware (TSU by the src/hw accounting, GPU by the ideal
+// and roofline bounds, optionally measured), latency and dollars per million samples, turned into
+//   compare.json  (schema docs/compare.schema.json, format "tsu-compare-v1"),
+//   compare.png   (energy per sample, log axis, against Frechet distance; one series per family),
+//   report.html   (self-contained: the tables, the plot and the sample grids as base64 data URIs),
+// plus the energy ratio at matched quality (matched.hpp) of every other family to each DTM point.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cost/dollars.hpp"
+#include "cost/fields.hpp"
+#include "cost/gpu.hpp"
+#include "cost/tsu.hpp"
+#include "hw/plot.hpp"
+
+namespace tsu::cost {
+
+struct Quality {
+  double fd;  // Frechet distance in the metric's feature space, lower is better
+  std::optional<double> precision, recall, label_accuracy;
+};
+
+struct ModelEnergy {  // J per sample
+  double primary;     // what the plot and the first ratio use: TSU accounting, or the GPU roofline bound
+  std::optional<double> ideal, roofline, measured;  // GPU bounds; NVML measurement
+};
+
+struct CompareModel {
+  std::string family;    // "dtm", "vae", "gan", "diffusion", ...
+  std::string name;      // unique in the report, e.g. "dtm-t8", "vae-small"
+  std::string hardware;  // "tsu paper", "h100 bf16", ...
+  Quality quality;
+  ModelEnergy energy;
+  double latency_s;        // per sample on its hardware
+  Dollars usd_per_million;
+  std::optional<double> flops, bytes, params;    // per sample (GPU generators)
+  std::optional<double> cpu_seconds_per_sample;  // measured wall time on this machine's CPU
+  std::string sample_grid;                       // PNG file (path as the caller can open it); "" = none
+};
+
+// A GPU generator priced by `tsu cost gpu`'s bounds: primary = roofline; flops and bytes per sample.
+CompareModel gpu_compare_model(const std::string& family, const std::string& name, const std::string& hardware,
+                               const GpuInputs& inputs, const Quality& quality);
+// A DTM priced on a TSU (family "dtm").
+CompareModel tsu_compare_model(const std::string& name, const std::string& hardware, const TsuSampleCost& cost,
+                               const Quality& quality);
+
+struct CompareRun {
+  std::string title;                                  // e.g. "tsu compare, scale small"
+  std::string metric;                                 // e.g. "fd_classifier"
+  nlohmann::json settings = nlohmann::json::object(); // free-form: scale, seeds, sample counts
+  Sources assumptions;                                // input key -> value and source (prices, presets)
+  std::vector<CompareModel> models;
+  std::string reference_family = "dtm";               // the family the ratios are taken against
+};
+
+struct MatchedRatio {
+  std::string reference;  // model name in the reference family
+  double reference_fd;
+  double reference_energy;
+  std::string family;
+  std::string bound;  // "primary", "ideal", "roofline", "measured"
+  std::optional<double> family_energy;  // J per sample at reference_fd; empty = not comparable
+  std::optional<double> ratio;          // family_energy / reference_energy (of the same bound: see docs)
+  std::string note;
+};
+
+// For every reference-family model, every other family and every energy bound that family reports.
+std::vector<MatchedRatio> matched_ratios(const CompareRun& run);
+
+// Throws tsu::Error naming the model and field on a missing name, a repeated name, a non-finite or
+// negative number, or a non-positive primary energy.
+void validate_run(const CompareRun& run);
+
+nlohmann::json compare_json(const CompareRun& run);  // validates
+hw::Plot compare_plot(const CompareRun& run);
+std::string report_html(const CompareRun& run, const std::string& plot_png_path);  // reads the PNGs
+
+struct CompareFiles {
+  std::string json, png, html;
+};
+
+// Writes compare.json, compare.png and report.html into `dir` (which must exist), each atomically.
+CompareFiles write_compare_report(const std::string& dir, const CompareRun& run);
+
+}  // namespace tsu::cost

@@ -1,0 +1,225 @@
+// The compare report (src/cost/compare, schema): compare.json validates against
+// docs/compare.schema.json and broken documents do not; matched-quality ratios follow hand-made
+// curves; compare.png is a 640 x 420 PNG with every family drawn; report.html carries the table rows,
+// the plot and the sample grids; the shared PNG encoder round-trips its pixels.
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "cost/compare.hpp"
+#include "cost/schema.hpp"
+#include "error_of.hpp"
+#include "graph/files.hpp"
+#include "hw/png.hpp"
+#include "ml/png.hpp"
+
+using namespace tsu::cost;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path temp_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("tsu_compare_" + name + "_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+CompareModel model(const std::string& family, const std::string& name, double fd, double energy) {
+  CompareModel m;
+  m.family = family, m.name = name, m.hardware = family == "dtm" ? "tsu paper" : "h100 fp32";
+  m.quality = {fd, std::nullopt, std::nullopt, std::nullopt};
+  m.energy.primary = energy;
+  m.latency_s = 1e-3;
+  m.usd_per_million = {1, 2, 3};
+  return m;
+}
+
+// VAE: log-linear from (10, 1e-3) to (20, 1e-5); GAN: one point at FD 30; DTM at FD 15 and 40.
+CompareRun hand_made_run() {
+  CompareRun run;
+  run.title = "hand-made";
+  run.metric = "fd_test";
+  run.settings = {{"scale", "test"}};
+  run.assumptions = {{"price_per_kwh", "0.08: H&C §4.2"}};
+  run.models = {model("dtm", "dtm-a", 15, 1e-8), model("dtm", "dtm-b", 40, 1e-9), model("vae", "vae-big", 10, 1e-3),
+                model("vae", "vae-small", 20, 1e-5), model("gan", "gan", 30, 1e-6)};
+  run.models[2].energy.ideal = 1e-4, run.models[3].energy.ideal = 1e-6;
+  run.models[2].quality.precision = 0.5;
+  run.models[2].flops = 1e9, run.models[2].params = 1e6;
+  return run;
+}
+
+json schema() { return json::parse(tsu::read_file(std::string(TSU_SOURCE_DIR) + "/docs/compare.schema.json")); }
+
+uint32_t be32(const std::string& bytes, size_t at) {
+  return uint32_t(uint8_t(bytes[at])) << 24 | uint32_t(uint8_t(bytes[at + 1])) << 16 |
+         uint32_t(uint8_t(bytes[at + 2])) << 8 | uint32_t(uint8_t(bytes[at + 3]));
+}
+
+// The decompressed IDAT stream of a PNG written as one IDAT chunk (as hw::encode_png does), after
+// checking every chunk's CRC.
+std::string inflate_png(const std::string& png, uint32_t& width, uint32_t& height, int& colour_type) {
+  std::string idat;
+  for (size_t at = 8; at + 12 <= png.size();) {
+    const uint32_t length = be32(png, at);
+    const std::string body = png.substr(at + 4, 4 + length);
+    EXPECT_EQ(be32(png, at + 8 + length), uint32_t(crc32(0, reinterpret_cast<const Bytef*>(body.data()), uInt(body.size()))));
+    if (body.starts_with("IHDR")) width = be32(body, 4), height = be32(body, 8), colour_type = body[13];
+    if (body.starts_with("IDAT")) idat += body.substr(4);
+    at += 12 + length;
+  }
+  uLongf size = 64 << 20;
+  std::string raw(size, '\0');
+  EXPECT_EQ(uncompress(reinterpret_cast<Bytef*>(raw.data()), &size, reinterpret_cast<const Bytef*>(idat.data()),
+                       uLong(idat.size())),
+            Z_OK);
+  raw.resize(size);
+  return raw;
+}
+
+}  // namespace
+
+TEST(HwPng, EncoderRoundTripsGreyAndRgbPixels) {
+  const std::vector<uint8_t> rgb = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18};  // 3 x 2
+  const std::string png = tsu::hw::encode_png(3, 2, 3, rgb);
+  EXPECT_EQ(png.substr(0, 8), "\x89PNG\r\n\x1a\n");
+  uint32_t w = 0, h = 0;
+  int type = -1;
+  const std::string raw = inflate_png(png, w, h, type);
+  EXPECT_EQ(w, 3u);
+  EXPECT_EQ(h, 2u);
+  EXPECT_EQ(type, 2);  // RGB
+  EXPECT_EQ(raw, std::string("\0", 1) + std::string(rgb.begin(), rgb.begin() + 9) + std::string("\0", 1) +
+                     std::string(rgb.begin() + 9, rgb.end()));
+  inflate_png(tsu::hw::encode_png(2, 1, 1, std::vector<uint8_t>{0, 255}), w, h, type);
+  EXPECT_EQ(type, 0);  // grey
+  EXPECT_THROW(tsu::hw::encode_png(3, 2, 3, std::vector<uint8_t>(17)), tsu::Error);
+  EXPECT_THROW(tsu::hw::encode_png(1, 1, 2, std::vector<uint8_t>(2)), tsu::Error);
+}
+
+TEST(CompareReport, JsonValidatesAgainstTheDocumentedSchema) {
+  const json doc = compare_json(hand_made_run());
+  const std::vector<std::string> errors = schema_errors(schema(), doc);
+  EXPECT_TRUE(errors.empty()) << errors.front();
+  EXPECT_EQ(doc["format"], "tsu-compare-v1");
+  EXPECT_EQ(doc["models"].size(), 5u);
+  EXPECT_EQ(doc["models"][2]["quality"]["precision"], 0.5);
+  EXPECT_TRUE(doc["models"][2]["quality"]["recall"].is_null());
+  EXPECT_EQ(doc["models"][2]["energy_j"]["ideal"], 1e-4);
+}
+
+TEST(CompareReport, BrokenDocumentsFailValidation) {
+  const json schema_doc = schema(), good = compare_json(hand_made_run());
+  auto first_error = [&](const std::function<void(json&)>& breakage) {
+    json doc = good;
+    breakage(doc);
+    const auto errors = schema_errors(schema_doc, doc);
+    return errors.empty() ? std::string("(valid)") : errors.front();
+  };
+  EXPECT_EQ(first_error([](json& d) { d["models"][0]["quality"].erase("fd"); }),
+            "/models/0/quality: missing required field \"fd\"");
+  EXPECT_EQ(first_error([](json& d) { d.erase("matched_quality"); }), ": missing required field \"matched_quality\"");
+  EXPECT_EQ(first_error([](json& d) { d["models"][1]["latency_s"] = "fast"; }),
+            "/models/1/latency_s: expected \"number\", got string");
+  EXPECT_EQ(first_error([](json& d) { d["models"][1]["energy_j"]["primary"] = -1; }),
+            "/models/1/energy_j/primary: -1 is below the minimum 0");
+  EXPECT_EQ(first_error([](json& d) { d["matched_quality"][0]["bound"] = "best"; }),
+            "/matched_quality/0/bound: \"best\" is not one of [\"primary\",\"ideal\",\"roofline\",\"measured\"]");
+  EXPECT_EQ(first_error([](json& d) { d["models"][0]["colour"] = "red"; }), "/models/0: unknown field \"colour\"");
+  EXPECT_EQ(first_error([](json& d) { d["models"] = json::array(); }), "/models: 0 items, at least 1 needed");
+  EXPECT_EQ(first_error([](json& d) { d["assumptions"]["x"] = 1; }), "/assumptions/x: expected \"string\", got number");
+}
+
+// DTM at FD 15 sits halfway (in log) between the VAE's points: 1e-4 J (primary) and 1e-5 J (ideal),
+// so the ratios to its 1e-8 J are 1e4 and 1e3. The GAN's one point (FD 30) and the DTM at FD 40 are
+// outside the other curves: not comparable.
+TEST(CompareReport, MatchedQualityRatiosFollowTheCurves) {
+  const std::vector<MatchedRatio> ratios = matched_ratios(hand_made_run());
+  auto find = [&](const std::string& ref, const std::string& family, const std::string& bound) {
+    for (const MatchedRatio& r : ratios)
+      if (r.reference == ref && r.family == family && r.bound == bound) return r;
+    ADD_FAILURE() << ref << " " << family << " " << bound << " missing";
+    return MatchedRatio{};
+  };
+  EXPECT_NEAR(*find("dtm-a", "vae", "primary").ratio, 1e4, 1e-6);
+  EXPECT_NEAR(*find("dtm-a", "vae", "ideal").ratio, 1e3, 1e-7);
+  EXPECT_FALSE(find("dtm-a", "gan", "primary").ratio);
+  EXPECT_FALSE(find("dtm-b", "vae", "primary").family_energy);
+  EXPECT_EQ(find("dtm-b", "gan", "primary").note.rfind("not comparable", 0), 0u);
+  EXPECT_EQ(ratios.size(), 2u * (2 + 1));  // per DTM point: vae primary + ideal, gan primary
+}
+
+TEST(CompareReport, InvalidModelsAreErrorsNamingModelAndField) {
+  CompareRun run = hand_made_run();
+  run.models[1].name = "dtm-a";
+  EXPECT_EQ(error_of([&] { compare_json(run); }), "compare: model 'dtm-a' is listed twice");
+  run = hand_made_run();
+  run.models[3].energy.primary = 0;
+  EXPECT_EQ(error_of([&] { compare_json(run); }), "compare: model 'vae-small': energy.primary: must be a finite number > 0, got 0");
+  run = hand_made_run();
+  run.models[2].energy.roofline = -1;
+  EXPECT_EQ(error_of([&] { compare_json(run); }), "compare: model 'vae-big': energy.roofline: must be a finite number >= 0, got -1");
+}
+
+TEST(CompareReport, WritesThePlotAndASelfContainedHtmlReport) {
+  const fs::path dir = temp_dir("report");
+  CompareRun run = hand_made_run();
+  run.models[0].sample_grid = (dir / "grid-dtm.png").string();
+  tsu::ml::write_image_grid(run.models[0].sample_grid, std::vector<float>(4 * 4 * 4, 1.0f), 4, 4, 4, 2);
+  const CompareFiles files = write_compare_report(dir.string(), run);
+
+  EXPECT_TRUE(schema_errors(schema(), json::parse(tsu::read_file(files.json))).empty());
+  uint32_t w = 0, h = 0;
+  int type = -1;
+  const std::string raw = inflate_png(tsu::read_file(files.png), w, h, type);
+  EXPECT_EQ(w, 640u);
+  EXPECT_EQ(h, 420u);
+  ASSERT_EQ(raw.size(), size_t(h) * (1 + 3 * w));
+  // Every family's series is drawn in its palette colour (hw/plot.cpp): dtm, vae, gan.
+  for (const std::array<uint8_t, 3> colour : {std::array<uint8_t, 3>{31, 119, 180}, {214, 39, 40}, {44, 160, 44}}) {
+    const std::string rgb(colour.begin(), colour.end());
+    EXPECT_NE(raw.find(rgb), std::string::npos) << int(colour[0]);
+  }
+  const tsu::hw::Plot plot = compare_plot(run);
+  EXPECT_TRUE(plot.log_y);
+  ASSERT_EQ(plot.series.size(), 3u);
+  EXPECT_EQ(plot.series[1].x, (std::vector<double>{10, 20}));  // the VAE's points, sorted by FD
+
+  const std::string html = tsu::read_file(files.html);
+  size_t rows = 0;
+  for (size_t at = html.find("<tr class=\"model\">"); at != std::string::npos; at = html.find("<tr class=\"model\">", at + 1))
+    ++rows;
+  EXPECT_EQ(rows, run.models.size());
+  for (const CompareModel& m : run.models) EXPECT_NE(html.find("<td>" + m.name + "</td>"), std::string::npos) << m.name;
+  EXPECT_NE(html.find("<td>1e+04&times;</td>"), std::string::npos);  // the DTM-vs-VAE ratio
+  size_t images = 0;
+  for (size_t at = html.find("src=\"data:image/png;base64,iVBORw0KGgo"); at != std::string::npos;
+       at = html.find("src=\"data:image/png;base64,iVBORw0KGgo", at + 1))
+    ++images;
+  EXPECT_EQ(images, 2u);  // the plot and the one sample grid, embedded
+  fs::remove_all(dir);
+}
+
+TEST(CompareReport, GpuAndTsuModelsCarryTheirBounds) {
+  Sources sources;
+  GpuInputs in = gpu_inputs(gpu_preset("h100"), Precision::fp32, sources);
+  in.flops = 1e9, in.bytes = 1e7;
+  const CompareModel gpu = gpu_compare_model("vae", "vae", "h100 fp32", in, {30, {}, {}, {}});
+  const GpuSampleCost c = compute_gpu(in);
+  EXPECT_EQ(gpu.energy.primary, c.roofline_j);
+  EXPECT_EQ(*gpu.energy.ideal, c.ideal_j);
+  EXPECT_EQ(*gpu.bytes, 1e7);
+  tsu::ml::SamplingCounters counters;
+  counters.steps = 8, counters.sweeps_per_step = 250, counters.sites = 4900, counters.visible = 784;
+  const TsuSampleCost t = tsu_sample_cost(tsu::hw::device_preset("paper"), "G12", counters, default_tsu_inputs(sources));
+  const CompareModel dtm = tsu_compare_model("dtm", "tsu paper", t, {25, {}, {}, {}});
+  EXPECT_EQ(dtm.family, "dtm");
+  EXPECT_EQ(dtm.energy.primary, t.joules);
+  EXPECT_EQ(dtm.latency_s, t.latency_s);
+  EXPECT_FALSE(dtm.energy.ideal);
+}
