@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The `make demo` showcase: samples the Pegasus P14 Gaussian spin glass with many chains, measures
 # throughput, checks the sampler against exact enumeration on a small mixed model, then trains the
-# `demo` denoising thermodynamic model on Fashion-MNIST (about 5 minutes on 2 cores) and samples it.
+# `demo` denoising thermodynamic model on Fashion-MNIST (about 5 minutes on 2 cores), samples it, and
+# ends with `tsu compare` at the demo scale: the same DTM on the TSU model against a VAE, a GAN and a
+# diffusion model on a GPU, scored with one metric (about 10 more minutes).
 # Usage: scripts/demo.sh TSU_BINARY   (run from anywhere; results go to out/demo in the checkout)
 set -euo pipefail
 
@@ -43,4 +45,7 @@ section "4. Denoising thermodynamic model on Fashion-MNIST (configs/dtm/demo.jso
 "$TSU" dtm generate --model "$OUT/dtm" --n 500 --out "$OUT/dtm/generated"
 "$TSU" dtm eval --model "$OUT/dtm" --samples "$OUT/dtm/generated/samples-free.npy"
 
-section "done: results in $OUT"
+section "5. tsu compare --scale demo: DTM on a TSU vs VAE, GAN and diffusion on a GPU (docs/compare.md)"
+"$TSU" compare --scale demo --dtm "$OUT/dtm" --out "$OUT/compare" --cache "$OUT/cache"
+
+section "done: results in $OUT (open $OUT/compare/report.html)"

@@ -2,6 +2,7 @@
 // best-known ratios on a real G-set file, and one-line errors with status 2.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "cli_fixture.hpp"
@@ -77,6 +78,51 @@ TEST_F(OptCli, QuboAcceptsAnIsingModel) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["best"], -2.5);  // every term satisfied: J01 s0 s1 = 1, J12 s1 s2 = 1, h s2 = 0.5
   EXPECT_EQ(tsu::read_file((dir_ / "chain.sol").string()), "# tsu ising chain: energy -2.5\n-1\n-1\n1\n");
+}
+
+TEST_F(OptCli, EachCommandRunsTheTunedDefaultsItsHelpShows) {
+  file("c5.txt", kSmallRudy);
+  file("tri.col", "p edge 3 3\ne 1 2\ne 2 3\ne 3 1\n");
+  file("f.cnf", "p cnf 2 2\n1 2 0\n-1 0\n");
+  struct Defaults {
+    std::string command;
+    int chains, sweeps;
+    double beta_start, beta_end;
+  };
+  for (const auto& d : {Defaults{"maxcut c5.txt", 128, 2000, 0.25, 3.0}, Defaults{"color tri.col --colors 3", 16, 200, 1.0, 10.0},
+                        Defaults{"sat f.cnf", 16, 200, 2.0, 20.0}}) {
+    const auto r = tsu(d.command + " --json");
+    ASSERT_EQ(r.status, 0) << d.command << ": " << r.err;
+    const json options = json::parse(r.out)["options"];
+    EXPECT_EQ(options["chains"], d.chains) << d.command;
+    EXPECT_EQ(options["sweeps"], d.sweeps) << d.command;
+    EXPECT_EQ(options["beta_start"], d.beta_start) << d.command;
+    EXPECT_EQ(options["beta_end"], d.beta_end) << d.command;
+    const std::string help = tsu(d.command.substr(0, d.command.find(' ')) + " --help").out;
+    EXPECT_NE(help.find(fmt::format("--sweeps INT:>=1={} ", d.sweeps)), std::string::npos) << help;
+    EXPECT_NE(help.find(fmt::format("--chains INT:>=1={} ", d.chains)), std::string::npos) << help;
+    EXPECT_NE(help.find(fmt::format("--beta-end FLOAT={:g} ", d.beta_end)), std::string::npos) << help;
+  }
+}
+
+TEST_F(OptCli, TheSimulatedChipReportsItsMeasuredEnergy) {
+  file("c5.txt", kSmallRudy);
+  const auto r = tsu("maxcut c5.txt --backend chip --chains 4 --sweeps 50 --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json doc = json::parse(r.out);
+  EXPECT_EQ(doc["backend"], "chip-clocked");
+  EXPECT_EQ(doc["chip_account"]["updates"], 5 * 50 * 4);  // free cells x sweeps x chains, read after the solve
+  EXPECT_GT(double(doc["chip_account"]["energy_J"]), 0.0);
+  EXPECT_EQ(doc["verified_value"], doc["best"]);
+}
+
+TEST_F(OptCli, ATimeLimitShorterThanOneBatchStillWritesAVerifiedSolution) {
+  file("c5.txt", kSmallRudy);
+  const auto r = tsu("maxcut c5.txt --sweeps 100000000 --time-limit 0.05 --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json doc = json::parse(r.out);
+  EXPECT_EQ(doc["batches"], 0);
+  EXPECT_EQ(doc["verified_value"], doc["best"]);
 }
 
 TEST_F(OptCli, BadFilesAndOptionsFailWithOneLine) {

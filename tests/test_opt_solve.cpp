@@ -244,6 +244,26 @@ TEST(OptSolve, RunsStopAtTheTargetOrTheTimeLimit) {
   EXPECT_EQ(r.batches, 0);
   for (const auto& run : r.runs) EXPECT_FALSE(run.reached);
   EXPECT_TRUE(std::isnan(r.tts99()));
+  // The cut-short batches' states still give a solution to write, for both solvers.
+  for (const Method m : {Method::Annealing, Method::Tempering}) {
+    o.method = m;
+    o.replicas = 4;
+    r = solve(p, o);
+    ASSERT_EQ(r.best_state.size(), 12u);
+    EXPECT_EQ(p.value(r.best_state), r.best_value);
+    EXPECT_EQ(r.batches, 0);
+  }
+}
+
+TEST(OptSolve, OnFinishSeesTheBackendOnceAfterTheLastRun) {
+  const auto p = maxcut_problem(random_graph(8, 0.5, false, 17));
+  SolverOptions o = quick(4, 20);
+  o.runs = 3;
+  std::vector<std::string> seen;
+  o.on_finish = [&](const Backend& b) { seen.push_back(b.name()); };
+  const auto r = solve(p, o);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0], r.backend);
 }
 
 TEST(OptSolve, Tts99Formula) {

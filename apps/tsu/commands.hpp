@@ -15,7 +15,8 @@ void add_sat_command(CLI::App& app);
 void add_qubo_command(CLI::App& app);
 void add_cost_command(CLI::App& app);  // tsu cost llm|infer|asic
 void add_hw_command(CLI::App& app);    // tsu hw energy|run|...
-void add_dtm_command(CLI::App& app);   // tsu dtm train|generate|eval
+void add_dtm_command(CLI::App& app);    // tsu dtm train|generate|eval
+void add_compare_command(CLI::App& app);  // DTM on a TSU vs GPU generators at matched quality
 
 // Exit status for invalid input (bad file, field or argument).
 constexpr int kExitBadInput = 2;

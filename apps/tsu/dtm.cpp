@@ -2,14 +2,20 @@
 //   tsu dtm train --config FILE --out DIR       train (resumes from DIR/checkpoint.bin)
 //   tsu dtm generate --model DIR --n N --out DIR2   ancestral sampling: .npy samples and PNG grids
 //   tsu dtm eval --model DIR [--samples FILE.npy]    quality metric of samples (generated if not given)
+//   tsu dtm study --config A --config B .. --out DIR  train several configs, tabulate and plot per epoch
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
 
+#include "baselines/metric.hpp"
 #include "commands.hpp"
 #include "common.hpp"
 #include "graph/files.hpp"
+#include "hw/plot.hpp"
 #include "ml/evaluate.hpp"
 #include "ml/run.hpp"
 #include "progress.hpp"
@@ -19,6 +25,7 @@ namespace tsu::cli {
 
 namespace {
 
+namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace tsu::ml;
 
@@ -75,14 +82,41 @@ std::string quality_text(const json& line) {
   return text;
 }
 
+// --classifier SCALE: score with the Fashion-MNIST classifier's features (src/baselines/metric.hpp),
+// trained once and cached, instead of the pixel stand-in. Held for the whole command.
+struct ClassifierArgs {
+  std::string scale;  // "" = the pixel stand-in
+  std::string cache;  // "" = baselines::default_cache_dir()
+};
+
+void add_classifier_options(CLI::App& cmd, ClassifierArgs& args) {
+  cmd.add_option("--classifier", args.scale,
+                 "Score with the classifier features of this scale (tiny, demo, full) instead of fd_pixel")
+      ->check(CLI::IsMember({"tiny", "demo", "full"}));
+  cmd.add_option("--cache", args.cache, "Classifier cache folder (default $TSU_CACHE or ~/.cache/tsu)");
+}
+
+std::optional<baselines::Classifier> use_classifier(const ClassifierArgs& args, bool quiet) {
+  if (args.scale.empty()) return std::nullopt;
+  const auto config = baselines::load_classifier_config(baselines::classifier_config_path(args.scale));
+  auto classifier = baselines::Classifier::load_or_train(
+      args.cache.empty() ? baselines::default_cache_dir() : args.cache, config);
+  classifier.register_feature_map();
+  if (!quiet)
+    fmt::print("metric: fd_classifier, {} (test accuracy {:.4f})\n", classifier.path(), classifier.test_accuracy());
+  return classifier;
+}
+
 struct TrainArgs {
   std::string config, out;
   int threads = -1;
   int epochs = -1;
   bool quiet = false;
+  ClassifierArgs classifier;
 };
 
 void run_train(const TrainArgs& args) {
+  const auto classifier = use_classifier(args.classifier, args.quiet);
   DtmConfig config = load_dtm_config(args.config);
   if (args.threads >= 0) config.threads = args.threads;
   if (args.epochs >= 0) config.training.epochs = args.epochs;
@@ -198,6 +232,7 @@ struct EvalArgs {
   int n = 0;
   uint64_t seed = 0;
   bool quiet = false;
+  ClassifierArgs classifier;
 };
 
 NpyArray read_samples_npy(const std::string& path, int side) {
@@ -210,6 +245,7 @@ NpyArray read_samples_npy(const std::string& path, int side) {
 }
 
 void run_eval(const EvalArgs& args) {
+  const auto classifier = use_classifier(args.classifier, args.quiet);
   const Dtm dtm = Dtm::load(checkpoint_path(args.model));
   const auto& config = dtm.config();
   const auto train = load_fashion_mnist(Split::Train, config.data.dir, config.eval.reference_images);
@@ -244,6 +280,80 @@ void run_eval(const EvalArgs& args) {
   if (!args.out.empty()) write_file_atomic(args.out, report.dump(1) + "\n");
 }
 
+struct StudyArgs {
+  std::vector<std::string> configs;
+  std::string out;
+  int threads = -1;
+  bool quiet = false;
+  ClassifierArgs classifier;
+};
+
+// One config's log.jsonl as per-epoch series.
+struct StudyRun {
+  std::string name;
+  std::vector<double> epoch, free, clamped, autocorr, seconds, flips_per_ns;
+};
+
+double number_or_nan(const json& j, const char* key) {
+  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : NAN;
+}
+
+StudyRun read_study_run(const std::string& name, const std::string& dir) {
+  StudyRun r{name, {}, {}, {}, {}, {}, {}};
+  std::istringstream lines(read_file(log_path(dir)));
+  for (std::string line; std::getline(lines, line);) {
+    const json j = json::parse(line);
+    const json q = j.value("quality", json::object());
+    r.epoch.push_back(j["epoch"].get<double>());
+    r.free.push_back(number_or_nan(q, "free"));
+    r.clamped.push_back(number_or_nan(q, "clamped"));
+    r.autocorr.push_back(number_or_nan(j, "max_autocorr"));
+    r.seconds.push_back(number_or_nan(j, "seconds"));
+    r.flips_per_ns.push_back(number_or_nan(j, "flips_per_ns"));
+  }
+  return r;
+}
+
+void write_study_outputs(const fs::path& out, const std::vector<StudyRun>& runs, const std::string& metric) {
+  std::string csv = "config,epoch,fd_free,fd_clamped,max_autocorr,seconds,flips_per_ns\n";
+  for (const StudyRun& r : runs)
+    for (size_t i = 0; i < r.epoch.size(); ++i)
+      csv += fmt::format("{},{:g},{:.6g},{:.6g},{:.6g},{:.4g},{:.4g}\n", r.name, r.epoch[i], r.free[i], r.clamped[i],
+                         r.autocorr[i], r.seconds[i], r.flips_per_ns[i]);
+  write_file_atomic((out / "study.csv").string(), csv);
+  auto plot = [&](const std::string& file, const std::string& title, const std::string& y_label,
+                  std::vector<double> StudyRun::*series) {
+    hw::Plot p{title, "EPOCH", y_label, false, false, {}};
+    for (const StudyRun& r : runs) p.series.push_back({r.name, r.epoch, r.*series});
+    hw::write_plot_png((out / file).string(), p);
+  };
+  plot("quality-free.png", "FREE GENERATION QUALITY PER EPOCH", metric, &StudyRun::free);
+  plot("quality-clamped.png", "LABEL-CLAMPED GENERATION QUALITY PER EPOCH", metric, &StudyRun::clamped);
+  plot("autocorr.png", "MAX LONG-LAG AUTOCORRELATION PER EPOCH", "AUTOCORRELATION", &StudyRun::autocorr);
+}
+
+// Trains every config into OUT/<config name> (resuming), then tabulates and plots their logs side by
+// side: the training-stability experiment (MEBM vs DTM vs DTM + ACP) and the degree ablation of
+// docs/dtm.md are `tsu dtm study` over configs/dtm/study/.
+void run_study(const StudyArgs& args) {
+  const auto classifier = use_classifier(args.classifier, args.quiet);
+  const fs::path out = prepare_out_dir(args.out);
+  std::vector<StudyRun> runs;
+  std::string metric = "fd_pixel";
+  for (const std::string& path : args.configs) {
+    DtmConfig config = load_dtm_config(path);
+    if (args.threads >= 0) config.threads = args.threads;
+    const std::string dir = (out / config.name).string();
+    if (!args.quiet) fmt::print("== {} -> {}\n", path, dir);
+    TrainArgs train{path, dir, args.threads, -1, args.quiet, {}};
+    run_train(train);
+    runs.push_back(read_study_run(config.name, dir));
+  }
+  if (classifier) metric = "fd_classifier";
+  write_study_outputs(out, runs, metric);
+  if (!args.quiet) fmt::print("wrote study.csv, quality-free.png, quality-clamped.png, autocorr.png to {}\n", out.string());
+}
+
 }  // namespace
 
 void add_dtm_command(CLI::App& app) {
@@ -263,6 +373,7 @@ void add_dtm_command(CLI::App& app) {
       ->check(at_least(0));
   t->add_option("--epochs", train->epochs, "Train to this many epochs (overrides the config)")->check(at_least(0));
   t->add_flag("--quiet", train->quiet, "No progress line and no per-epoch lines");
+  add_classifier_options(*t, train->classifier);
   t->callback([train] { run_train(*train); });
 
   auto gen = std::make_shared<GenerateArgs>();
@@ -292,7 +403,18 @@ void add_dtm_command(CLI::App& app) {
   e->add_option("--seed", eval->seed, "Seed when generating")->capture_default_str();
   e->add_option("--out", eval->out, "Also write the report to this JSON file");
   e->add_flag("--quiet", eval->quiet, "No summary");
+  add_classifier_options(*e, eval->classifier);
   e->callback([eval] { run_eval(*eval); });
+
+  auto study = std::make_shared<StudyArgs>();
+  auto* st = dtm->add_subcommand("study", "Train several configs and compare them per epoch (CSV and plots)");
+  st->add_option("--config", study->configs, "A run configuration (repeat; e.g. configs/dtm/study/*.json)")
+      ->required();
+  st->add_option("--out", study->out, "Output folder: one run folder per config, study.csv, *.png")->required();
+  st->add_option("--threads", study->threads, "Worker threads (0 = every core)")->check(at_least(0));
+  st->add_flag("--quiet", study->quiet, "No per-epoch lines");
+  add_classifier_options(*st, study->classifier);
+  st->callback([study] { run_study(*study); });
 }
 
 }  // namespace tsu::cli

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   tsu::cli::add_cost_command(app);
   tsu::cli::add_hw_command(app);
   tsu::cli::add_dtm_command(app);
+  tsu::cli::add_compare_command(app);
   tsu::cli::add_maxcut_command(app);
   tsu::cli::add_color_command(app);
   tsu::cli::add_sat_command(app);

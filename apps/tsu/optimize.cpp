@@ -160,14 +160,14 @@ void run_solve(const OptimizeArgs& args, const opt::Problem& p) {
   o.schedule = args.schedule == "linear" ? BetaSchedule::Kind::Linear : BetaSchedule::Kind::Geometric;
   const hw::Device device = with_context("--device " + args.device, [&] { return hw::load_device(args.device); });
   std::unique_ptr<hw::Chip> chip;
-  hw::ChipBackend* chip_backend = nullptr;
+  std::optional<hw::ChipAccount> account;
   if (args.backend == "chip") {
     chip = std::make_unique<hw::Chip>(*p.model, device);
     o.make_backend = [&](const CompiledModel&, const Layout& layout, const EngineOptions& eo) {
-      auto b = hw::make_chip_backend(*chip, layout, eo);
-      chip_backend = b.get();
-      return std::unique_ptr<Backend>(std::move(b));
+      return std::unique_ptr<Backend>(hw::make_chip_backend(*chip, layout, eo));
     };
+    // The backend (and its account) dies with the solve.
+    o.on_finish = [&](const Backend& b) { account = dynamic_cast<const hw::ChipBackend&>(b).account(); };
   } else {
     o.backend = parse_backend(args.backend);
   }
@@ -191,8 +191,8 @@ void run_solve(const OptimizeArgs& args, const opt::Problem& p) {
   }
   if (!r.ladder.empty()) doc["pt"] = {{"ladder", r.ladder}, {"acceptance", r.acceptance}};
   doc["tsu"] = opt::tsu_cost_json(opt::tsu_cost(p, device, r, o.sweeps));
-  if (chip_backend) {
-    const auto a = chip_backend->account();
+  if (account) {
+    const auto& a = *account;
     doc["chip_account"] = {{"energy_J", a.total()}, {"updates", a.updates}, {"toggles", a.toggles},
                            {"chip_seconds_per_chain", a.seconds}};
   }

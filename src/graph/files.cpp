@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
+#include <vector>
 
 #include "graph/model.hpp"
 
@@ -45,6 +46,22 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
 
 void write_file_atomic(const std::string& path, std::string_view content) {
   write_file_atomic(path, [&](std::ostream& out) { out.write(content.data(), std::streamsize(content.size())); });
+}
+
+}  // namespace tsu
+
+namespace tsu {
+
+std::string find_shipped_file(const std::string& relative) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> places = {fs::current_path()};
+  std::error_code ec;
+  for (fs::path dir = fs::read_symlink("/proc/self/exe", ec).parent_path(); !ec && dir.has_relative_path();
+       dir = dir.parent_path())
+    places.push_back(dir);
+  for (const fs::path& place : places)
+    if (fs::exists(place / relative)) return fs::weakly_canonical(place / relative).string();
+  throw Error(fmt::format("{}: not found beside the current folder or the tsu executable's checkout", relative));
 }
 
 }  // namespace tsu

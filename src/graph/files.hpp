@@ -14,4 +14,9 @@ std::string read_file(const std::string& path);
 void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& write);
 void write_file_atomic(const std::string& path, std::string_view content);
 
+// A file shipped with the checkout (e.g. "configs/dtm/demo.json"): `relative` beside the current folder
+// or beside any folder above the running executable (a build folder inside the checkout). Error naming
+// every place looked at when it is in none.
+std::string find_shipped_file(const std::string& relative);
+
 }  // namespace tsu

@@ -39,8 +39,8 @@ class Fields {
       out = v.get<double>();
     } else {
       if (!v.is_number_integer() || (std::is_unsigned_v<T> && v.get<int64_t>() < 0))
-        throw Error(fmt::format("{}: must be {}an integer, got {}", name(key),
-                                std::is_unsigned_v<T> ? "a non-negative " : "", v.dump()));
+        throw Error(fmt::format("{}: must be {}integer, got {}", name(key),
+                                std::is_unsigned_v<T> ? "a non-negative " : "an ", v.dump()));
       out = v.get<T>();
     }
   }

@@ -103,6 +103,7 @@ class Solver {
       r_.runs.push_back(rec);
     }
     r_.batch_seconds = r_.batches ? batch_time / double(r_.batches) : 0.0;
+    if (o_.on_finish) o_.on_finish(*backend_);
     return std::move(r_);
   }
 
@@ -149,15 +150,21 @@ class Solver {
 
   bool out_of_time(Clock::time_point run_start) const { return seconds_since(run_start) >= o_.time_limit; }
 
+  // A batch stopped by the time limit after `done` sweeps: its states still compete for the best
+  // solution (a time limit shorter than one batch must still leave a solution to write), but the
+  // batch does not count toward p_success. Returns false, "incomplete".
+  bool cut_short(RunRecord& rec, int64_t done, Clock::time_point run_start) {
+    rec.sweeps += done;
+    observe(rec, rec.sweeps, run_start);
+    return false;
+  }
+
   // SA: anneal every chain from fresh states; false when the time limit cut the batch short.
   bool anneal(int run, RunRecord& rec, Clock::time_point run_start) {
     restart(run, rec.batches);
     const BetaSchedule beta{o_.schedule, o_.beta_start, o_.beta_end, o_.sweeps};
     for (int64_t done = 0; done < o_.sweeps;) {
-      if (out_of_time(run_start)) {
-        rec.sweeps += done;
-        return false;
-      }
+      if (out_of_time(run_start)) return cut_short(rec, done, run_start);
       const int64_t n = std::min(kChunk, o_.sweeps - done);
       backend_->sweeps(n, beta, done);
       done += n;
@@ -183,10 +190,7 @@ class Solver {
     std::vector<double> energy(static_cast<size_t>(chains_));
     int64_t done = 0;
     for (int round = 0; done < o_.sweeps; ++round) {
-      if (out_of_time(run_start)) {
-        rec.sweeps += done;
-        return false;
-      }
+      if (out_of_time(run_start)) return cut_short(rec, done, run_start);
       set_factors(temp_of);
       const int64_t n = std::min(o_.exchange_every, o_.sweeps - done);
       backend_->sweeps(n, unit, done);

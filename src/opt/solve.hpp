@@ -38,6 +38,9 @@ struct SolverOptions {
   int threads = 0;                 // 0 = all available
   BackendKind backend = BackendKind::Auto;
   BackendFactory make_backend;     // overrides `backend` (e.g. the simulated TSU of src/hw)
+  // Called once after the last run, while the backend still exists (it dies with the solve): to
+  // read what a backend accumulated, such as the simulated chip's energy account.
+  std::function<void(const Backend&)> on_finish;
   // PT only.
   int replicas = 16;               // temperatures per ladder; chains are rounded down to a multiple
   int64_t exchange_every = 20;     // sweeps between exchange rounds

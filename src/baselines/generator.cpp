@@ -1,0 +1,160 @@
+// The generators' configuration (configs/baselines/{vae,gan,diffusion}-*.json). No libtorch here,
+// so this compiles quickly.
+#include <cmath>
+#include <filesystem>
+#include <fmt/format.h>
+#include <set>
+
+#include "baselines/generator.hpp"
+#include "graph/files.hpp"
+#include "graph/model.hpp"
+
+namespace tsu::baselines {
+
+namespace {
+
+using nlohmann::json;
+
+const std::set<std::string> kFamilies = {"vae", "gan", "diffusion"};
+const std::set<std::string> kScales = {"tiny", "demo", "full"};
+
+bool has_latent(const std::string& family) { return family == "vae" || family == "gan"; }
+bool is_diffusion(const std::string& family) { return family == "diffusion"; }
+
+// Reads the fields of the config object, remembering which were read so that unknown (misspelt)
+// fields, and fields of another family, are errors.
+class Fields {
+ public:
+  explicit Fields(const json& doc) : doc_(doc) {
+    if (!doc_.is_object()) throw Error("config: must be an object");
+  }
+
+  template <class T>
+  void get(const std::string& key, T& out) {
+    seen_.insert(key);
+    if (!doc_.contains(key)) return;
+    const json& v = doc_[key];
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (!v.is_string()) throw Error(fmt::format("{}: must be a string, got {}", key, v.dump()));
+      out = v.get<std::string>();
+    } else if constexpr (std::is_floating_point_v<T>) {
+      if (!v.is_number()) throw Error(fmt::format("{}: must be a number, got {}", key, v.dump()));
+      out = v.get<double>();
+    } else {
+      if (!v.is_number_integer() || (std::is_unsigned_v<T> && v.get<int64_t>() < 0))
+        throw Error(fmt::format("{}: must be {}an integer, got {}", key, std::is_unsigned_v<T> ? "a non-negative " : "",
+                                v.dump()));
+      out = v.get<T>();
+    }
+  }
+
+  void reject_unknown(const std::string& family) const {
+    for (const auto& [key, value] : doc_.items())
+      if (!seen_.count(key))
+        throw Error(fmt::format("{}: unknown field{}", key,
+                                kFamilies.count(family) ? fmt::format(" for the {} family", family) : ""));
+  }
+
+ private:
+  const json& doc_;
+  std::set<std::string> seen_;
+};
+
+void require(bool ok, const std::string& field, const std::string& message) {
+  if (!ok) throw Error(fmt::format("{}: {}", field, message));
+}
+
+void validate(const GeneratorConfig& c) {
+  require(!c.name.empty(), "name", "must not be empty");
+  require(c.epochs >= 1, "epochs", fmt::format("must be >= 1, got {}", c.epochs));
+  // Training-mode batch normalisation needs two images per batch.
+  require(c.batch >= 2, "batch", fmt::format("must be >= 2, got {}", c.batch));
+  require(c.learning_rate > 0 && std::isfinite(c.learning_rate), "learning_rate", "must be finite and > 0");
+  require(c.train_images == 0 || c.train_images >= size_t(c.batch), "train_images",
+          fmt::format("must be 0 (all) or hold one batch ({}), got {}", c.batch, c.train_images));
+  require(c.width >= 1, "width", fmt::format("must be >= 1, got {}", c.width));
+  require(c.threads >= 0, "threads", fmt::format("must be >= 0, got {}", c.threads));
+  if (has_latent(c.family)) require(c.latent >= 1, "latent", fmt::format("must be >= 1, got {}", c.latent));
+  if (is_diffusion(c.family)) {
+    // The U-Net's group normalisations use 8 groups.
+    require(c.width % 8 == 0, "width", fmt::format("must be a multiple of 8 for the diffusion U-Net, got {}", c.width));
+    // The schedule rescales Ho et al.'s beta_end = 0.02 at 1000 steps to 0.02 * 1000 / steps, which must stay < 1.
+    require(c.steps > 20, "steps", fmt::format("must be > 20, got {}", c.steps));
+    require(c.sampling_steps >= 0 && c.sampling_steps <= c.steps, "sampling_steps",
+            fmt::format("must be in [0, steps = {}], got {}", c.steps, c.sampling_steps));
+  }
+}
+
+GeneratorConfig parse(const json& doc) {
+  GeneratorConfig c;
+  Fields f(doc);
+  f.get("family", c.family);
+  require(kFamilies.count(c.family) > 0, "family",
+          fmt::format("must be vae, gan or diffusion, got \"{}\"", c.family));
+  c.name = c.family;
+  f.get("name", c.name);
+  f.get("seed", c.seed);
+  f.get("epochs", c.epochs);
+  f.get("batch", c.batch);
+  f.get("learning_rate", c.learning_rate);
+  f.get("train_images", c.train_images);
+  f.get("width", c.width);
+  if (has_latent(c.family)) f.get("latent", c.latent);
+  if (is_diffusion(c.family)) {
+    f.get("steps", c.steps);
+    f.get("sampling_steps", c.sampling_steps);
+  }
+  f.get("threads", c.threads);
+  f.reject_unknown(c.family);
+  validate(c);
+  return c;
+}
+
+}  // namespace
+
+GeneratorConfig load_generator_config(const std::string& path) {
+  const std::string text = read_file(path);
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::exception& e) {
+    throw Error(fmt::format("{}: invalid JSON: {}", path, e.what()));
+  }
+  try {
+    return parse(doc);
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}: {}", path, e.what()));
+  }
+}
+
+std::string generator_config_path(const std::string& family, const std::string& scale) {
+  if (!kFamilies.count(family))
+    throw Error(fmt::format("generator family \"{}\": unknown (expected vae, gan or diffusion)", family));
+  if (!kScales.count(scale))
+    throw Error(fmt::format("generator scale \"{}\": unknown (expected tiny, demo or full)", scale));
+  return shipped_file_path(fmt::format("configs/baselines/{}-{}.json", family, scale));
+}
+
+json to_json(const GeneratorConfig& c) {
+  json out{{"family", c.family},
+           {"name", c.name},
+           {"seed", c.seed},
+           {"epochs", c.epochs},
+           {"batch", c.batch},
+           {"learning_rate", c.learning_rate},
+           {"train_images", c.train_images},
+           {"width", c.width}};
+  if (has_latent(c.family)) out["latent"] = c.latent;
+  if (is_diffusion(c.family)) {
+    out["steps"] = c.steps;
+    out["sampling_steps"] = c.sampling_steps;
+  }
+  out["threads"] = c.threads;
+  return out;
+}
+
+std::string generator_checkpoint_path(const std::string& dir) {
+  return (std::filesystem::path(dir) / "checkpoint.pt").string();
+}
+
+}  // namespace tsu::baselines

@@ -1,0 +1,129 @@
+// The quality metric shared by every generator in tsu (DTM and neural baselines alike): features of
+// a small Fashion-MNIST CNN trained by tsu itself (InceptionV3 weights cannot be had here), and
+//   fd              Frechet distance of penultimate-layer features, samples vs the binarised
+//                   training set (the paper's 5,120 = 512 per class, DTM §4.4);
+//   precision/recall the k-NN manifold estimate (Kynkaenniemi et al. 2019) in the same features;
+//   label_accuracy  for label-clamped generation: the classifier's accuracy on the generated images.
+// Deterministic given the seed. Images are intensities in [0, 1], row-major, `side` x `side` with
+// side = 28 or a divisor of 28 (smaller images are upsampled by pixel replication first).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ml/fashion_mnist.hpp"
+#include "ml/quality.hpp"
+
+namespace tsu::baselines {
+
+// Progress callback: (what, done, total); may be empty.
+using Progress = std::function<void(const std::string&, double, double)>;
+
+struct ClassifierConfig {
+  std::string name = "classifier";
+  uint64_t seed = 1;
+  int epochs = 4;
+  int batch = 128;
+  double learning_rate = 1e-3;  // Adam
+  size_t train_images = 0;      // 0 = the whole binarised training split
+  int channels = 32;            // conv widths: channels, 2 * channels
+  int features = 128;           // penultimate layer: the metric's feature space
+  int threads = 0;              // 0 = every core
+};
+
+// Parses configs/baselines/classifier-*.json; errors name the file and the field (unknown fields too).
+ClassifierConfig load_classifier_config(const std::string& path);
+ClassifierConfig parse_classifier_config(const nlohmann::json& doc, const std::string& source);
+std::string classifier_config_path(const std::string& scale);  // "tiny" | "demo" | "full" -> shipped config
+nlohmann::json to_json(const ClassifierConfig& config);
+// A file shipped with the checkout, e.g. "configs/baselines/classifier-tiny.json": looked up below the
+// current folder, then below every folder above the executable (a build folder inside the checkout).
+std::string shipped_file_path(const std::string& relative);
+// The classifier cache folder: $TSU_CACHE if set, else $XDG_CACHE_HOME/tsu, else $HOME/.cache/tsu.
+std::string default_cache_dir();
+
+class Classifier {
+ public:
+  // Loads `cache_dir`/<name>-<hash of config>.pt when present and its checksum matches, else trains
+  // it (fixed seed) on the binarised training split, measures the test accuracy and caches it
+  // (atomic write; `cache_dir` is created if missing). A corrupt or mismatching cache file is an
+  // Error naming the file. Sets libtorch's (process-wide) thread count to config.threads.
+  static Classifier load_or_train(const std::string& cache_dir, const ClassifierConfig& config,
+                                  const Progress& progress = {});
+  // Loads one cache file (never trains): Error naming the file when it is missing or corrupt.
+  static Classifier load(const std::string& path);
+  // The cache file of `config` in `cache_dir`: <name>-<16 hex digits of the config's hash>.pt
+  // (every field but `threads`, which changes only the speed).
+  static std::string cache_path(const std::string& cache_dir, const ClassifierConfig& config);
+  ~Classifier();
+  Classifier(Classifier&&) noexcept;
+  Classifier& operator=(Classifier&&) noexcept;
+
+  const ClassifierConfig& config() const;
+  const std::string& path() const;  // the cache file
+  double test_accuracy() const;     // on the binarised test split, measured when trained
+  int feature_dims() const;
+  // [count * feature_dims()] penultimate-layer features.
+  std::vector<float> features(std::span<const float> images, size_t count, int side = 28) const;
+  std::vector<int> predict(std::span<const float> images, size_t count, int side = 28) const;
+  // Registers this classifier's features with ml::set_classifier_feature_map (metric
+  // "fd_classifier"), so that the DTM's own evaluation uses them; the classifier must outlive it.
+  void register_feature_map() const;
+
+ private:
+  struct Impl;
+  explicit Classifier(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+struct QualityReport {
+  std::string metric = "fd_classifier";
+  size_t samples = 0;
+  double fd = 0;
+  double precision = 0, recall = 0;
+  std::optional<double> label_accuracy;
+};
+
+class QualityMetric {
+ public:
+  // Reference: `per_class` binarised training images of each class (chosen with `seed`).
+  QualityMetric(const Classifier& classifier, const ml::ImageSet& train, int per_class = 512, uint64_t seed = 1,
+                int k = 3);
+  // `labels` (one per image, or empty) are the classes the generation was clamped to.
+  QualityReport evaluate(std::span<const float> images, size_t count, int side = 28,
+                         std::span<const int> labels = {}) const;
+  size_t reference_count() const;
+
+ private:
+  const Classifier* classifier_;
+  int k_;
+  std::vector<float> reference_features_;
+  size_t reference_count_ = 0;
+  ml::FeatureStats reference_stats_;
+  std::vector<double> reference_radii_;  // squared distance to the k-th nearest reference neighbour
+};
+
+// The reference images: `per_class` indices of each class of `set`, chosen by a seeded shuffle,
+// class after class (Error when a class has fewer images).
+std::vector<size_t> reference_indices(const ml::ImageSet& set, int per_class, uint64_t seed);
+
+// The k-NN manifold estimate (Kynkaenniemi et al. 2019, "Improved Precision and Recall Metric for
+// Assessing Generative Models"): a point's ball reaches its k-th nearest neighbour in its own set;
+// precision = share of generated points inside some real ball, recall = share of real points inside
+// some generated ball. Features are [count * dims]; each set needs more than k points.
+struct PrecisionRecall {
+  double precision = 0, recall = 0;
+};
+PrecisionRecall knn_precision_recall(std::span<const float> real, size_t real_count, std::span<const float> generated,
+                                     size_t generated_count, int dims, int k = 3);
+
+// Binarised images of a set as intensities 0/1 (pixel / 255 > 0.1, the DTM's threshold): [n * 784].
+std::vector<float> binarised_images(const ml::ImageSet& set, size_t limit = 0);
+
+}  // namespace tsu::baselines

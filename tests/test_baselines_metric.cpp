@@ -1,0 +1,401 @@
+// The shared quality metric (src/baselines/metric.hpp): the classifier's training, cache and config
+// errors; the k-NN precision/recall against hand-computed cases; the Frechet distance and
+// precision/recall of the classifier features on real and corrupted Fashion-MNIST images.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <vector>
+
+#include "baselines/metric.hpp"
+#include "error_of.hpp"
+#include "graph/files.hpp"
+#include "ml/quality.hpp"
+
+namespace fs = std::filesystem;
+using namespace tsu::baselines;
+namespace ml = tsu::ml;
+
+namespace {
+
+// The tiny shipped config reaches 0.812 on the test split (measured); the bound leaves room for
+// rounding differences of other libtorch builds, far above the 0.1 of guessing.
+constexpr double kTinyAccuracy = 0.78;
+constexpr int kPerClass = 64;  // a 640-image reference keeps each test fast
+
+fs::path temp_dir(const std::string& name) {
+  auto dir = fs::temp_directory_path() / ("tsu_baselines_" + name + "_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// The tiny classifier and the training split, made once per process. ctest runs every test in its
+// own process, so the cache folder is shared between processes: the first one trains, the others load.
+struct Shared {
+  ClassifierConfig config =
+      load_classifier_config(std::string(TSU_SOURCE_DIR) + "/configs/baselines/classifier-tiny.json");
+  std::string cache = (fs::temp_directory_path() / "tsu_baselines_metric_cache").string();
+  Classifier classifier = Classifier::load_or_train(cache, config);
+  ml::ImageSet train = ml::load_fashion_mnist(ml::Split::Train);
+  ml::ImageSet test = ml::load_fashion_mnist(ml::Split::Test);
+};
+
+const Shared& shared() {
+  static const Shared s;
+  return s;
+}
+
+// The binarised images of `set` at `indices` (pixel / 255 > 0.1).
+std::vector<float> images_at(const ml::ImageSet& set, const std::vector<size_t>& indices) {
+  std::vector<float> out;
+  for (size_t i : indices)
+    for (uint8_t p : set.image(i)) out.push_back(p / 255.0 > 0.1 ? 1.0f : 0.0f);
+  return out;
+}
+
+// Each pixel flipped (0 <-> 1) with probability p.
+std::vector<float> corrupted(std::vector<float> images, double p, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  for (float& v : images)
+    if (double(rng() >> 11) * 0x1p-53 < p) v = 1 - v;
+  return images;
+}
+
+double trace(const ml::FeatureStats& s) {
+  double t = 0;
+  for (int d = 0; d < s.dims; ++d) t += s.cov[size_t(d) * size_t(s.dims) + size_t(d)];
+  return t;
+}
+
+std::string write_temp(const fs::path& dir, const std::string& name, const std::string& text) {
+  const auto path = (dir / name).string();
+  tsu::write_file_atomic(path, text);
+  return path;
+}
+
+// A classifier small enough to train twice inside one test.
+ClassifierConfig micro_config() {
+  ClassifierConfig c;
+  c.name = "micro";
+  c.epochs = 1;
+  c.batch = 50;
+  c.train_images = 500;
+  c.channels = 2;
+  c.features = 4;
+  c.threads = 1;
+  return c;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Configuration
+
+// Found through the executable's folders (the build folder lies inside the checkout), from any
+// current folder.
+TEST(BaselinesClassifierConfig, ShippedConfigsParseAndAreFound) {
+  struct InRoot {
+    fs::path saved = fs::current_path();
+    InRoot() { fs::current_path("/"); }
+    ~InRoot() { fs::current_path(saved); }
+  } in_root;
+  for (const std::string scale : {"tiny", "demo", "full"}) {
+    const std::string path = classifier_config_path(scale);
+    EXPECT_EQ(fs::path(path), fs::weakly_canonical(std::string(TSU_SOURCE_DIR) + "/configs/baselines/classifier-" +
+                                                   scale + ".json"));
+    EXPECT_EQ(load_classifier_config(path).name, "classifier-" + scale);
+  }
+  const auto full = load_classifier_config(classifier_config_path("full"));
+  EXPECT_EQ(full.channels, 32);
+  EXPECT_EQ(full.features, 128);
+  EXPECT_EQ(full.train_images, 0u);  // the whole training split
+  EXPECT_NE(error_of([] { classifier_config_path("huge"); }).find("\"huge\": unknown (expected tiny, demo or full)"),
+            std::string::npos);
+}
+
+TEST(BaselinesClassifierConfig, ErrorsNameTheFileAndTheField) {
+  const auto dir = temp_dir("config");
+  const auto check = [&](const std::string& text, const std::string& expected) {
+    const auto path = write_temp(dir, "c.json", text);
+    EXPECT_EQ(error_of([&] { load_classifier_config(path); }), path + ": " + expected) << text;
+  };
+  check(R"({"epochs": 0})", "epochs: must be >= 1, got 0");
+  check(R"({"epoch": 2})", "epoch: unknown field");
+  check(R"({"channels": "8"})", "channels: must be an integer, got \"8\"");
+  check(R"({"train_images": -1})", "train_images: must be a non-negative integer, got -1");
+  check(R"({"learning_rate": 0})", "learning_rate: must be finite and > 0");
+  check(R"({"name": "../x"})", "name: must be letters, digits, '-', '_' or '.', got \"../x\"");
+  const auto bad = write_temp(dir, "bad.json", "{not json");
+  EXPECT_EQ(error_of([&] { load_classifier_config(bad); }).rfind(bad + ": invalid JSON", 0), 0u);
+  EXPECT_NE(error_of([&] { load_classifier_config((dir / "missing.json").string()); }).find("missing.json"),
+            std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST(BaselinesClassifierConfig, DefaultCacheDirFollowsTheEnvironment) {
+  const auto saved = [](const char* name) -> std::optional<std::string> {
+    const char* v = std::getenv(name);
+    return v ? std::optional<std::string>(v) : std::nullopt;
+  };
+  const auto tsu_cache = saved("TSU_CACHE"), xdg = saved("XDG_CACHE_HOME"), home = saved("HOME");
+  setenv("TSU_CACHE", "/a/cache", 1);
+  setenv("XDG_CACHE_HOME", "/xdg", 1);
+  setenv("HOME", "/home/u", 1);
+  EXPECT_EQ(default_cache_dir(), "/a/cache");
+  unsetenv("TSU_CACHE");
+  EXPECT_EQ(default_cache_dir(), "/xdg/tsu");
+  unsetenv("XDG_CACHE_HOME");
+  EXPECT_EQ(default_cache_dir(), "/home/u/.cache/tsu");
+  unsetenv("HOME");
+  EXPECT_NE(error_of([] { default_cache_dir(); }).find("set TSU_CACHE"), std::string::npos);
+  const auto restore = [](const char* name, const std::optional<std::string>& v) {
+    if (v) setenv(name, v->c_str(), 1);
+    else unsetenv(name);
+  };
+  restore("TSU_CACHE", tsu_cache);
+  restore("XDG_CACHE_HOME", xdg);
+  restore("HOME", home);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The classifier and its cache
+
+TEST(BaselinesClassifier, TinyConfigReachesItsStatedAccuracy) {
+  const auto& s = shared();
+  EXPECT_GE(s.classifier.test_accuracy(), kTinyAccuracy);
+  EXPECT_EQ(s.classifier.feature_dims(), 32);
+  // The recorded accuracy is what the weights give on the binarised test split (a few predictions
+  // may round differently when the cache was written with another thread count).
+  const std::vector<int> predicted = s.classifier.predict(binarised_images(s.test), s.test.size());
+  size_t right = 0;
+  for (size_t i = 0; i < s.test.size(); ++i) right += predicted[i] == int(s.test.labels[i]);
+  EXPECT_NEAR(double(right) / double(s.test.size()), s.classifier.test_accuracy(), 1e-3);
+}
+
+TEST(BaselinesClassifier, TrainsDeterministicallyAndThenLoadsFromTheCache) {
+  const auto dir = temp_dir("train");
+  const ClassifierConfig config = micro_config();
+  int calls = 0;
+  const auto count_calls = [&](const std::string&, double, double) { ++calls; };
+  const Classifier trained = Classifier::load_or_train((dir / "a").string(), config, count_calls);
+  EXPECT_EQ(calls, 10);  // 500 images / batch 50, one epoch
+  EXPECT_EQ(trained.path(), Classifier::cache_path((dir / "a").string(), config));
+  const auto written = fs::last_write_time(trained.path());
+
+  calls = 0;
+  const Classifier loaded = Classifier::load_or_train((dir / "a").string(), config, count_calls);
+  EXPECT_EQ(calls, 0);  // no retraining
+  EXPECT_EQ(fs::last_write_time(loaded.path()), written);
+  const std::vector<float> images = binarised_images(shared().test, 20);
+  EXPECT_EQ(loaded.features(images, 20), trained.features(images, 20));
+  EXPECT_EQ(loaded.test_accuracy(), trained.test_accuracy());
+
+  // Same seed, fresh folder: the same file, byte for byte. The thread count does not name the file.
+  ClassifierConfig two_threads = config;
+  two_threads.threads = 2;
+  EXPECT_EQ(Classifier::cache_path("x", two_threads), Classifier::cache_path("x", config));
+  const Classifier again = Classifier::load_or_train((dir / "b").string(), config);
+  EXPECT_EQ(tsu::read_file(again.path()), tsu::read_file(trained.path()));
+  ClassifierConfig reseeded = config;
+  reseeded.seed = 2;
+  EXPECT_NE(Classifier::cache_path("x", reseeded), Classifier::cache_path("x", config));
+  fs::remove_all(dir);
+}
+
+TEST(BaselinesClassifier, CorruptOrMissingCacheFilesAreClearErrors) {
+  const auto& s = shared();
+  const auto dir = temp_dir("corrupt");
+  const std::string path = Classifier::cache_path(dir.string(), s.config);
+  const std::string good = tsu::read_file(s.classifier.path());
+  const auto load_with = [&](const std::string& bytes) {
+    tsu::write_file_atomic(path, bytes);
+    return error_of([&] { Classifier::load_or_train(dir.string(), s.config); });
+  };
+  std::string flipped = good;
+  flipped[flipped.size() / 2] ^= 0x5a;
+  EXPECT_EQ(load_with(flipped), path + ": checksum mismatch: the cache file is corrupt; delete it to retrain");
+  const std::string truncated = good.substr(0, good.size() - 100);
+  EXPECT_NE(load_with(truncated).find(path + ": truncated ("), std::string::npos);
+  EXPECT_NE(load_with(truncated).find("the cache file is corrupt; delete it to retrain"), std::string::npos);
+  EXPECT_EQ(load_with("PK\x03\x04 not ours\n"),
+            path + ": not a tsu classifier cache file: the cache file is corrupt; delete it to retrain");
+  EXPECT_EQ(load_with(""), path + ": not a tsu classifier cache file: the cache file is corrupt; delete it to retrain");
+
+  // A valid file of another configuration under this configuration's name.
+  ClassifierConfig other = s.config;
+  other.features = 16;
+  tsu::write_file_atomic(Classifier::cache_path(dir.string(), other), good);
+  EXPECT_NE(error_of([&] { Classifier::load_or_train(dir.string(), other); }).find("written for another configuration"),
+            std::string::npos);
+
+  const std::string missing = (dir / "missing.pt").string();
+  const std::string message = error_of([&] { Classifier::load(missing); });
+  EXPECT_EQ(message.rfind(missing + ": cannot open", 0), 0u) << message;
+  fs::remove_all(dir);
+}
+
+TEST(BaselinesClassifier, SmallImagesAreUpsampledByPixelReplication) {
+  const auto& c = shared().classifier;
+  const std::vector<float> images = binarised_images(shared().test, 8);
+  std::vector<float> small(8 * 14 * 14), replicated(8 * 784);
+  for (size_t i = 0; i < 8; ++i)
+    for (int r = 0; r < 28; ++r)
+      for (int col = 0; col < 28; ++col) {
+        const float v = images[i * 784 + size_t(r / 2 * 2) * 28 + size_t(col / 2 * 2)];  // top-left of each 2x2
+        small[i * 196 + size_t(r / 2) * 14 + size_t(col / 2)] = v;
+        replicated[i * 784 + size_t(r) * 28 + size_t(col)] = v;
+      }
+  EXPECT_EQ(c.features(small, 8, 14), c.features(replicated, 8, 28));
+  EXPECT_EQ(c.predict(small, 8, 14), c.predict(replicated, 8, 28));
+  EXPECT_NE(error_of([&] { c.features(small, 8, 5); }).find("image side 5"), std::string::npos);
+  EXPECT_NE(error_of([&] { c.features(small, 7, 14); }).find("are not 7 images of 14 x 14"), std::string::npos);
+}
+
+TEST(BaselinesClassifier, RegistersItsFeaturesForTheDtmEvaluation) {
+  const auto& c = shared().classifier;
+  c.register_feature_map();
+  const ml::FeatureMap map = ml::quality_feature_map(28, 28);
+  EXPECT_EQ(map.metric, "fd_classifier");
+  EXPECT_EQ(map.dims, c.feature_dims());
+  EXPECT_EQ(ml::quality_feature_map(14, 14).metric, "fd_classifier");
+  EXPECT_EQ(ml::quality_feature_map(5, 5).metric, "fd_pixel");    // not a divisor of 28
+  EXPECT_EQ(ml::quality_feature_map(28, 14).metric, "fd_pixel");  // not square
+  const std::vector<float> image = binarised_images(shared().test, 1);
+  std::vector<float> mapped(size_t(map.dims));
+  map.map(image, mapped);
+  EXPECT_EQ(mapped, c.features(image, 1));
+  ml::set_classifier_feature_map({});
+  EXPECT_EQ(ml::quality_feature_map(28, 28).metric, "fd_pixel");
+}
+
+// ---------------------------------------------------------------------------------------------
+// k-NN precision and recall, by hand: points on a line (second coordinate 0), k = 1.
+//   real {0, 1, 2, 3, 10}: radii 1, 1, 1, 1, 7.
+
+TEST(BaselinesPrecisionRecall, HandComputedCases) {
+  const auto on_line = [](std::vector<float> xs) {
+    std::vector<float> out;
+    for (float x : xs) out.insert(out.end(), {x, 0.0f});
+    return out;
+  };
+  const auto real = on_line({0, 1, 2, 3, 10});
+  // Generated {0.5, 1.5, 2.5} (radii 1, 1, 1): every one lies in a real ball; 10 is in no generated ball.
+  auto pr = knn_precision_recall(real, 5, on_line({0.5, 1.5, 2.5}), 3, 2, 1);
+  EXPECT_EQ(pr.precision, 1.0);
+  EXPECT_EQ(pr.recall, 0.8);
+  // Generated {0.5, 20} (radii 19.5): 20 is 10 from 10 (> 7), outside every real ball; 20's wide ball
+  // covers every real point.
+  pr = knn_precision_recall(real, 5, on_line({0.5, 20}), 2, 2, 1);
+  EXPECT_EQ(pr.precision, 0.5);
+  EXPECT_EQ(pr.recall, 1.0);
+  EXPECT_NE(error_of([&] { knn_precision_recall(real, 5, on_line({0.5, 20}), 2, 2, 2); }).find("needs at least 3"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { knn_precision_recall(real, 4, real, 5, 2, 1); }).find("are not 4 and 5 vectors"),
+            std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The metric on classifier features
+
+TEST(BaselinesMetric, IdenticalSetsScoreZeroAndPerfectCoverage) {
+  const auto& s = shared();
+  const QualityMetric metric(s.classifier, s.train, kPerClass, 1);
+  ASSERT_EQ(metric.reference_count(), size_t(10 * kPerClass));
+  const std::vector<float> reference = images_at(s.train, reference_indices(s.train, kPerClass, 1));
+  const QualityReport r = metric.evaluate(reference, metric.reference_count());
+  const auto stats =
+      ml::feature_stats(s.classifier.features(reference, metric.reference_count()), metric.reference_count(), 32);
+  EXPECT_EQ(r.metric, "fd_classifier");
+  EXPECT_EQ(r.samples, metric.reference_count());
+  EXPECT_LT(std::abs(r.fd), 1e-6 * trace(stats));
+  EXPECT_EQ(r.precision, 1.0);
+  EXPECT_EQ(r.recall, 1.0);
+  EXPECT_FALSE(r.label_accuracy.has_value());
+}
+
+TEST(BaselinesMetric, DistanceGrowsAndPrecisionFallsWithCorruption) {
+  const auto& s = shared();
+  const QualityMetric metric(s.classifier, s.train, kPerClass, 1);
+  const std::vector<float> reference = images_at(s.train, reference_indices(s.train, kPerClass, 1));
+  QualityReport previous = metric.evaluate(reference, metric.reference_count());
+  for (double p : {0.02, 0.10, 0.30}) {
+    const QualityReport r = metric.evaluate(corrupted(reference, p, 7), metric.reference_count());
+    EXPECT_GT(r.fd, previous.fd) << "flip " << p;
+    EXPECT_LT(r.precision, previous.precision) << "flip " << p;
+    EXPECT_LE(r.recall, previous.recall) << "flip " << p;
+    previous = r;
+  }
+}
+
+TEST(BaselinesMetric, DeterministicGivenTheSeed) {
+  const auto& s = shared();
+  EXPECT_EQ(reference_indices(s.train, kPerClass, 1), reference_indices(s.train, kPerClass, 1));
+  EXPECT_NE(reference_indices(s.train, kPerClass, 1), reference_indices(s.train, kPerClass, 2));
+  const auto indices = reference_indices(s.train, kPerClass, 1);
+  for (int c = 0; c < 10; ++c)  // class after class
+    for (int i = 0; i < kPerClass; ++i) ASSERT_EQ(s.train.labels[indices[size_t(c * kPerClass + i)]], c);
+
+  const QualityMetric a(s.classifier, s.train, kPerClass, 1), b(s.classifier, s.train, kPerClass, 1),
+      other(s.classifier, s.train, kPerClass, 2);
+  const std::vector<float> images = binarised_images(s.test, 500);
+  const QualityReport first = a.evaluate(images, 500), again = a.evaluate(images, 500);
+  const QualityReport rebuilt = b.evaluate(images, 500);
+  for (const auto& r : {again, rebuilt}) {
+    EXPECT_EQ(r.fd, first.fd);
+    EXPECT_EQ(r.precision, first.precision);
+    EXPECT_EQ(r.recall, first.recall);
+  }
+  EXPECT_NE(other.evaluate(images, 500).fd, first.fd);
+}
+
+TEST(BaselinesMetric, LabelAccuracyOfRealImagesIsTheTestAccuracy) {
+  const auto& s = shared();
+  const QualityMetric metric(s.classifier, s.train, kPerClass, 1);
+  const size_t n = 2000;
+  const std::vector<int> labels(s.test.labels.begin(), s.test.labels.begin() + long(n));
+  const QualityReport r = metric.evaluate(binarised_images(s.test, n), n, 28, labels);
+  ASSERT_TRUE(r.label_accuracy.has_value());
+  // 2,000 of the 10,000 test images: five binomial standard deviations.
+  const double a = s.classifier.test_accuracy();
+  EXPECT_NEAR(*r.label_accuracy, a, 5 * std::sqrt(a * (1 - a) / double(n)));
+  // Real test images are close to the training reference: small distance, high precision and recall.
+  EXPECT_LT(r.fd, 0.1 * trace(ml::feature_stats(s.classifier.features(binarised_images(s.test, n), n), n, 32)));
+  EXPECT_GT(r.precision, 0.8);
+  EXPECT_GT(r.recall, 0.8);
+}
+
+TEST(BaselinesMetric, SmallImagesScoreAsTheirUpsampledCopies) {
+  const auto& s = shared();
+  const QualityMetric metric(s.classifier, s.train, kPerClass, 1);
+  const ml::ImageSet pooled = ml::pool_images(s.test, 2);  // 14 x 14 grey levels
+  const size_t n = 500;
+  std::vector<float> small(n * 196), replicated(n * 784);
+  for (size_t i = 0; i < n; ++i)
+    for (int r = 0; r < 28; ++r)
+      for (int c = 0; c < 28; ++c)
+        replicated[i * 784 + size_t(r * 28 + c)] = small[i * 196 + size_t(r / 2 * 14 + c / 2)] =
+            pooled.pixels[i * 196 + size_t(r / 2 * 14 + c / 2)] / 255.0f;
+  const QualityReport r = metric.evaluate(small, n, 14), up = metric.evaluate(replicated, n, 28);
+  EXPECT_EQ(r.fd, up.fd);
+  EXPECT_EQ(r.precision, up.precision);
+  EXPECT_EQ(r.recall, up.recall);
+  EXPECT_GT(r.fd, 0.0);
+}
+
+TEST(BaselinesMetric, BadInputsAreErrors) {
+  const auto& s = shared();
+  const QualityMetric metric(s.classifier, s.train, kPerClass, 1);
+  const std::vector<float> images = binarised_images(s.test, 10);
+  EXPECT_NE(error_of([&] { metric.evaluate(std::span(images).first(3 * 784), 3); }).find("needs at least 4"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { metric.evaluate(images, 9); }).find("are not 9 images of 28 x 28"), std::string::npos);
+  const std::vector<int> labels(3, 0);
+  EXPECT_NE(error_of([&] { metric.evaluate(images, 10, 28, labels); }).find("3 labels for 10 images"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { QualityMetric(s.classifier, s.train, 10000, 1); }).find("fewer than per_class = 10000"),
+            std::string::npos);
+}

@@ -1,0 +1,86 @@
+// End-to-end tests of `tsu compare` on the tiny scale: every model is trained, generated and scored,
+// compare.json validates against docs/compare.schema.json, a second run resumes from the folder, and
+// corrupt or missing checkpoints and caches fail with one line naming the file.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "cli_fixture.hpp"
+#include "cost/schema.hpp"
+#include "graph/files.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+class CompareCli : public CliTest {
+ protected:
+  static json schema() { return json::parse(tsu::read_file(std::string(TSU_SOURCE_DIR) + "/docs/compare.schema.json")); }
+
+  // Overwrites the middle of a file with garbage, keeping its size.
+  static void corrupt(const fs::path& path) {
+    const auto size = fs::file_size(path);
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(std::streamoff(size / 2));
+    for (int i = 0; i < 64; ++i) f.put(char(0xA5));
+  }
+};
+
+}  // namespace
+
+TEST_F(CompareCli, TinyScaleEndToEndThenCorruptCheckpointsFail) {
+  const std::string run = "compare --scale tiny --out c --cache cache --samples 100 --threads 2";
+  const auto first = tsu(run);
+  ASSERT_EQ(first.status, 0) << first.err;
+  const json report = json::parse(tsu::read_file((dir_ / "c" / "compare.json").string()));
+  EXPECT_EQ(tsu::cost::schema_errors(schema(), report), std::vector<std::string>{});
+  std::set<std::string> families;
+  for (const json& m : report["models"]) {
+    families.insert(m["family"].get<std::string>());
+    EXPECT_TRUE(std::isfinite(m["quality"]["fd"].get<double>())) << m["name"];
+    EXPECT_GT(m["energy_j"]["primary"].get<double>(), 0) << m["name"];
+    EXPECT_TRUE(fs::exists(dir_ / m["sample_grid"].get<std::string>())) << m["name"];  // relative to tsu's folder
+  }
+  EXPECT_EQ(families, (std::set<std::string>{"dtm", "vae", "gan", "diffusion"}));
+  // The DTM on the TSU model is far cheaper per sample than any GPU bound (DTM §4.1's direction).
+  for (const json& r : report["matched_quality"])
+    if (r["ratio"].is_number()) EXPECT_GT(r["ratio"].get<double>(), 1.0) << r.dump();
+  for (const char* name : {"compare.png", "report.html"}) EXPECT_TRUE(fs::exists(dir_ / "c" / name)) << name;
+
+  // A second run finds every model trained and scores them again: the same qualities and energies.
+  const auto second = tsu(run + " --quiet");
+  ASSERT_EQ(second.status, 0) << second.err;
+  const json again = json::parse(tsu::read_file((dir_ / "c" / "compare.json").string()))["models"];
+  ASSERT_EQ(again.size(), report["models"].size());
+  for (size_t i = 0; i < again.size(); ++i) {
+    EXPECT_EQ(again[i]["quality"], report["models"][i]["quality"]) << again[i]["name"];
+    EXPECT_EQ(again[i]["energy_j"], report["models"][i]["energy_j"]) << again[i]["name"];
+  }
+
+  corrupt(dir_ / "c" / "vae-tiny" / "checkpoint.pt");
+  auto r = tsu(run + " --quiet");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("vae-tiny/checkpoint.pt"), std::string::npos) << r.err;
+
+  fs::remove(dir_ / "c" / "vae-tiny" / "checkpoint.pt");
+  for (const auto& entry : fs::directory_iterator(dir_ / "cache")) corrupt(entry.path());
+  r = tsu(run + " --quiet");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("cache/"), std::string::npos) << r.err;
+}
+
+TEST_F(CompareCli, BadOptionsAndMissingModelsFailWithOneLine) {
+  auto r = tsu("compare --scale huge --out c");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--scale: unknown scale 'huge'"), std::string::npos) << r.err;
+  r = tsu("compare --scale tiny --out c --samples 15");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--samples: must be a multiple of 10"), std::string::npos) << r.err;
+  r = tsu("compare --scale tiny --out c --families vae,nerf");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("nerf"), std::string::npos) << r.err;
+}
