@@ -8,6 +8,7 @@
 #include <set>
 
 #include "baselines/metric.hpp"
+#include "ml/json_fields.hpp"
 #include "graph/files.hpp"
 #include "graph/model.hpp"
 
@@ -20,46 +21,8 @@ using nlohmann::json;
 
 const std::set<std::string> kScales = {"tiny", "demo", "full"};
 
-// Reads the fields of the config object, remembering which were read so that unknown (misspelt)
-// fields are errors.
-class Fields {
- public:
-  explicit Fields(const json& doc) : doc_(doc) {
-    if (!doc_.is_object()) throw Error("config: must be an object");
-  }
 
-  template <class T>
-  void get(const std::string& key, T& out) {
-    seen_.insert(key);
-    if (!doc_.contains(key)) return;
-    const json& v = doc_[key];
-    if constexpr (std::is_same_v<T, std::string>) {
-      if (!v.is_string()) throw Error(fmt::format("{}: must be a string, got {}", key, v.dump()));
-      out = v.get<std::string>();
-    } else if constexpr (std::is_floating_point_v<T>) {
-      if (!v.is_number()) throw Error(fmt::format("{}: must be a number, got {}", key, v.dump()));
-      out = v.get<double>();
-    } else {
-      if (!v.is_number_integer() || (std::is_unsigned_v<T> && v.get<int64_t>() < 0))
-        throw Error(fmt::format("{}: must be {} integer, got {}", key, std::is_unsigned_v<T> ? "a non-negative" : "an",
-                                v.dump()));
-      out = v.get<T>();
-    }
-  }
-
-  void reject_unknown() const {
-    for (const auto& [key, value] : doc_.items())
-      if (!seen_.count(key)) throw Error(fmt::format("{}: unknown field", key));
-  }
-
- private:
-  const json& doc_;
-  std::set<std::string> seen_;
-};
-
-void require(bool ok, const std::string& field, const std::string& message) {
-  if (!ok) throw Error(fmt::format("{}: {}", field, message));
-}
+using ml::require;
 
 // The name becomes part of a file name in the cache folder.
 bool is_file_name(const std::string& name) {
@@ -81,7 +44,7 @@ void validate(const ClassifierConfig& c) {
 
 ClassifierConfig parse(const json& doc) {
   ClassifierConfig c;
-  Fields f(doc);
+  ml::JsonFields f(doc, "");
   f.get("name", c.name);
   f.get("seed", c.seed);
   f.get("epochs", c.epochs);
@@ -99,24 +62,11 @@ ClassifierConfig parse(const json& doc) {
 }  // namespace
 
 ClassifierConfig parse_classifier_config(const json& doc, const std::string& source) {
-  try {
-    return parse(doc);
-  } catch (const Error& e) {
-    throw Error(fmt::format("{}: {}", source, e.what()));
-  } catch (const json::exception& e) {
-    throw Error(fmt::format("{}: {}", source, e.what()));
-  }
+  return ml::parse_with_source(doc, source, parse);
 }
 
 ClassifierConfig load_classifier_config(const std::string& path) {
-  const std::string text = read_file(path);
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::exception& e) {
-    throw Error(fmt::format("{}: invalid JSON: {}", path, e.what()));
-  }
-  return parse_classifier_config(doc, path);
+  return parse_classifier_config(ml::read_json_file(path), path);
 }
 
 json to_json(const ClassifierConfig& c) {
@@ -131,23 +81,10 @@ json to_json(const ClassifierConfig& c) {
               {"threads", c.threads}};
 }
 
-std::string shipped_file_path(const std::string& relative) {
-  std::vector<fs::path> candidates = {fs::current_path()};
-  std::error_code ec;
-  for (fs::path dir = fs::read_symlink("/proc/self/exe", ec).parent_path(); !ec && dir.has_relative_path();
-       dir = dir.parent_path())
-    candidates.push_back(dir);
-  for (const auto& dir : candidates)
-    if (fs::is_regular_file(dir / relative, ec)) return fs::weakly_canonical(dir / relative).string();
-  throw Error(fmt::format("{}: not found below the current folder or any folder above the tsu executable; run "
-                          "from the checkout or pass the file's path",
-                          relative));
-}
-
 std::string classifier_config_path(const std::string& scale) {
   if (!kScales.count(scale))
     throw Error(fmt::format("classifier scale \"{}\": unknown (expected tiny, demo or full)", scale));
-  return shipped_file_path("configs/baselines/classifier-" + scale + ".json");
+  return find_shipped_file("configs/baselines/classifier-" + scale + ".json");
 }
 
 std::string default_cache_dir() {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "baselines/generator.hpp"
+#include "ml/json_fields.hpp"
 #include "graph/files.hpp"
 #include "graph/model.hpp"
 
@@ -21,48 +22,8 @@ const std::set<std::string> kScales = {"tiny", "demo", "full"};
 bool has_latent(const std::string& family) { return family == "vae" || family == "gan"; }
 bool is_diffusion(const std::string& family) { return family == "diffusion"; }
 
-// Reads the fields of the config object, remembering which were read so that unknown (misspelt)
-// fields, and fields of another family, are errors.
-class Fields {
- public:
-  explicit Fields(const json& doc) : doc_(doc) {
-    if (!doc_.is_object()) throw Error("config: must be an object");
-  }
 
-  template <class T>
-  void get(const std::string& key, T& out) {
-    seen_.insert(key);
-    if (!doc_.contains(key)) return;
-    const json& v = doc_[key];
-    if constexpr (std::is_same_v<T, std::string>) {
-      if (!v.is_string()) throw Error(fmt::format("{}: must be a string, got {}", key, v.dump()));
-      out = v.get<std::string>();
-    } else if constexpr (std::is_floating_point_v<T>) {
-      if (!v.is_number()) throw Error(fmt::format("{}: must be a number, got {}", key, v.dump()));
-      out = v.get<double>();
-    } else {
-      if (!v.is_number_integer() || (std::is_unsigned_v<T> && v.get<int64_t>() < 0))
-        throw Error(fmt::format("{}: must be {}an integer, got {}", key, std::is_unsigned_v<T> ? "a non-negative " : "",
-                                v.dump()));
-      out = v.get<T>();
-    }
-  }
-
-  void reject_unknown(const std::string& family) const {
-    for (const auto& [key, value] : doc_.items())
-      if (!seen_.count(key))
-        throw Error(fmt::format("{}: unknown field{}", key,
-                                kFamilies.count(family) ? fmt::format(" for the {} family", family) : ""));
-  }
-
- private:
-  const json& doc_;
-  std::set<std::string> seen_;
-};
-
-void require(bool ok, const std::string& field, const std::string& message) {
-  if (!ok) throw Error(fmt::format("{}: {}", field, message));
-}
+using ml::require;
 
 void validate(const GeneratorConfig& c) {
   require(!c.name.empty(), "name", "must not be empty");
@@ -87,7 +48,7 @@ void validate(const GeneratorConfig& c) {
 
 GeneratorConfig parse(const json& doc) {
   GeneratorConfig c;
-  Fields f(doc);
+  ml::JsonFields f(doc, "");
   f.get("family", c.family);
   require(kFamilies.count(c.family) > 0, "family",
           fmt::format("must be vae, gan or diffusion, got \"{}\"", c.family));
@@ -105,7 +66,7 @@ GeneratorConfig parse(const json& doc) {
     f.get("sampling_steps", c.sampling_steps);
   }
   f.get("threads", c.threads);
-  f.reject_unknown(c.family);
+  f.reject_unknown(kFamilies.count(c.family) ? fmt::format(" for the {} family", c.family) : "");
   validate(c);
   return c;
 }
@@ -113,18 +74,7 @@ GeneratorConfig parse(const json& doc) {
 }  // namespace
 
 GeneratorConfig load_generator_config(const std::string& path) {
-  const std::string text = read_file(path);
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::exception& e) {
-    throw Error(fmt::format("{}: invalid JSON: {}", path, e.what()));
-  }
-  try {
-    return parse(doc);
-  } catch (const Error& e) {
-    throw Error(fmt::format("{}: {}", path, e.what()));
-  }
+  return ml::parse_with_source(ml::read_json_file(path), path, parse);
 }
 
 std::string generator_config_path(const std::string& family, const std::string& scale) {
@@ -132,7 +82,7 @@ std::string generator_config_path(const std::string& family, const std::string& 
     throw Error(fmt::format("generator family \"{}\": unknown (expected vae, gan or diffusion)", family));
   if (!kScales.count(scale))
     throw Error(fmt::format("generator scale \"{}\": unknown (expected tiny, demo or full)", scale));
-  return shipped_file_path(fmt::format("configs/baselines/{}-{}.json", family, scale));
+  return find_shipped_file(fmt::format("configs/baselines/{}-{}.json", family, scale));
 }
 
 json to_json(const GeneratorConfig& c) {

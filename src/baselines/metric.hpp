@@ -42,9 +42,6 @@ ClassifierConfig load_classifier_config(const std::string& path);
 ClassifierConfig parse_classifier_config(const nlohmann::json& doc, const std::string& source);
 std::string classifier_config_path(const std::string& scale);  // "tiny" | "demo" | "full" -> shipped config
 nlohmann::json to_json(const ClassifierConfig& config);
-// A file shipped with the checkout, e.g. "configs/baselines/classifier-tiny.json": looked up below the
-// current folder, then below every folder above the executable (a build folder inside the checkout).
-std::string shipped_file_path(const std::string& relative);
 // The classifier cache folder: $TSU_CACHE if set, else $XDG_CACHE_HOME/tsu, else $HOME/.cache/tsu.
 std::string default_cache_dir();
 

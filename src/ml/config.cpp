@@ -6,6 +6,7 @@
 
 #include "graph/files.hpp"
 #include "ml/fashion_mnist.hpp"
+#include "ml/json_fields.hpp"
 
 namespace tsu::ml {
 
@@ -13,63 +14,10 @@ namespace {
 
 using nlohmann::json;
 
-// Reads the fields of one JSON object, remembering which were read so that unknown (misspelt)
-// fields can be reported. `path` is the object's dotted name ("" at the top).
-class Fields {
- public:
-  Fields(const json& doc, std::string path) : doc_(doc), path_(std::move(path)) {
-    if (!doc_.is_object()) throw Error(fmt::format("{}: must be an object", path_.empty() ? "config" : path_));
-  }
-
-  std::string name(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
-
-  template <class T>
-  void get(const std::string& key, T& out) {
-    seen_.insert(key);
-    if (!doc_.contains(key)) return;
-    const json& v = doc_[key];
-    if constexpr (std::is_same_v<T, bool>) {
-      if (!v.is_boolean()) throw Error(fmt::format("{}: must be true or false, got {}", name(key), v.dump()));
-      out = v.get<bool>();
-    } else if constexpr (std::is_same_v<T, std::string>) {
-      if (!v.is_string()) throw Error(fmt::format("{}: must be a string, got {}", name(key), v.dump()));
-      out = v.get<std::string>();
-    } else if constexpr (std::is_floating_point_v<T>) {
-      if (!v.is_number()) throw Error(fmt::format("{}: must be a number, got {}", name(key), v.dump()));
-      out = v.get<double>();
-    } else {
-      if (!v.is_number_integer() || (std::is_unsigned_v<T> && v.get<int64_t>() < 0))
-        throw Error(fmt::format("{}: must be {}integer, got {}", name(key),
-                                std::is_unsigned_v<T> ? "a non-negative " : "an ", v.dump()));
-      out = v.get<T>();
-    }
-  }
-
-  Fields object(const std::string& key) {
-    seen_.insert(key);
-    static const json empty = json::object();
-    return Fields(doc_.contains(key) ? doc_[key] : empty, name(key));
-  }
-
-  void reject_unknown() const {
-    for (const auto& [key, value] : doc_.items())
-      if (!seen_.count(key)) throw Error(fmt::format("{}: unknown field", name(key)));
-  }
-
- private:
-  const json& doc_;
-  std::string path_;
-  std::set<std::string> seen_;
-};
-
-void read_schedule(Fields& f, Schedule& s) {
+void read_schedule(JsonFields& f, Schedule& s) {
   f.get("warmup", s.warmup);
   f.get("samples", s.samples);
   f.get("every", s.every);
-}
-
-void require(bool ok, const std::string& field, const std::string& message) {
-  if (!ok) throw Error(fmt::format("{}: {}", field, message));
 }
 
 void validate_schedule(const Schedule& s, const std::string& path) {
@@ -133,12 +81,12 @@ void validate(const DtmConfig& c) {
 
 DtmConfig parse(const json& doc) {
   DtmConfig c;
-  Fields top(doc, "");
+  JsonFields top(doc, "");
   top.get("name", c.name);
   top.get("seed", c.seed);
   top.get("threads", c.threads);
 
-  Fields data = top.object("data");
+  JsonFields data = top.object("data");
   data.get("dir", c.data.dir);
   data.get("train_images", c.data.train_images);
   data.get("pool", c.data.pool);
@@ -149,13 +97,13 @@ DtmConfig parse(const json& doc) {
   data.reject_unknown();
   if (c.data.pool >= 1 && 28 % c.data.pool == 0) c.data.encoding.pixels = (28 / c.data.pool) * (28 / c.data.pool);
 
-  Fields graph = top.object("graph");
+  JsonFields graph = top.object("graph");
   graph.get("side", c.graph.side);
   graph.get("rule", c.graph.rule);
   graph.get("torus", c.graph.torus);
   graph.reject_unknown();
 
-  Fields diff = top.object("diffusion");
+  JsonFields diff = top.object("diffusion");
   std::string schedule = "log", label_noise = "binary";
   diff.get("steps", c.diffusion.steps);
   diff.get("schedule", schedule);
@@ -174,10 +122,10 @@ DtmConfig parse(const json& doc) {
     throw Error(fmt::format("diffusion.label_noise: unknown \"{}\" (expected binary or categorical)", label_noise));
   c.diffusion.label_noise = label_noise == "binary" ? LabelNoise::Binary : LabelNoise::Categorical;
 
-  Fields train = top.object("training");
+  JsonFields train = top.object("training");
   train.get("epochs", c.training.epochs);
   train.get("batch", c.training.batch);
-  Fields chain = train.object("chain");
+  JsonFields chain = train.object("chain");
   read_schedule(chain, c.training.chain);
   chain.reject_unknown();
   train.get("beta", c.training.beta);
@@ -190,9 +138,9 @@ DtmConfig parse(const json& doc) {
   train.get("weight_decay", c.training.adam.weight_decay);
   train.reject_unknown();
 
-  Fields penalty = top.object("penalty");
+  JsonFields penalty = top.object("penalty");
   penalty.get("tc", c.penalty.tc);
-  Fields acp = penalty.object("acp");
+  JsonFields acp = penalty.object("acp");
   std::string variant = acp_variant_name(c.penalty.acp.variant);
   acp.get("enabled", c.penalty.acp.enabled);
   acp.get("variant", variant);
@@ -207,23 +155,23 @@ DtmConfig parse(const json& doc) {
     throw Error(std::string("penalty.") + e.what());
   }
 
-  Fields mixing = top.object("mixing");
+  JsonFields mixing = top.object("mixing");
   mixing.get("enabled", c.mixing.enabled);
   mixing.get("images", c.mixing.images);
   mixing.get("chains_per_image", c.mixing.chains_per_image);
-  Fields mchain = mixing.object("chain");
+  JsonFields mchain = mixing.object("chain");
   read_schedule(mchain, c.mixing.chain);
   mchain.reject_unknown();
   mixing.get("dims", c.mixing.dims);
   mixing.reject_unknown();
 
-  Fields gen = top.object("generation");
+  JsonFields gen = top.object("generation");
   gen.get("sweeps", c.generation.sweeps);
   gen.get("beta_start", c.generation.beta_start);
   gen.get("beta_end", c.generation.beta_end);
   gen.reject_unknown();
 
-  Fields eval = top.object("eval");
+  JsonFields eval = top.object("eval");
   eval.get("every", c.eval.every);
   eval.get("samples", c.eval.samples);
   eval.get("reference_images", c.eval.reference_images);
@@ -236,26 +184,9 @@ DtmConfig parse(const json& doc) {
 
 }  // namespace
 
-DtmConfig parse_dtm_config(const json& doc, const std::string& source) {
-  try {
-    return parse(doc);
-  } catch (const Error& e) {
-    throw Error(fmt::format("{}: {}", source, e.what()));
-  } catch (const json::exception& e) {
-    throw Error(fmt::format("{}: {}", source, e.what()));
-  }
-}
+DtmConfig parse_dtm_config(const json& doc, const std::string& source) { return parse_with_source(doc, source, parse); }
 
-DtmConfig load_dtm_config(const std::string& path) {
-  const std::string text = read_file(path);
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::exception& e) {
-    throw Error(fmt::format("{}: invalid JSON: {}", path, e.what()));
-  }
-  return parse_dtm_config(doc, path);
-}
+DtmConfig load_dtm_config(const std::string& path) { return parse_dtm_config(read_json_file(path), path); }
 
 json to_json(const DtmConfig& c) {
   const auto schedule = [](const Schedule& s) {
