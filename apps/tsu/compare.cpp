@@ -50,8 +50,8 @@ const Scale& scale_named(const std::string& name) {
   throw Error(fmt::format("--scale: unknown scale '{}' (tiny, demo or full)", name));
 }
 
-// DTM generation sweeps as fractions of the config's: fewer sweeps cost less and score worse, which
-// draws the DTM's own quality/energy curve.
+// DTM generation sweeps (and diffusion sampling steps) as fractions of the config's: fewer cost less
+// and score worse, which draws the family's own quality/energy curve.
 constexpr double kSweepFractions[] = {0.25, 0.5, 1.0};
 
 struct CompareArgs {
@@ -186,6 +186,19 @@ cost::CompareModel baseline_model(Context& cx, baselines::Generator& gen, const 
   return m;
 }
 
+// A diffusion model samples with 1/4, 1/2 and all of its sampling steps (fewer steps: cheaper and
+// worse, its own quality/energy curve); other families have one way to sample (0 = as configured).
+std::vector<int> sampling_steps_of(const baselines::GeneratorConfig& config) {
+  if (config.family != "diffusion") return {0};
+  const int all = config.sampling_steps > 0 ? config.sampling_steps : config.steps;
+  std::vector<int> steps;
+  for (double fraction : kSweepFractions) {
+    const int s = std::max(1, int(std::lround(fraction * all)));
+    if (steps.empty() || s != steps.back()) steps.push_back(s);
+  }
+  return steps;
+}
+
 std::vector<cost::CompareModel> family_models(Context& cx, const std::string& family) {
   std::vector<cost::CompareModel> models;
   for (const std::string& bscale : cx.scale.baseline_scales) {
@@ -194,9 +207,14 @@ std::vector<cost::CompareModel> family_models(Context& cx, const std::string& fa
     if (cx.args.threads > 0) config.threads = cx.args.threads;
     const std::string dir = (cx.out / config.name).string();
     cx.report.line("{}: training {} ({} epochs; resumes if interrupted)", family, config.name, config.epochs);
-    auto gen = baselines::make_generator(config);
-    gen->train(dir, cx.report.progress());
-    models.push_back(baseline_model(cx, *gen, config.name));
+    baselines::make_generator(config)->train(dir, cx.report.progress());
+    for (const int steps : sampling_steps_of(config)) {
+      baselines::GeneratorConfig sampler = config;
+      sampler.sampling_steps = steps;
+      auto gen = baselines::make_generator(sampler);
+      gen->train(dir);  // already trained: loads the checkpoint
+      models.push_back(baseline_model(cx, *gen, steps ? fmt::format("{}-s{}", config.name, steps) : config.name));
+    }
   }
   return models;
 }

@@ -339,7 +339,9 @@ void TorchGenerator::restore(const std::string& path, bool require_finished) {
   json stored = json::parse(stored_text.isString() ? stored_text.toStringRef() : "", nullptr, false);
   if (!stored.is_object()) throw Error(fmt::format("{}: corrupt: its config is not a JSON object", path));
   const json current = to_json(config_);
-  for (const char* free_field : {"epochs", "threads"}) stored[free_field] = current[free_field];
+  // Fields that do not change the trained weights: more epochs, threads, and the sampler's step count.
+  for (const char* free_field : {"epochs", "threads", "sampling_steps"})
+    if (current.contains(free_field)) stored[free_field] = current[free_field];
   const json diff = json::diff(stored, current);
   if (!diff.empty())
     throw Error(fmt::format("{}: was written by a run with another configuration (first difference at {}); use "
