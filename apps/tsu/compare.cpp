@@ -99,8 +99,8 @@ cost::Quality quality_of(const baselines::QualityReport& r) {
 }
 
 void write_grid(const std::string& path, std::span<const float> images, int count, int side) {
-  const int shown = std::min(count, 100);
-  ml::write_image_grid(path, images, shown, side, side, 10);
+  const int shown = std::min(count, 100);  // the first 100 samples, 10 per row
+  ml::write_image_grid(path, images.first(size_t(shown) * size_t(side * side)), shown, side, side, 10);
 }
 
 // Everything one run shares: the metric, the GPU and TSU pricing inputs, the output folder.
