@@ -13,6 +13,7 @@
 
 #include "graph/files.hpp"
 #include "ml/dtm.hpp"
+#include "ml/run.hpp"
 
 namespace tsu::baselines::detail {
 
@@ -43,26 +44,6 @@ torch::Tensor training_images(const GeneratorConfig& config) {
   std::vector<float> images = binarised_images(set, config.train_images);
   const auto n = int64_t(images.size() / size_t(set.pixels_per_image()));
   return torch::from_blob(images.data(), {n, 1, set.rows, set.cols}, torch::kFloat).clone();
-}
-
-// Keeps the log lines of the epochs the checkpoint holds: a killed run may have logged one more.
-void keep_logged_epochs(const std::string& path, int epochs_done) {
-  if (!fs::exists(path)) return;
-  std::istringstream in(read_file(path));
-  std::string kept, line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    const json entry = json::parse(line, nullptr, false);
-    if (entry.is_discarded() || !entry.is_object() || entry.value("epoch", 0) > epochs_done) break;
-    kept += line + "\n";
-  }
-  write_file_atomic(path, kept);
-}
-
-void append_line(const std::string& path, const std::string& line) {
-  std::ofstream out(path, std::ios::app);
-  out << line << '\n';
-  if (!out) throw Error(fmt::format("{}: cannot append", path));
 }
 
 // The transposed convolution as a stride-1 convolution of the zero-interleaved input with the
@@ -204,7 +185,7 @@ void TorchGenerator::train(const std::string& dir, const Progress& progress) {
   const std::string checkpoint = generator_checkpoint_path(dir), log = (fs::path(dir) / "log.jsonl").string();
   if (fs::exists(checkpoint)) restore(checkpoint, false);
   write_file_atomic((fs::path(dir) / "config.json").string(), to_json(config_).dump(2) + "\n");
-  keep_logged_epochs(log, epochs_done_);
+  ml::trim_epoch_log(log, epochs_done_);
   if (epochs_done_ >= config_.epochs) return;
 
   use_threads(config_.threads);
@@ -219,7 +200,7 @@ void TorchGenerator::train(const std::string& dir, const Progress& progress) {
     timing_.train_seconds += seconds;
     json line{{"epoch", epoch}, {"seconds", seconds}};
     for (size_t i = 0; i < names.size(); ++i) line[names[i]] = losses[i];
-    append_line(log, line.dump());
+    ml::append_log_line(log, line.dump());
     save(checkpoint);
   }
 }

@@ -28,31 +28,6 @@ Dtm resume_or_start(const DtmConfig& config, const std::string& dir) {
   return dtm;
 }
 
-// Keeps the log lines of the epochs the checkpoint holds: a killed run may have logged more.
-void trim_log(const std::string& path, int epochs_done) {
-  if (!fs::exists(path)) return;
-  std::istringstream in(read_file(path));
-  std::string kept, line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    json entry;
-    try {
-      entry = json::parse(line);
-    } catch (const json::exception&) {
-      break;  // a line cut short by the kill
-    }
-    if (entry.value("epoch", 0) > epochs_done) break;
-    kept += line + "\n";
-  }
-  write_file_atomic(path, kept);
-}
-
-void append_line(const std::string& path, const std::string& line) {
-  std::ofstream out(path, std::ios::app);
-  out << line << '\n';
-  if (!out) throw Error(fmt::format("{}: cannot append", path));
-}
-
 json step_json(int k, const StepReport& s) {
   return json{{"step", k},
               {"autocorr", s.autocorrelation},
@@ -101,7 +76,7 @@ int run_training(const DtmConfig& config, const std::string& out_dir, const RunH
   Dtm dtm = resume_or_start(config, out_dir);
   if (!fs::exists(checkpoint_path(out_dir))) dtm.save(checkpoint_path(out_dir));  // the untrained model, epoch 0
   write_file_atomic((fs::path(out_dir) / "config.json").string(), to_json(config).dump(2) + "\n");
-  trim_log(log_path(out_dir), dtm.epochs_done());
+  trim_epoch_log(log_path(out_dir), dtm.epochs_done());
   const int last = hooks.stop_after >= 0 ? std::min(hooks.stop_after, config.training.epochs) : config.training.epochs;
   if (dtm.epochs_done() >= last) return dtm.epochs_done();
 
@@ -132,11 +107,31 @@ int run_training(const DtmConfig& config, const std::string& out_dir, const RunH
     line["max_autocorr"] = config.mixing.enabled ? json(max_autocorr) : json(nullptr);
     if (evaluator && (epoch % config.eval.every == 0 || epoch == config.training.epochs))
       line["quality"] = evaluate_epoch(dtm, *evaluator, fs::path(out_dir) / "samples");
-    append_line(log_path(out_dir), line.dump());
+    append_log_line(log_path(out_dir), line.dump());
     dtm.save(checkpoint_path(out_dir));
     if (hooks.epoch_done) hooks.epoch_done(line);
   }
   return dtm.epochs_done();
+}
+
+void trim_epoch_log(const std::string& path, int epochs_done) {
+  if (!fs::exists(path)) return;
+  std::istringstream in(read_file(path));
+  std::string kept, line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const json entry = json::parse(line, nullptr, false);
+    // A line cut short by a kill, or one past the checkpoint, ends what is kept.
+    if (entry.is_discarded() || !entry.is_object() || entry.value("epoch", 0) > epochs_done) break;
+    kept += line + "\n";
+  }
+  write_file_atomic(path, kept);
+}
+
+void append_log_line(const std::string& path, const std::string& line) {
+  std::ofstream out(path, std::ios::app);
+  out << line << '\n';
+  if (!out) throw Error(fmt::format("{}: cannot append", path));
 }
 
 }  // namespace tsu::ml

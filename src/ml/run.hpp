@@ -30,6 +30,12 @@ struct RunHooks {
 int run_training(const DtmConfig& config, const std::string& out_dir, const RunHooks& hooks = {});
 
 std::string checkpoint_path(const std::string& out_dir);
+
+// JSON-lines epoch logs (shared with src/baselines' training folders): keeps the lines of the
+// epochs a checkpoint holds (a killed run may have logged one more, or cut a line short), and
+// appends one line.
+void trim_epoch_log(const std::string& path, int epochs_done);
+void append_log_line(const std::string& path, const std::string& line);
 std::string log_path(const std::string& out_dir);
 
 }  // namespace tsu::ml
