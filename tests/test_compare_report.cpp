@@ -137,7 +137,9 @@ TEST(CompareReport, BrokenDocumentsFailValidation) {
 
 // DTM at FD 15 sits halfway (in log) between the VAE's points: 1e-4 J (primary) and 1e-5 J (ideal),
 // so the ratios to its 1e-8 J are 1e4 and 1e3. The GAN's one point (FD 30) and the DTM at FD 40 are
-// outside the other curves: not comparable.
+// outside the other curves: not comparable, but bounded. dtm-a beats the GAN's best (FD 30, 1e-6 J),
+// so at FD 30 the ratio is at least 1e-6 / 1e-8; dtm-b (FD 40, 1e-9 J) is worse than every VAE and
+// GAN point, so the cheapest (VAE 1e-5 J, GAN 1e-6 J) bound the ratio from above at FD 40.
 TEST(CompareReport, MatchedQualityRatiosFollowTheCurves) {
   const std::vector<MatchedRatio> ratios = matched_ratios(hand_made_run());
   auto find = [&](const std::string& ref, const std::string& family, const std::string& bound) {
@@ -151,6 +153,21 @@ TEST(CompareReport, MatchedQualityRatiosFollowTheCurves) {
   EXPECT_FALSE(find("dtm-a", "gan", "primary").ratio);
   EXPECT_FALSE(find("dtm-b", "vae", "primary").family_energy);
   EXPECT_EQ(find("dtm-b", "gan", "primary").note.rfind("not comparable", 0), 0u);
+  EXPECT_FALSE(find("dtm-a", "vae", "primary").limit);
+  auto expect_limit = [&](const MatchedRatio& r, const std::string& kind, double value, double at_fd) {
+    ASSERT_TRUE(r.limit) << r.reference << " " << r.family;
+    EXPECT_EQ(r.limit->kind, kind);
+    EXPECT_NEAR(r.limit->value, value, value * 1e-12);
+    EXPECT_EQ(r.limit->at_fd, at_fd);
+  };
+  expect_limit(find("dtm-a", "gan", "primary"), "at_least", 100, 30);
+  expect_limit(find("dtm-b", "vae", "primary"), "at_most", 1e4, 40);
+  expect_limit(find("dtm-b", "vae", "ideal"), "at_most", 1e3, 40);
+  expect_limit(find("dtm-b", "gan", "primary"), "at_most", 1e3, 40);
+  const json doc = compare_json(hand_made_run());
+  const json& first_limit = doc["matched_quality"][2]["ratio_limit"];  // dtm-a vs gan, primary
+  EXPECT_EQ(first_limit["kind"], "at_least");
+  EXPECT_EQ(first_limit["at_fd"], 30);
   EXPECT_EQ(ratios.size(), 2u * (2 + 1));  // per DTM point: vae primary + ideal, gan primary
 }
 

@@ -186,6 +186,10 @@ TEST(CostMatched, OutsideTheRangeIsNotComparable) {
     EXPECT_FALSE(at.energy) << fd;
     EXPECT_EQ(at.note.rfind("not comparable", 0), 0u) << at.note;
   }
+  EXPECT_EQ(energy_at_quality(curve, 9.99).nearest->fd, 10);   // the best point
+  EXPECT_EQ(energy_at_quality(curve, 20.01).nearest->fd, 20);  // the cheapest point
+  EXPECT_FALSE(energy_at_quality(curve, NAN).nearest);
+  EXPECT_FALSE(energy_at_quality(curve, 15).nearest);
   EXPECT_FALSE(energy_at_quality({}, 10).energy);
   EXPECT_FALSE(energy_at_quality({{10, 0}, {12, NAN}}, 10).energy);  // no usable point
   EXPECT_DOUBLE_EQ(*energy_at_quality({{10, 2e-3}}, 10).energy, 2e-3);

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "graph/files.hpp"
+#include "hw/energy.hpp"
 #include "ml/config.hpp"
 #include "sample/npy.hpp"
 
@@ -35,6 +36,12 @@ TEST_F(DtmCli, TrainGenerateEval) {
   for (const char* name :
        {"checkpoint.bin", "config.json", "log.jsonl", "samples/epoch-0003-free.png", "samples/epoch-0003-clamped.png"})
     EXPECT_TRUE(fs::exists(dir_ / "run" / name)) << name;
+  // Every evaluated sample is priced by the hw accounting: T = 2 steps of K sweeps on the 24 x 24 G8 array.
+  const tsu::ml::DtmConfig cfg = tsu::ml::load_dtm_config(tiny());
+  const tsu::hw::Device paper = tsu::hw::device_preset("paper");
+  const tsu::hw::EnergyReport priced = tsu::hw::energy_report(
+      paper, tsu::hw::grid_shape(paper, cfg.graph.side, cfg.graph.rule),
+      tsu::hw::Workload{cfg.generation.sweeps, cfg.diffusion.steps, cfg.visible()});
   std::istringstream log(tsu::read_file((dir_ / "run" / "log.jsonl").string()));
   std::string line;
   int epoch = 0;
@@ -45,6 +52,11 @@ TEST_F(DtmCli, TrainGenerateEval) {
     EXPECT_TRUE(entry["steps"][0]["autocorr"].is_number());
     EXPECT_TRUE(entry["steps"][0]["tc_lambda"].is_number());
     EXPECT_EQ(entry["quality"]["metric"], "fd_pixel");
+    const json& energy = entry["quality"]["energy"];
+    EXPECT_EQ(energy["device"], "paper");
+    EXPECT_DOUBLE_EQ(energy["j_per_sample"].get<double>(), priced.e_total);
+    EXPECT_DOUBLE_EQ(energy["j_per_sample"].get<double>(), 2 * energy["j_per_step"].get<double>());
+    EXPECT_EQ(energy["sweeps_per_step"], 60);
   }
   EXPECT_EQ(epoch, 3);
 
@@ -100,6 +112,11 @@ TEST_F(DtmCli, BadInputIsReported) {
   r = tsu("dtm train --config " + file("rule.json", R"({"graph": {"rule": "G10"}})") + " --out run");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("G10"), std::string::npos) << r.err;
+
+  r = tsu("dtm train --config " + file("device.json", R"({"eval": {"device": "gpu"}})") + " --out run");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("device.json: eval.device: must be one of paper, z1, ideal, got \"gpu\""), std::string::npos)
+      << r.err;
 
   r = tsu("dtm generate --model nowhere --out gen");
   EXPECT_EQ(r.status, 2);

@@ -231,6 +231,9 @@ void print_summary(const cost::CompareRun& run) {
     if (r.bound != "primary") continue;
     if (r.ratio)
       fmt::print("  {:<22} vs {:<10} {:>10.3g}x   ({})\n", r.reference, r.family, *r.ratio, r.note);
+    else if (r.limit)
+      fmt::print("  {:<22} vs {:<10} {:>2} {:>7.3g}x   (at FD {:.4g}; {})\n", r.reference, r.family,
+                 r.limit->kind == "at_least" ? ">=" : "<=", r.limit->value, r.limit->at_fd, r.note);
     else
       fmt::print("  {:<22} vs {:<10} {:>10}    ({})\n", r.reference, r.family, "-", r.note);
   }

@@ -7,7 +7,10 @@
 // with "trailing" spacing (Lin et al. 2024), so that the first step starts at t = steps - 1 and
 // sampling_steps = steps visits every t; the predicted x0 is clipped to [-1, 1]; the final image
 // is thresholded at 0 to binary. DDIM is chosen over respaced ancestral DDPM because it is the
-// usual way to sample a DDPM in few steps and it needs no noise after the start.
+// usual way to sample a DDPM in few steps and it needs no noise after the start. Samples come from an
+// exponential moving average of the weights (Ho et al. 2020, appendix B: decay 0.9999), with the
+// usual warm-up min(decay, (1 + n) / (10 + n)) after n updates, so short runs are not dominated by
+// the initial weights.
 #include <cmath>
 
 #include "baselines/generator_torch.hpp"
@@ -128,17 +131,42 @@ struct UNet : torch::nn::Module {
   }
 };
 
+// The averaged copy of a network, with its update count (a buffer, so that checkpoints keep it).
+struct MovingAverage : torch::nn::Module {
+  std::shared_ptr<UNet> net;
+  torch::Tensor updates;
+
+  explicit MovingAverage(const UNet& source, int64_t width)
+      : net(register_module("net", std::make_shared<UNet>(width))),
+        updates(register_buffer("updates", torch::zeros({1}, torch::kLong))) {
+    torch::NoGradGuard no_grad;
+    const std::vector<torch::Tensor> from = source.parameters(), to = net->parameters();
+    for (size_t i = 0; i < to.size(); ++i) to[i].copy_(from[i]);
+  }
+
+  void update(const UNet& source, double decay) {
+    torch::NoGradGuard no_grad;
+    const double n = double(updates.item<int64_t>());
+    const double d = std::min(decay, (1 + n) / (10 + n));
+    const std::vector<torch::Tensor> from = source.parameters(), to = net->parameters();
+    for (size_t i = 0; i < to.size(); ++i) to[i].mul_(d).add_(from[i], 1 - d);
+    updates += 1;
+  }
+};
+
 class Diffusion : public TorchGenerator {
  public:
   explicit Diffusion(const GeneratorConfig& config)
       : TorchGenerator(config),
         unet_(std::make_shared<UNet>(config.width)),
+        average_(std::make_shared<MovingAverage>(*unet_, config.width)),
         adam_(unet_->parameters(), torch::optim::AdamOptions(config.learning_rate)),
         alpha_bars_(alpha_bars(config.steps)),
         alpha_bar_table_(torch::tensor(std::vector<float>(alpha_bars_.begin(), alpha_bars_.end()))) {}
 
  protected:
-  Named modules() const override { return {{"unet", unet_}}; }
+  // The sampling network (first) is the average; the trained one follows it.
+  Named modules() const override { return {{"unet_average", average_}, {"unet", unet_}}; }
   std::vector<std::pair<std::string, torch::optim::Optimizer*>> optimizers() override { return {{"adam", &adam_}}; }
   std::vector<std::string> loss_names() const override { return {"loss"}; }
 
@@ -153,6 +181,7 @@ class Diffusion : public TorchGenerator {
     adam_.zero_grad();
     loss.backward();
     adam_.step();
+    average_->update(*unet_, config().ema_decay);
     return {loss.item<double>()};
   }
 
@@ -168,7 +197,8 @@ class Diffusion : public TorchGenerator {
       const Trace step = trace.on() && i == samples - 1 ? Trace(&step_cost, "step") : Trace{};
       const double ab = alpha_bars_[size_t(taus[size_t(i)])];
       const double ab_prev = i > 0 ? alpha_bars_[size_t(taus[size_t(i - 1)])] : 1.0;
-      const torch::Tensor eps = unet_->forward(x, torch::full({count}, float(taus[size_t(i)])), step / "unet");
+      const torch::Tensor eps =
+          average_->net->forward(x, torch::full({count}, float(taus[size_t(i)])), step / "unet");
       // Scalar coefficients are computed on the host once per step: not counted.
       const torch::Tensor x0 = clip_unit(combine(1 / std::sqrt(ab), x, -std::sqrt((1 - ab) / ab), eps, step, "x0"),
                                          step, "clip_x0");
@@ -180,6 +210,7 @@ class Diffusion : public TorchGenerator {
 
  private:
   std::shared_ptr<UNet> unet_;
+  std::shared_ptr<MovingAverage> average_;
   torch::optim::Adam adam_;
   std::vector<double> alpha_bars_;
   torch::Tensor alpha_bar_table_;

@@ -43,6 +43,7 @@ void validate(const GeneratorConfig& c) {
     require(c.steps > 20, "steps", fmt::format("must be > 20, got {}", c.steps));
     require(c.sampling_steps >= 0 && c.sampling_steps <= c.steps, "sampling_steps",
             fmt::format("must be in [0, steps = {}], got {}", c.steps, c.sampling_steps));
+    require(c.ema_decay >= 0 && c.ema_decay < 1, "ema_decay", fmt::format("must be in [0, 1), got {}", c.ema_decay));
   }
 }
 
@@ -64,6 +65,7 @@ GeneratorConfig parse(const json& doc) {
   if (is_diffusion(c.family)) {
     f.get("steps", c.steps);
     f.get("sampling_steps", c.sampling_steps);
+    f.get("ema_decay", c.ema_decay);
   }
   f.get("threads", c.threads);
   f.reject_unknown(kFamilies.count(c.family) ? fmt::format(" for the {} family", c.family) : "");
@@ -98,6 +100,7 @@ json to_json(const GeneratorConfig& c) {
   if (is_diffusion(c.family)) {
     out["steps"] = c.steps;
     out["sampling_steps"] = c.sampling_steps;
+    out["ema_decay"] = c.ema_decay;
   }
   out["threads"] = c.threads;
   return out;

@@ -28,6 +28,7 @@ struct GeneratorConfig {
   int latent = 16;          // vae, gan
   int steps = 100;          // diffusion: training timesteps (the noise schedule's length)
   int sampling_steps = 0;   // diffusion: steps at generation (strided schedule); 0 = steps
+  double ema_decay = 0.999; // diffusion: exponential moving average of the weights used to sample
   int threads = 0;          // 0 = every core
 };
 

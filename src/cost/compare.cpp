@@ -107,6 +107,13 @@ std::string models_table(const CompareRun& run) {
   return html + "</table>\n";
 }
 
+std::string ratio_cell(const MatchedRatio& r) {
+  if (r.ratio) return format_number(*r.ratio) + "&times;";
+  if (!r.limit) return "not comparable";
+  return fmt::format("{} {}&times; at FD {}", r.limit->kind == "at_least" ? "&ge;" : "&le;",
+                     format_number(r.limit->value), format_number(r.limit->at_fd));
+}
+
 std::string ratios_table(const std::vector<MatchedRatio>& ratios) {
   std::string html =
       "<table>\n<tr><th>reference</th><th>FD</th><th>J/sample</th><th>family</th><th>bound</th>"
@@ -116,8 +123,7 @@ std::string ratios_table(const std::vector<MatchedRatio>& ratios) {
         "<tr class=\"ratio\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
         "</tr>\n",
         escape_html(r.reference), format_number(r.reference_fd), format_number(r.reference_energy),
-        escape_html(r.family), r.bound, cell(r.family_energy), r.ratio ? format_number(*r.ratio) + "&times;" : "not comparable",
-        escape_html(r.note));
+        escape_html(r.family), r.bound, cell(r.family_energy), ratio_cell(r), escape_html(r.note));
   return html + "</table>\n";
 }
 
@@ -166,6 +172,16 @@ void validate_run(const CompareRun& run) {
   }
 }
 
+namespace {
+
+RatioLimit ratio_limit(const CompareModel& ref, const CurvePoint& nearest) {
+  const double ratio = nearest.energy / ref.energy.primary;
+  if (ref.quality.fd < nearest.fd) return {"at_least", ratio, nearest.fd};
+  return {"at_most", ratio, ref.quality.fd};
+}
+
+}  // namespace
+
 std::vector<MatchedRatio> matched_ratios(const CompareRun& run) {
   std::vector<MatchedRatio> ratios;
   for (const CompareModel& ref : run.models) {
@@ -176,8 +192,10 @@ std::vector<MatchedRatio> matched_ratios(const CompareRun& run) {
         const std::vector<CurvePoint> curve = family_curve(run, family, bound);
         if (curve.empty()) continue;
         const EnergyAtQuality at = energy_at_quality(curve, ref.quality.fd);
-        MatchedRatio r{ref.name, ref.quality.fd, ref.energy.primary, family, bound, at.energy, std::nullopt, at.note};
+        MatchedRatio r{ref.name, ref.quality.fd, ref.energy.primary, family, bound, at.energy, std::nullopt,
+                       std::nullopt, at.note};
         if (at.energy) r.ratio = *at.energy / ref.energy.primary;
+        if (at.nearest) r.limit = ratio_limit(ref, *at.nearest);
         ratios.push_back(r);
       }
     }
@@ -219,6 +237,9 @@ json compare_json(const CompareRun& run) {
                       {"bound", r.bound},
                       {"family_energy_j", optional_json(r.family_energy)},
                       {"ratio", optional_json(r.ratio)},
+                      {"ratio_limit", r.limit ? json{{"kind", r.limit->kind}, {"value", r.limit->value},
+                                                     {"at_fd", r.limit->at_fd}}
+                                              : json(nullptr)},
                       {"note", r.note}});
   return {{"format", "tsu-compare-v1"}, {"title", run.title},        {"metric", run.metric},
           {"settings", run.settings},   {"assumptions", run.assumptions}, {"reference_family", run.reference_family},

@@ -59,6 +59,17 @@ struct CompareRun {
   std::string reference_family = "dtm";               // the family the ratios are taken against
 };
 
+// When the family's curve stops short of the reference's quality, the ratio can still be bounded
+// without extrapolating. If the reference is better than the family's best point (FD q_b, energy E_b),
+// the reference reaches q_b too, at no more than its own energy: at FD q_b the ratio is at least
+// E_b / reference energy. If the reference is worse than all of the family's curve, the family's
+// cheapest frontier point already reaches it: at the reference's FD the ratio is at most E / reference.
+struct RatioLimit {
+  std::string kind;  // "at_least" or "at_most"
+  double value;      // the bound on family energy / reference energy
+  double at_fd;      // the quality at which the bound holds
+};
+
 struct MatchedRatio {
   std::string reference;  // model name in the reference family
   double reference_fd;
@@ -67,6 +78,7 @@ struct MatchedRatio {
   std::string bound;  // "primary", "ideal", "roofline", "measured"
   std::optional<double> family_energy;  // J per sample at reference_fd; empty = not comparable
   std::optional<double> ratio;          // family_energy / reference_energy (of the same bound: see docs)
+  std::optional<RatioLimit> limit;      // only when not comparable and a one-sided bound exists
   std::string note;
 };
 

@@ -30,15 +30,15 @@ std::vector<CurvePoint> pareto_frontier(const std::vector<CurvePoint>& curve) {
 
 EnergyAtQuality energy_at_quality(const std::vector<CurvePoint>& curve, double fd) {
   const std::vector<CurvePoint> points = usable_sorted(curve);
-  if (points.empty()) return {std::nullopt, "not comparable: the curve has no usable point"};
-  if (!std::isfinite(fd)) return {std::nullopt, "not comparable: the quality is not a number"};
+  if (points.empty()) return {std::nullopt, std::nullopt, "not comparable: the curve has no usable point"};
+  if (!std::isfinite(fd)) return {std::nullopt, std::nullopt, "not comparable: the quality is not a number"};
   const double lo = points.front().fd, hi = points.back().fd;
-  if (fd < lo || fd > hi)
-    return {std::nullopt, fmt::format("not comparable: FD {:.4g} is outside the curve's range [{:.4g}, {:.4g}]",
-                                      fd, lo, hi)};
   const std::vector<CurvePoint> frontier = pareto_frontier(points);
+  if (fd < lo || fd > hi)
+    return {std::nullopt, fd < lo ? frontier.front() : frontier.back(),
+            fmt::format("not comparable: FD {:.4g} is outside the curve's range [{:.4g}, {:.4g}]", fd, lo, hi)};
   if (fd >= frontier.back().fd)
-    return {frontier.back().energy,
+    return {frontier.back().energy, std::nullopt,
             fmt::format("cheapest point (FD {:.4g}) already reaches FD {:.4g}", frontier.back().fd, fd)};
   const auto upper = std::upper_bound(frontier.begin(), frontier.end(), fd,
                                       [](double q, const CurvePoint& p) { return q < p.fd; });
@@ -46,7 +46,7 @@ EnergyAtQuality energy_at_quality(const std::vector<CurvePoint>& curve, double f
   const CurvePoint& b = *upper;
   const double t = (fd - a.fd) / (b.fd - a.fd);
   const double energy = std::exp(std::log(a.energy) + t * (std::log(b.energy) - std::log(a.energy)));
-  return {energy, fmt::format("log-interpolated between FD {:.4g} and {:.4g}", a.fd, b.fd)};
+  return {energy, std::nullopt, fmt::format("log-interpolated between FD {:.4g} and {:.4g}", a.fd, b.fd)};
 }
 
 }  // namespace tsu::cost

@@ -16,16 +16,11 @@ TsuInputs default_tsu_inputs(Sources& sources) {
 
 TsuSampleCost tsu_sample_cost(const hw::Device& device, const std::string& rule, const ml::SamplingCounters& counters,
                               const TsuInputs& inputs) {
-  const auto side = int64_t(std::llround(std::sqrt(double(counters.sites))));
-  if (counters.sites < 1 || side * side != counters.sites)
-    throw Error(fmt::format("sampling counters: sites: {} is not an L x L grid", counters.sites));
-  if (counters.visible < 0 || counters.visible > counters.sites)
-    throw Error(fmt::format("sampling counters: visible: must be in 0..{}, got {}", counters.sites, counters.visible));
-  if (!(inputs.chip_cells >= double(counters.sites)))
-    throw Error(fmt::format("chip_cells: {} cells cannot hold one {} x {} array", inputs.chip_cells, side, side));
   TsuSampleCost c;
-  c.energy = hw::energy_report(device, hw::grid_shape(device, int(side), rule),
-                               hw::Workload{counters.sweeps_per_step, counters.steps, counters.visible});
+  c.energy = ml::tsu_sample_energy(device, rule, counters);
+  if (!(inputs.chip_cells >= double(counters.sites)))
+    throw Error(fmt::format("chip_cells: {} cells cannot hold one array of {} cells", inputs.chip_cells,
+                            counters.sites));
   c.joules = c.energy.e_total;
   c.latency_s = c.energy.t_total;
   c.arrays = std::floor(inputs.chip_cells / double(counters.sites));

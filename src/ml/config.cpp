@@ -1,10 +1,13 @@
 #include "ml/config.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <set>
 
 #include "graph/files.hpp"
+#include "hw/device.hpp"
 #include "ml/fashion_mnist.hpp"
 #include "ml/json_fields.hpp"
 
@@ -77,6 +80,9 @@ void validate(const DtmConfig& c) {
   require(c.eval.every >= 0, "eval.every", "must be >= 0");
   require(c.eval.samples >= 2, "eval.samples", "must be >= 2");
   require(c.eval.reference_images >= 2, "eval.reference_images", "must be >= 2");
+  const std::vector<std::string> devices = hw::device_presets();
+  require(std::find(devices.begin(), devices.end(), c.eval.device) != devices.end(), "eval.device",
+          fmt::format("must be one of {}, got \"{}\"", fmt::join(devices, ", "), c.eval.device));
 }
 
 DtmConfig parse(const json& doc) {
@@ -175,6 +181,7 @@ DtmConfig parse(const json& doc) {
   eval.get("every", c.eval.every);
   eval.get("samples", c.eval.samples);
   eval.get("reference_images", c.eval.reference_images);
+  eval.get("device", c.eval.device);
   eval.reject_unknown();
 
   top.reject_unknown();
@@ -242,7 +249,8 @@ json to_json(const DtmConfig& c) {
         {"dims", c.mixing.dims}}},
       {"generation",
        {{"sweeps", c.generation.sweeps}, {"beta_start", c.generation.beta_start}, {"beta_end", c.generation.beta_end}}},
-      {"eval", {{"every", c.eval.every}, {"samples", c.eval.samples}, {"reference_images", c.eval.reference_images}}}};
+      {"eval", {{"every", c.eval.every}, {"samples", c.eval.samples}, {"reference_images", c.eval.reference_images},
+                {"device", c.eval.device}}}};
 }
 
 }  // namespace tsu::ml

@@ -75,6 +75,7 @@ struct DtmConfig {
     int every = 1;                    // epochs between quality evaluations (0 = never during training)
     int samples = 1000;               // free and clamped samples each
     size_t reference_images = 10000;  // binarised training images behind the reference statistics
+    std::string device = "paper";     // hw device preset that prices each evaluated sample (hw/device.hpp)
   } eval;
 
   int visible() const { return data.encoding.bits(); }

@@ -1,6 +1,7 @@
 #include "ml/generate.hpp"
 
 #include <chrono>
+#include <cmath>
 #include <fmt/format.h>
 #include <numeric>
 
@@ -102,6 +103,16 @@ Generated generate(const Dtm& dtm, const GenerateOptions& options, const WorkPro
                   done,
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
   return out;
+}
+
+hw::EnergyReport tsu_sample_energy(const hw::Device& device, const std::string& rule, const SamplingCounters& counters) {
+  const auto side = int64_t(std::llround(std::sqrt(double(counters.sites))));
+  if (counters.sites < 1 || side * side != counters.sites)
+    throw Error(fmt::format("sampling counters: sites: {} is not an L x L grid", counters.sites));
+  if (counters.visible < 0 || counters.visible > counters.sites)
+    throw Error(fmt::format("sampling counters: visible: must be in 0..{}, got {}", counters.sites, counters.visible));
+  return hw::energy_report(device, hw::grid_shape(device, int(side), rule),
+                           hw::Workload{counters.sweeps_per_step, counters.steps, counters.visible});
 }
 
 }  // namespace tsu::ml

@@ -6,8 +6,10 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
+#include "hw/energy.hpp"
 #include "ml/dtm.hpp"
 #include "ml/train.hpp"
 
@@ -43,6 +45,11 @@ struct Generated {
 };
 
 Generated generate(const Dtm& dtm, const GenerateOptions& options, const WorkProgress& progress = {});
+
+// What one sample of a generation costs on a TSU device by the hw accounting (DTM §3.4): the
+// counters' L x L array with `rule`'s degree and wires, K sweeps per step, T steps, N_data read out.
+// Error when the counters do not describe an L x L grid.
+hw::EnergyReport tsu_sample_energy(const hw::Device& device, const std::string& rule, const SamplingCounters& counters);
 
 // Class-balanced labels: the first samples / classes get class 0, and so on (the replication's
 // 512 per class for 5,120 samples).

@@ -40,6 +40,16 @@ json step_json(int k, const StepReport& s) {
               {"flips", s.flips}};
 }
 
+// One evaluated sample's price on the config's TSU device (the hw accounting; DTM §3.4).
+json sample_energy_json(const DtmConfig& cfg, const SamplingCounters& counters) {
+  const hw::EnergyReport r = tsu_sample_energy(hw::device_preset(cfg.eval.device), cfg.graph.rule, counters);
+  return {{"device", cfg.eval.device},
+          {"j_per_sample", r.e_total},
+          {"j_per_step", r.e_step},
+          {"s_per_sample", r.t_total},
+          {"sweeps_per_step", counters.sweeps_per_step}};
+}
+
 // Free and (with labels) clamped samples of the current model: their quality, and sample grids.
 json evaluate_epoch(const Dtm& dtm, const QualityEvaluator& evaluator, const fs::path& sample_dir) {
   const auto& cfg = dtm.config();
@@ -61,6 +71,7 @@ json evaluate_epoch(const Dtm& dtm, const QualityEvaluator& evaluator, const fs:
     write_sample_grid((sample_dir / fmt::format("epoch-{:04}-clamped.png", epoch)).string(), cfg, gc, 100, 10);
   }
   out["seconds"] = g.counters.seconds;
+  out["energy"] = sample_energy_json(cfg, g.counters);
   return out;
 }
 
