@@ -52,14 +52,17 @@ class FastBackend final : public Backend {
     if (!split_ && !lone_split_) return parallel_sweeps(count, beta, first_sweep);
     // A split tile (or chain) pays only while every thread has a core to itself: on a busy machine the barrier
     // after each block can wait for a whole time slice. Both ways give the same samples, so the
-    // backend times each on a couple of sweeps, runs the faster, and re-times the slower every
-    // kRetry calls.
-    constexpr int64_t kRetry = 16, kProbe = 3;
+    // backend times both, runs the faster, and re-times the slower every kRetry calls. A way is
+    // trusted once kEvidence seconds of it were timed: a few sweeps of a small model take
+    // microseconds, where one thread wake-up would decide.
+    constexpr int64_t kRetry = 16;
     int64_t done = 0;
-    if (seconds_per_sweep_[0] == 0 || seconds_per_sweep_[1] == 0 || ++calls_ % kRetry == 0) {
-      const bool split = seconds_per_sweep_[1] == 0 || (seconds_per_sweep_[0] != 0 && !split_is_faster());
-      done = std::min(count, kProbe);
-      timed_sweeps(split, done, beta, first_sweep);
+    const bool unsure = timing_[0].seconds < kEvidence || timing_[1].seconds < kEvidence;
+    if (unsure || ++calls_ % kRetry == 0) {
+      const bool way = unsure ? timing_[1].seconds <= timing_[0].seconds : !split_is_faster();
+      if (!unsure) timing_[way] = {};  // re-timed from scratch: the machine's load may have changed
+      done = std::min(count, probe_sweeps(way));
+      timed_sweeps(way, done, beta, first_sweep);
     }
     if (done < count) timed_sweeps(split_is_faster(), count - done, beta, first_sweep + done);
   }
@@ -118,7 +121,23 @@ class FastBackend final : public Backend {
     }
   }
 
-  bool split_is_faster() const { return seconds_per_sweep_[0] == 0 || seconds_per_sweep_[1] < seconds_per_sweep_[0]; }
+  struct WayTiming {
+    double seconds = 0;  // timed sweeps of this way, summed
+    int64_t sweeps = 0;
+    double per_sweep() const { return sweeps ? seconds / double(sweeps) : 0; }
+  };
+  static constexpr double kEvidence = 2e-3;
+
+  bool split_is_faster() const {
+    return timing_[0].sweeps == 0 || (timing_[1].sweeps != 0 && timing_[1].per_sweep() < timing_[0].per_sweep());
+  }
+
+  // Enough sweeps to time `split`'s way for kEvidence seconds, as far as its timing so far tells.
+  int64_t probe_sweeps(bool split) const {
+    constexpr int64_t kProbe = 3;
+    const double per_sweep = timing_[split].per_sweep();
+    return per_sweep > 0 ? std::max<int64_t>(kProbe, int64_t(kEvidence / per_sweep) + 1) : kProbe;
+  }
 
   // Runs and times `count` sweeps one way; the first sweep ever run each way (thread start-up,
   // first touch of the data) is left out of the timing.
@@ -136,8 +155,10 @@ class FastBackend final : public Backend {
     }
     const auto start = std::chrono::steady_clock::now();
     run(count, first_sweep);
-    if (count > 0)
-      seconds_per_sweep_[split] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / count;
+    WayTiming& t = timing_[split];
+    t.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    t.sweeps += count;
+    if (t.seconds > 64 * kEvidence && t.sweeps > 1) t = {t.seconds / 2, t.sweeps / 2};  // forget old timings
   }
 
   // One tile or lone chain on every thread (see fast::TileSplit, fast::LoneSplit).
@@ -185,7 +206,7 @@ class FastBackend final : public Backend {
   std::unique_ptr<fast::StreamJump> sweep_jump_;
   std::unique_ptr<fast::TileSplit> split_;
   std::unique_ptr<fast::LoneSplit> lone_split_;
-  double seconds_per_sweep_[2] = {0, 0};  // [split] the latest timing of each way; 0: not yet timed
+  WayTiming timing_[2];  // [split]
   bool warmed_up_[2] = {false, false};
   int64_t calls_ = 0;
   int chains_;

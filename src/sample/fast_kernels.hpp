@@ -15,6 +15,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <limits>
 #include <vector>
 
 #include "graph/blocks.hpp"
@@ -116,6 +117,10 @@ struct LoneChain {
   std::vector<uint8_t> free_spin;   // [position] the same for the free nodes, in sweep order
   std::vector<int32_t> field;       // [position + 1] F of each free node; the last is scratch
   Xoshiro128p rng{};
+  // float(beta * exp2_scale) per position for the beta of the latest sweep (NaN: none yet), so that
+  // sweeps at one beta do not redo the double-precision products.
+  std::vector<float> scaled_beta;
+  double scaled_for = std::numeric_limits<double>::quiet_NaN();
 };
 
 LoneChain make_lone_chain(int32_t nodes, int chain, uint64_t seed);
@@ -126,10 +131,15 @@ void sweep_lone_chain(const SweepProgram& program, const StreamJump& sweep_jump,
                       std::span<const double> betas);
 
 // Adds the flip of the node at `position` to its neighbours' entries of `field` ([position + 1]).
+// The sign is a factor rather than a branch: half of all flips go each way, so a branch on it would
+// be mispredicted on every other flip.
 inline void propagate_flip(const SweepProgram& p, int32_t* field, int32_t position, bool up) {
+  const int32_t sign = up ? 1 : -1;
   const int64_t end = int64_t(p.group_begin[position + 1]) * 8;
-  for (int64_t slot = int64_t(p.group_begin[position]) * 8; slot < end; ++slot)
-    field[p.slot_position[slot]] += up ? p.reverse_weight[slot] : -p.reverse_weight[slot];
+  for (int64_t slot = int64_t(p.group_begin[position]) * 8; slot < end; slot += 8) {
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; ++k) field[p.slot_position[slot + k]] += sign * p.reverse_weight[slot + k];
+  }
 }
 
 // One lone chain on several threads: each block's positions are cut into `parts` parts, one per

@@ -236,13 +236,22 @@ inline __m512 beta_scale(const float* scale, __mmask16 lanes, double beta) {
                             _mm256_extractf128_ps(hi, 1), 3);
 }
 
+// float(beta * exp2_scale) for positions [begin, end) into out[begin, end).
+void scale_betas(const SweepProgram& p, double beta, int32_t begin, int32_t end, float* out) {
+  for (int32_t q0 = begin; q0 < end; q0 += 16) {
+    const __mmask16 lanes = __mmask16((1u << std::min(16, end - q0)) - 1);
+    _mm512_mask_storeu_ps(out + q0, lanes, beta_scale(&p.exp2_scale[q0], lanes, beta));
+  }
+}
+
 // Positions [begin, end) of one block. Their fields are final (a block's nodes have their neighbours
 // in other blocks), so all decisions are made first, 16 at a time, collecting the positions that
 // flip (a few percent); then those flips are applied, their field changes added to `target`. The
 // vector loads of fields so never wait behind the scattered stores of the updates, and no branch
 // depends on a random decision. `pending` deltas (split chains) are folded into the fields first.
-void decide_block(const SweepProgram& p, LoneChain& chain, double beta, const float* r, int32_t begin, int32_t end,
-                  std::span<std::vector<int32_t>> pending, int32_t* target) {
+// `scaled`: float(beta * exp2_scale) of each position (scale_betas).
+void decide_block(const SweepProgram& p, LoneChain& chain, const float* scaled, const float* r, int32_t begin,
+                  int32_t end, std::span<std::vector<int32_t>> pending, int32_t* target) {
   thread_local std::vector<int32_t> flips;  // positions that flip
   flips.resize(size_t(p.positions()) + 16);
   int32_t* flipped = flips.data();
@@ -256,7 +265,7 @@ void decide_block(const SweepProgram& p, LoneChain& chain, double beta, const fl
       _mm512_mask_storeu_epi32(&delta[q0], lanes, _mm512_setzero_si512());
     }
     if (!pending.empty()) _mm512_mask_storeu_epi32(&chain.field[q0], lanes, field);
-    const __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(field), beta_scale(&p.exp2_scale[q0], lanes, beta));
+    const __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(field), _mm512_maskz_loadu_ps(lanes, scaled + q0));
     const __mmask16 up = draw_up(t, _mm512_maskz_loadu_ps(lanes, r + q0)) & lanes;
     const __mmask16 was_up = _mm_test_epi8_mask(_mm_maskz_loadu_epi8(lanes, &chain.free_spin[q0]), _mm_set1_epi8(1));
     const __mmask16 flip = up ^ was_up;
@@ -264,7 +273,12 @@ void decide_block(const SweepProgram& p, LoneChain& chain, double beta, const fl
     _mm512_storeu_si512(flipped + count, _mm512_maskz_compress_epi32(flip, positions));
     count += __builtin_popcount(flip);
   }
+  constexpr int32_t kAhead = 8;  // the neighbour lists of later flips are fetched while this one is applied
+  std::fill_n(flipped + count, kAhead, end - 1);
   for (int32_t k = 0; k < count; ++k) {
+    const int64_t ahead = int64_t(p.group_begin[flipped[k + kAhead]]) * 8;
+    __builtin_prefetch(&p.slot_position[ahead]);
+    __builtin_prefetch(&p.reverse_weight[ahead]);
     const int32_t q = flipped[k];
     const bool now_up = !chain.free_spin[q];
     chain.free_spin[q] = chain.spin[p.order[q]] = now_up;
@@ -307,10 +321,16 @@ void sweep_lone_chain(const SweepProgram& p, const StreamJump& sweep_jump, LoneC
   __m512i lanes[4];
   chain.rng = sweep_starts(sweep_jump, chain.rng, sweeps, lanes);
   draw_uniforms(lanes, sweeps, 0, stride, stride, uniforms.data());
+  chain.scaled_beta.resize(size_t(stride));
   for (int j = 0; j < sweeps; ++j) {
+    if (!(chain.scaled_for == betas[j])) {
+      scale_betas(p, betas[j], 0, p.positions(), chain.scaled_beta.data());
+      chain.scaled_for = betas[j];
+    }
     int32_t begin = 0;
     for (int32_t end : p.block_end) {
-      decide_block(p, chain, betas[j], &uniforms[size_t(j) * stride], begin, end, {}, chain.field.data());
+      decide_block(p, chain, chain.scaled_beta.data(), &uniforms[size_t(j) * stride], begin, end, {},
+                   chain.field.data());
       begin = end;
     }
   }
@@ -328,13 +348,17 @@ void sweep_lone_chain_part(const SweepProgram& p, const StreamJump& sweep_jump, 
     draw_uniforms(lanes, sweeps, split.draw_bounds[part], split.draw_bounds[part + 1], stride, split.uniforms.data());
   }
 #pragma omp barrier
+  thread_local std::vector<float> scaled;  // float(beta * exp2_scale) of this thread's positions
+  scaled.resize(size_t(stride));
   const int blocks = int(p.block_end.size());
   for (int j = 0; j < sweeps; ++j)
     for (int b = 0; b < blocks; ++b) {
       const int32_t* bounds = &split.bounds[size_t(b) * (split.parts + 1)];
-      for (int part = thread; part < split.parts; part += threads)
-        decide_block(p, chain, betas[j], &split.uniforms[size_t(j) * stride], bounds[part], bounds[part + 1],
+      for (int part = thread; part < split.parts; part += threads) {
+        scale_betas(p, betas[j], bounds[part], bounds[part + 1], scaled.data());
+        decide_block(p, chain, scaled.data(), &split.uniforms[size_t(j) * stride], bounds[part], bounds[part + 1],
                      split.delta, split.delta[part].data());
+      }
 #pragma omp barrier
     }
   if (thread == 0) {
