@@ -17,6 +17,7 @@
 #include "ml/moments.hpp"
 #include "ml/optim.hpp"
 #include "ml/train.hpp"
+#include "sample/engine.hpp"
 #include "sample/exact.hpp"
 #include "sample/observers.hpp"
 #include "graph/files.hpp"
@@ -160,6 +161,43 @@ TEST(StepGraph, ModelHoldsParametersAndInputCouplings) {
     EXPECT_EQ(m->groups[1].spins_of(f)[1], g.input_node(v));
     EXPECT_EQ(m->groups[1].table_of(f)[0], 0.7);
   }
+}
+
+// The fast backend hands its 64-chain words to the observer (no unpacking); the moments, mean
+// field included, equal those of the unpacked states exactly, and every bit is its chain's state.
+TEST(Moments, PackedStatesGiveTheSameMoments) {
+  const StepGraph g({10, "G8", true}, 10, 0.7, 1);
+  std::mt19937_64 gen(5);
+  std::normal_distribution<double> normal(0.0, 0.5);
+  std::vector<double> w(g.edges().size()), h(size_t(g.sites()));
+  for (auto& x : w) x = normal(gen);
+  for (auto& x : h) x = normal(gen);
+  const auto cm = tsu::compile(g.model(w, h, 1.0));
+  constexpr int chains = 70;  // two tiles, the second mostly empty
+  auto backend = tsu::make_backend(cm, g.negative_layout(), tsu::EngineOptions{chains, 3, 1, tsu::BackendKind::Fast});
+  backend->set_states(g.initial_states(h, 1.0, chains, 9));
+  MomentObserver unpacked(g.sites(), g.edges(), true), packed(g.sites(), g.edges(), true);
+  tsu::StateBatch states;
+  tsu::PackedStates bits;
+  for (int t = 0; t < 6; ++t) {
+    backend->sweeps(3, tsu::BetaSchedule::constant(1.0), 0);
+    backend->get_states(states);
+    ASSERT_TRUE(backend->get_packed_states(bits));
+    ASSERT_EQ(bits.words, 2);
+    for (int i = 0; i < g.nodes(); ++i)
+      for (size_t bit = 0; bit < bits.chain_of_bit.size(); ++bit) {
+        const int c = bits.chain_of_bit[bit];
+        const bool set = bits.bits[size_t(i) * 2 + bit / 64] >> (bit % 64) & 1;
+        EXPECT_EQ(set, c >= 0 && states.chain(c)[size_t(i)] == 1) << "node " << i << " bit " << bit;
+      }
+    unpacked.observe(states, t);
+    packed.observe_packed(bits, t);
+  }
+  const PhaseMoments a = unpacked.moments(), b = packed.moments();
+  EXPECT_EQ(a.site, b.site);
+  EXPECT_EQ(a.edge, b.edge);
+  EXPECT_EQ(a.mean_field, b.mean_field);
+  EXPECT_THROW(packed.observe(states, 6), tsu::Error);  // one run, one kind of input
 }
 
 TEST(Moments, ObserverMatchesDirectSums) {

@@ -8,17 +8,36 @@ namespace tsu::ml {
 MomentObserver::MomentObserver(int sites, const std::vector<Edge>& edges, bool with_mean_field)
     : sites_(sites), edges_(edges), with_mean_field_(with_mean_field) {}
 
-void MomentObserver::observe(const StateBatch& states, int64_t) {
-  if (states.nodes < sites_)
-    throw Error(fmt::format("moments: states have {} nodes, fewer than the {} sites", states.nodes, sites_));
-  if (observations_ == 0) {
-    chains_ = states.chains;
-    site_up_.assign(size_t(sites_), 0);
-    edge_agree_.assign(edges_.size(), 0);
-    if (with_mean_field_) chain_up_.assign(size_t(chains_) * size_t(sites_), 0);
-  } else if (states.chains != chains_) {
-    throw Error(fmt::format("moments: {} chains observed after {}", states.chains, chains_));
+void MomentObserver::start(int chains, int nodes) {
+  if (nodes < sites_) throw Error(fmt::format("moments: states have {} nodes, fewer than the {} sites", nodes, sites_));
+  if (observations_ > 0) {
+    if (chains != chains_) throw Error(fmt::format("moments: {} chains observed after {}", chains, chains_));
+    return;
   }
+  chains_ = chains;
+  site_up_.assign(size_t(sites_), 0);
+  edge_agree_.assign(edges_.size(), 0);
+}
+
+void MomentObserver::count(const uint64_t* packed, int words) {
+  for (int i = 0; i < sites_; ++i) {
+    const uint64_t* w = packed + size_t(i) * size_t(words);
+    for (int k = 0; k < words; ++k) site_up_[size_t(i)] += std::popcount(w[k]);
+  }
+  for (size_t e = 0; e < edges_.size(); ++e) {
+    const uint64_t* a = packed + size_t(edges_[e].a) * size_t(words);
+    const uint64_t* b = packed + size_t(edges_[e].b) * size_t(words);
+    int differ = 0;
+    for (int k = 0; k < words; ++k) differ += std::popcount(a[k] ^ b[k]);
+    edge_agree_[e] += chains_ - 2 * differ;
+  }
+  ++observations_;
+}
+
+void MomentObserver::observe(const StateBatch& states, int64_t) {
+  if (!bit_up_.empty()) throw Error("moments: one run observed both packed and unpacked states");
+  start(states.chains, states.nodes);
+  if (with_mean_field_ && chain_up_.empty()) chain_up_.assign(size_t(chains_) * size_t(sites_), 0);
   const int words = (chains_ + 63) / 64;
   packed_.assign(size_t(sites_) * size_t(words), 0);
   for (int c = 0; c < chains_; ++c) {
@@ -31,18 +50,40 @@ void MomentObserver::observe(const StateBatch& states, int64_t) {
       for (int i = 0; i < sites_; ++i) up[i] += state[size_t(i)];
     }
   }
-  for (int i = 0; i < sites_; ++i) {
-    const uint64_t* w = packed_.data() + size_t(i) * size_t(words);
-    for (int k = 0; k < words; ++k) site_up_[size_t(i)] += std::popcount(w[k]);
+  count(packed_.data(), words);
+}
+
+void MomentObserver::observe_packed(const PackedStates& states, int64_t) {
+  if (!chain_up_.empty()) throw Error("moments: one run observed both packed and unpacked states");
+  start(states.chains, states.nodes);
+  const size_t slots = size_t(sites_) * size_t(states.words);
+  if (with_mean_field_) {
+    if (bit_up_.empty()) {
+      bit_up_.assign(slots * 64, 0);
+      chain_of_bit_ = states.chain_of_bit;
+    } else if (chain_of_bit_ != states.chain_of_bit) {
+      throw Error("moments: the chains moved between bits from one observation to the next");
+    }
+    for (size_t slot = 0; slot < slots; ++slot) {
+      const uint64_t x = states.bits[slot];
+      int32_t* up = bit_up_.data() + slot * 64;
+      for (int b = 0; b < 64; ++b) up[b] += int32_t(x >> b & 1);
+    }
   }
-  for (size_t e = 0; e < edges_.size(); ++e) {
-    const uint64_t* a = packed_.data() + size_t(edges_[e].a) * size_t(words);
-    const uint64_t* b = packed_.data() + size_t(edges_[e].b) * size_t(words);
-    int differ = 0;
-    for (int k = 0; k < words; ++k) differ += std::popcount(a[k] ^ b[k]);
-    edge_agree_[e] += chains_ - 2 * differ;
+  count(states.bits.data(), states.words);
+}
+
+// bit_up_ rearranged as chain_up_ ([chain * sites + site]), so both paths sum in chain order.
+std::vector<int32_t> MomentObserver::chain_counts_from_bits() const {
+  std::vector<int32_t> counts(size_t(chains_) * size_t(sites_), 0);
+  const size_t words = chain_of_bit_.size() / 64;
+  for (size_t bit = 0; bit < chain_of_bit_.size(); ++bit) {
+    const int32_t c = chain_of_bit_[bit];
+    if (c < 0) continue;
+    for (int i = 0; i < sites_; ++i)
+      counts[size_t(c) * size_t(sites_) + size_t(i)] = bit_up_[(size_t(i) * words + bit / 64) * 64 + bit % 64];
   }
-  ++observations_;
+  return counts;
 }
 
 PhaseMoments MomentObserver::moments() const {
@@ -55,9 +96,11 @@ PhaseMoments MomentObserver::moments() const {
   for (size_t e = 0; e < edges_.size(); ++e) m.edge[e] = double(edge_agree_[e]) / samples;
   if (!with_mean_field_) return m;
   m.mean_field.assign(edges_.size(), 0.0);
+  const std::vector<int32_t> per_chain = bit_up_.empty() ? std::vector<int32_t>() : chain_counts_from_bits();
+  const std::vector<int32_t>& counts = bit_up_.empty() ? chain_up_ : per_chain;
   std::vector<double> mean(static_cast<size_t>(sites_));
   for (int c = 0; c < chains_; ++c) {
-    const int32_t* up = chain_up_.data() + size_t(c) * size_t(sites_);
+    const int32_t* up = counts.data() + size_t(c) * size_t(sites_);
     for (int i = 0; i < sites_; ++i) mean[size_t(i)] = 2.0 * double(up[i]) / double(observations_) - 1.0;
     for (size_t e = 0; e < edges_.size(); ++e) m.mean_field[e] += mean[size_t(edges_[e].a)] * mean[size_t(edges_[e].b)];
   }

@@ -32,9 +32,16 @@ class MomentObserver : public Observer {
   // `edges` must outlive the observer.
   MomentObserver(int sites, const std::vector<Edge>& edges, bool with_mean_field);
   void observe(const StateBatch& states, int64_t index) override;
+  // The backend's own bit planes: no repacking, and the mean-field counts are kept per bit.
+  bool reads_packed() const override { return true; }
+  void observe_packed(const PackedStates& states, int64_t index) override;
   PhaseMoments moments() const;  // Error before any observation
 
  private:
+  void start(int chains, int nodes);
+  void count(const uint64_t* packed, int words);  // site and edge counts of one observation
+  std::vector<int32_t> chain_counts_from_bits() const;
+
   int sites_;
   const std::vector<Edge>& edges_;
   bool with_mean_field_;
@@ -43,7 +50,9 @@ class MomentObserver : public Observer {
   std::vector<uint64_t> packed_;     // [site * words + word]: this observation's spins by chain
   std::vector<int64_t> site_up_;     // [site] count of s = +1
   std::vector<int64_t> edge_agree_;  // [edge] sum over chains of s_a s_b
-  std::vector<int32_t> chain_up_;    // [chain * sites + site] count of s = +1 (mean field only)
+  std::vector<int32_t> chain_up_;    // [chain * sites + site] count of s = +1 (mean field, StateBatch path)
+  std::vector<int32_t> bit_up_;      // [(site * words + word) * 64 + bit] the same (mean field, packed path)
+  std::vector<int32_t> chain_of_bit_;  // the packed path's bit -> chain map
 };
 
 // The parameter vector of a step: edge weights first, then site biases; gradients share the layout.

@@ -1,5 +1,7 @@
 #include "sample/engine.hpp"
 
+#include <algorithm>
+
 #include <cmath>
 #include <fmt/format.h>
 
@@ -130,8 +132,15 @@ void run(Backend& backend, const Schedule& schedule, const BetaSchedule& beta, s
     }
   };
   StateBatch states;
+  PackedStates packed;
+  const bool all_read_packed =
+      std::all_of(observers.begin(), observers.end(), [](const Observer* o) { return o->reads_packed(); });
   auto observe = [&](int64_t index) {
     if (observers.empty()) return;
+    if (all_read_packed && backend.get_packed_states(packed)) {
+      for (auto* o : observers) o->observe_packed(packed, index);
+      return;
+    }
     backend.get_states(states);
     for (auto* o : observers) o->observe(states, index);
   };

@@ -37,6 +37,17 @@ struct StateBatch {
   std::span<const State> chain(int c) const { return {data.data() + size_t(c) * nodes, size_t(nodes)}; }
 };
 
+// Binary states as bit planes, for backends that hold them so: bit b of word w of node i is the
+// state (1 = spin +1) of chain chain_of_bit[w * 64 + b], or 0 where that entry is -1 (an unused bit).
+// Observers that only count over chains read them without unpacking every chain's bytes.
+struct PackedStates {
+  int chains = 0;
+  int nodes = 0;
+  int words = 0;                       // per node
+  std::vector<uint64_t> bits;          // [node * words + w]
+  std::vector<int32_t> chain_of_bit;   // [w * 64 + b]
+};
+
 // THRML's semantics: `warmup` sweeps, one observation, then (samples - 1) times `every` sweeps and
 // an observation. Total sweeps = warmup + (samples - 1) * every.
 struct Schedule {
@@ -84,6 +95,9 @@ class Backend {
   // k then runs at beta.at(k) * factors[c]. One factor per chain, each finite and >= 0; all 1 until
   // set. Throws Error otherwise.
   virtual void set_beta_factors(std::span<const double> factors) = 0;
+  // The states as bit planes when the backend holds them so (the fast backend's 64-chain tiles);
+  // false, leaving `out` alone, otherwise.
+  virtual bool get_packed_states(PackedStates&) const { return false; }
 };
 
 // Checks factors for set_beta_factors: `chains` entries, finite, >= 0.
@@ -104,6 +118,10 @@ class Observer {
  public:
   virtual ~Observer() = default;
   virtual void observe(const StateBatch& states, int64_t index) = 0;
+  // An observer that can read bit planes gets them instead of a StateBatch whenever every observer
+  // of the run can and the backend has them. Both calls must record the same thing.
+  virtual bool reads_packed() const { return false; }
+  virtual void observe_packed(const PackedStates&, int64_t) {}
 };
 
 // Called after every chunk of sweeps with (sweeps done, total sweeps).

@@ -81,6 +81,24 @@ class FastBackend final : public Backend {
     }
   }
 
+  bool get_packed_states(PackedStates& out) const override {
+    if (tiles_.empty()) return false;  // lone chains hold bytes
+    const int words = int(tiles_.size());
+    if (out.chains != chains_ || out.chain_of_bit.size() != size_t(words) * 64) {
+      out.chain_of_bit.assign(size_t(words) * 64, -1);
+      for (int c = 0; c < chains_; ++c)
+        out.chain_of_bit[size_t(c / fast::kTileChains) * 64 + size_t(fast::ChainTile::bit_of_lane(c % fast::kTileChains))] = c;
+    }
+    out.chains = chains_, out.nodes = nodes_, out.words = words;
+    out.bits.resize(size_t(nodes_) * size_t(words));
+    for (int t = 0; t < words; ++t) {
+      const uint64_t used = tile_lane_bits(t);
+      const uint64_t* w = tiles_[t].words.data();
+      for (int i = 0; i < nodes_; ++i) out.bits[size_t(i) * size_t(words) + size_t(t)] = w[i] & used;
+    }
+    return true;
+  }
+
   void set_beta_factors(std::span<const double> factors) override {
     validate_beta_factors(factors, chains_);
     beta_factors_.assign(factors.begin(), factors.end());
@@ -127,6 +145,14 @@ class FastBackend final : public Backend {
     double per_sweep() const { return sweeps ? seconds / double(sweeps) : 0; }
   };
   static constexpr double kEvidence = 2e-3;
+
+  // The bits of tile t's words that belong to chains (a last tile may be partly empty).
+  uint64_t tile_lane_bits(int t) const {
+    uint64_t bits = 0;
+    for (int lane = 0; lane < std::min(fast::kTileChains, chains_ - t * fast::kTileChains); ++lane)
+      bits |= uint64_t(1) << fast::ChainTile::bit_of_lane(lane);
+    return bits;
+  }
 
   bool split_is_faster() const {
     return timing_[0].sweeps == 0 || (timing_[1].sweeps != 0 && timing_[1].per_sweep() < timing_[0].per_sweep());
