@@ -33,7 +33,9 @@ constexpr const char* kMagic = "tsu-classifier";
 constexpr int kSide = 28;
 constexpr int64_t kChunk = 512;  // images per forward pass at inference
 
-// The fields that determine the weights: `threads` changes only the speed of training.
+// The fields that name the cache file. `threads` is left out on purpose: libtorch splits its CPU
+// reductions by thread, so another thread count trains slightly different weights, but one cached
+// classifier should serve every run on the machine, whatever its --threads.
 json identity(const ClassifierConfig& c) {
   json j = to_json(c);
   j.erase("threads");
