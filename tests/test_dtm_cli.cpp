@@ -141,6 +141,16 @@ TEST(DtmConfigs, ShippedConfigsParse) {
     ++count;
   }
   EXPECT_GE(count, 3);  // tiny, demo, paper
+  // The study folders' configs parse too; each is named FOLDER-STEM (study/mebm.json: study-mebm).
+  int studies = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(std::string(TSU_SOURCE_DIR) + "/configs/dtm")) {
+    const fs::path& path = entry.path();
+    if (path.extension() != ".json" || path.parent_path().filename() == "dtm") continue;
+    const auto config = tsu::ml::load_dtm_config(path.string());
+    EXPECT_EQ(config.name, path.parent_path().filename().string() + "-" + path.stem().string()) << path;
+    ++studies;
+  }
+  EXPECT_GE(studies, 10);  // study/ (5) and study28/ (5)
   const auto paper = tsu::ml::load_dtm_config(std::string(TSU_SOURCE_DIR) + "/configs/dtm/paper.json");
   EXPECT_EQ(paper.graph.side, 70);
   EXPECT_EQ(paper.graph.rule, "G12");
