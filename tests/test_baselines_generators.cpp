@@ -2,6 +2,7 @@
 // checkpoints and resume. Runs use one thread and a few hundred images, so each takes seconds.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -73,37 +74,21 @@ TEST(BaselinesGeneratorConfig, ErrorsNameFileAndField) {
     const std::string path = write_temp(name, text);
     return std::make_pair(path, error_of([&] { load_generator_config(path); }));
   };
-  {
-    const auto [path, e] = error_for("unknown", R"({"family": "vae", "widht": 8})");
-    EXPECT_EQ(e, path + ": widht: unknown field for the vae family");
-  }
-  {
-    const auto [path, e] = error_for("foreign", R"({"family": "vae", "steps": 100})");
-    EXPECT_EQ(e, path + ": steps: unknown field for the vae family");
-  }
-  {
-    const auto [path, e] = error_for("type", R"({"family": "gan", "batch": "big"})");
-    EXPECT_EQ(e, path + ": batch: must be an integer, got \"big\"");
-  }
-  {
-    const auto [path, e] = error_for("family", R"({"batch": 8})");
-    EXPECT_EQ(e, path + ": family: must be vae, gan or diffusion, got \"\"");
-  }
-  {
-    const auto [path, e] = error_for("steps", R"({"family": "diffusion", "steps": 20})");
-    EXPECT_EQ(e, path + ": steps: must be > 20, got 20");
-  }
-  {
-    const auto [path, e] = error_for("sampling", R"({"family": "diffusion", "steps": 50, "sampling_steps": 51})");
-    EXPECT_EQ(e, path + ": sampling_steps: must be in [0, steps = 50], got 51");
-  }
-  {
-    const auto [path, e] = error_for("ema", R"({"family": "diffusion", "ema_decay": 1})");
-    EXPECT_EQ(e, path + ": ema_decay: must be in [0, 1), got 1");
-  }
-  {
-    const auto [path, e] = error_for("images", R"({"family": "vae", "batch": 64, "train_images": 10})");
-    EXPECT_EQ(e, path + ": train_images: must be 0 (all) or hold one batch (64), got 10");
+  const std::vector<std::array<std::string, 3>> cases = {  // file name, text, error after "PATH: "
+      {"unknown", R"({"family": "vae", "widht": 8})", "widht: unknown field for the vae family"},
+      {"foreign", R"({"family": "vae", "steps": 100})", "steps: unknown field for the vae family"},
+      {"type", R"({"family": "gan", "batch": "big"})", "batch: must be an integer, got \"big\""},
+      {"family", R"({"batch": 8})", "family: must be vae, gan or diffusion, got \"\""},
+      {"steps", R"({"family": "diffusion", "steps": 20})", "steps: must be > 20, got 20"},
+      {"sampling", R"({"family": "diffusion", "steps": 50, "sampling_steps": 51})",
+       "sampling_steps: must be in [0, steps = 50], got 51"},
+      {"ema", R"({"family": "diffusion", "ema_decay": 1})", "ema_decay: must be in [0, 1), got 1"},
+      {"images", R"({"family": "vae", "batch": 64, "train_images": 10})",
+       "train_images: must be 0 (all) or hold one batch (64), got 10"},
+  };
+  for (const auto& [name, text, message] : cases) {
+    const auto [path, e] = error_for(name, text);
+    EXPECT_EQ(e, path + ": " + message);
   }
   {
     const auto [path, e] = error_for("json", R"({"family": )");

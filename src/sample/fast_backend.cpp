@@ -60,8 +60,9 @@ class FastBackend final : public Backend {
     const bool unsure = timing_[0].seconds < kEvidence || timing_[1].seconds < kEvidence;
     if (unsure || ++calls_ % kRetry == 0) {
       const bool way = unsure ? timing_[1].seconds <= timing_[0].seconds : !split_is_faster();
-      if (!unsure) timing_[way] = {};  // re-timed from scratch: the machine's load may have changed
-      done = std::min(count, probe_sweeps(way));
+      const int64_t probe = probe_sweeps(way);  // sized from the old timing, before it is dropped
+      if (!unsure) timing_[way] = {};           // re-timed from scratch: the machine's load may have changed
+      done = std::min(count, probe);
       timed_sweeps(way, done, beta, first_sweep);
     }
     if (done < count) timed_sweeps(split_is_faster(), count - done, beta, first_sweep + done);
