@@ -19,13 +19,18 @@ std::vector<CurvePoint> usable_sorted(const std::vector<CurvePoint>& curve) {
   return points;
 }
 
+// `points` as usable_sorted returns them.
+std::vector<CurvePoint> frontier_of_sorted(const std::vector<CurvePoint>& points) {
+  std::vector<CurvePoint> frontier;
+  for (const CurvePoint& p : points)
+    if (frontier.empty() || p.energy < frontier.back().energy) frontier.push_back(p);
+  return frontier;
+}
+
 }  // namespace
 
 std::vector<CurvePoint> pareto_frontier(const std::vector<CurvePoint>& curve) {
-  std::vector<CurvePoint> frontier;
-  for (const CurvePoint& p : usable_sorted(curve))
-    if (frontier.empty() || p.energy < frontier.back().energy) frontier.push_back(p);
-  return frontier;
+  return frontier_of_sorted(usable_sorted(curve));
 }
 
 EnergyAtQuality energy_at_quality(const std::vector<CurvePoint>& curve, double fd) {
@@ -33,7 +38,7 @@ EnergyAtQuality energy_at_quality(const std::vector<CurvePoint>& curve, double f
   if (points.empty()) return {std::nullopt, std::nullopt, "not comparable: the curve has no usable point"};
   if (!std::isfinite(fd)) return {std::nullopt, std::nullopt, "not comparable: the quality is not a number"};
   const double lo = points.front().fd, hi = points.back().fd;
-  const std::vector<CurvePoint> frontier = pareto_frontier(points);
+  const std::vector<CurvePoint> frontier = frontier_of_sorted(points);
   if (fd < lo || fd > hi)
     return {std::nullopt, fd < lo ? frontier.front() : frontier.back(),
             fmt::format("not comparable: FD {:.4g} is outside the curve's range [{:.4g}, {:.4g}]", fd, lo, hi)};
