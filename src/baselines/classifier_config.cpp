@@ -19,8 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const std::set<std::string> kScales = {"tiny", "demo", "full"};
-
 
 using ml::require;
 
@@ -81,10 +79,15 @@ json to_json(const ClassifierConfig& c) {
               {"threads", c.threads}};
 }
 
+std::string shipped_config_path(const std::string& subject, const std::string& stem, const std::string& scale) {
+  static const std::set<std::string> scales = {"tiny", "demo", "full"};
+  if (!scales.count(scale))
+    throw Error(fmt::format("{} scale \"{}\": unknown (expected tiny, demo or full)", subject, scale));
+  return find_shipped_file(fmt::format("configs/baselines/{}-{}.json", stem, scale));
+}
+
 std::string classifier_config_path(const std::string& scale) {
-  if (!kScales.count(scale))
-    throw Error(fmt::format("classifier scale \"{}\": unknown (expected tiny, demo or full)", scale));
-  return find_shipped_file("configs/baselines/classifier-" + scale + ".json");
+  return shipped_config_path("classifier", "classifier", scale);
 }
 
 std::string default_cache_dir() {

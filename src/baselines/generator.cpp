@@ -6,6 +6,7 @@
 #include <set>
 
 #include "baselines/generator.hpp"
+#include "baselines/metric.hpp"
 #include "ml/json_fields.hpp"
 #include "graph/files.hpp"
 #include "graph/model.hpp"
@@ -17,7 +18,6 @@ namespace {
 using nlohmann::json;
 
 const std::set<std::string> kFamilies = {"vae", "gan", "diffusion"};
-const std::set<std::string> kScales = {"tiny", "demo", "full"};
 
 bool has_latent(const std::string& family) { return family == "vae" || family == "gan"; }
 bool is_diffusion(const std::string& family) { return family == "diffusion"; }
@@ -82,9 +82,7 @@ GeneratorConfig load_generator_config(const std::string& path) {
 std::string generator_config_path(const std::string& family, const std::string& scale) {
   if (!kFamilies.count(family))
     throw Error(fmt::format("generator family \"{}\": unknown (expected vae, gan or diffusion)", family));
-  if (!kScales.count(scale))
-    throw Error(fmt::format("generator scale \"{}\": unknown (expected tiny, demo or full)", scale));
-  return find_shipped_file(fmt::format("configs/baselines/{}-{}.json", family, scale));
+  return shipped_config_path("generator", family, scale);
 }
 
 json to_json(const GeneratorConfig& c) {

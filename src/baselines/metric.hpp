@@ -41,6 +41,8 @@ struct ClassifierConfig {
 ClassifierConfig load_classifier_config(const std::string& path);
 ClassifierConfig parse_classifier_config(const nlohmann::json& doc, const std::string& source);
 std::string classifier_config_path(const std::string& scale);  // "tiny" | "demo" | "full" -> shipped config
+// configs/baselines/STEM-SCALE.json as shipped; Error naming `subject` unless scale is tiny, demo or full.
+std::string shipped_config_path(const std::string& subject, const std::string& stem, const std::string& scale);
 nlohmann::json to_json(const ClassifierConfig& config);
 // The classifier cache folder: $TSU_CACHE if set, else $XDG_CACHE_HOME/tsu, else $HOME/.cache/tsu.
 std::string default_cache_dir();
