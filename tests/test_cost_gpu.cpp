@@ -161,6 +161,14 @@ TEST(CostTsu, FewerReadOutsCostLessAndBadCountersAreErrors) {
   const TsuInputs in = default_tsu_inputs(sources);
   const tsu::hw::Device paper = tsu::hw::device_preset("paper");
   EXPECT_LT(tsu_sample_cost(paper, "G12", c, in).joules, paper_cost(8).joules);
+  // Tied grey-level copies are cells too: they sample and take room on the chip.
+  tsu::ml::SamplingCounters tied = paper_counters(8);
+  tied.copies = 4900;
+  const TsuSampleCost doubled = tsu_sample_cost(paper, "G12", tied, in);
+  EXPECT_NEAR(doubled.energy.e_samp, 2 * paper_cost(8).energy.e_samp, 1e-9 * doubled.energy.e_samp);
+  EXPECT_EQ(doubled.arrays, 25);  // floor(250,000 / 9,800)
+  tied.copies = -1;
+  EXPECT_EQ(error_of([&] { tsu_sample_cost(paper, "G12", tied, in); }), "sampling counters: copies: must be >= 0, got -1");
   c.sites = 4901;
   EXPECT_EQ(error_of([&] { tsu_sample_cost(paper, "G12", c, in); }),
             "sampling counters: sites: 4901 is not an L x L grid");

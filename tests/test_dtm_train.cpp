@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <random>
+#include <map>
 #include <set>
 #include <vector>
 
@@ -41,6 +42,15 @@ DtmConfig enumerable_config() {
   return c;
 }
 
+// The same pixels with 2 tied grey-level trials each on a 3 x 3 grid: 9 sites and 4 copies.
+DtmConfig enumerable_tied_config() {
+  DtmConfig c = enumerable_config();
+  c.data.encoding.grey_levels = 2;
+  c.data.tied_trials = true;
+  c.graph = {3, "G8", false};
+  return c;
+}
+
 std::vector<double> random_theta(size_t n, uint64_t seed, double sd) {
   std::mt19937_64 gen(seed);
   std::normal_distribution<double> normal(0, sd);
@@ -54,7 +64,8 @@ struct ExactPhase {
   PhaseMoments moments;
 };
 
-// Exact moments of step k's sites with the inputs (and, if `target` is given, the visible nodes) clamped.
+// Exact moments of step k's parameters (cells, then tied onto the sites and grid edges) with the
+// inputs (and, if `target` is given, the visible variables) clamped.
 ExactPhase exact_phase(const StepGraph& g, std::span<const double> theta, double beta,
                        const std::vector<uint8_t>& input, const std::vector<uint8_t>* target) {
   const size_t edges = g.edges().size();
@@ -68,16 +79,18 @@ ExactPhase exact_phase(const StepGraph& g, std::span<const double> theta, double
   }
   if (target)
     for (int v = 0; v < g.visible(); ++v) {
-      m.clamp[size_t(g.visible_sites()[size_t(v)])] = (*target)[size_t(v)];
-      mask[size_t(g.visible_sites()[size_t(v)])] = 1;
+      m.clamp[size_t(g.visible_node(v))] = (*target)[size_t(v)];
+      mask[size_t(g.visible_node(v))] = 1;
     }
   std::vector<std::pair<int32_t, int32_t>> pairs;
-  for (const auto& e : g.edges()) pairs.emplace_back(e.a, e.b);
+  for (const auto& e : g.cell_edges()) pairs.emplace_back(e.a, e.b);
   const auto r = tsu::exact_moments(m, mask, pairs, beta);
   ExactPhase out;
   out.log_z = r.log_z;
-  for (int i = 0; i < g.sites(); ++i) out.moments.site.push_back(2 * r.marginals[size_t(i)][1] - 1);
-  out.moments.edge = r.pair_moments;
+  PhaseMoments cells;
+  for (int i = 0; i < g.cells(); ++i) cells.site.push_back(2 * r.marginals[size_t(i)][1] - 1);
+  cells.edge = r.pair_moments;
+  out.moments = g.tie(std::move(cells));
   return out;
 }
 
@@ -163,6 +176,67 @@ TEST(StepGraph, ModelHoldsParametersAndInputCouplings) {
   }
 }
 
+// Three pixels of three tied trials and two untied label bits: 5 sites, 6 copies. Every copy has
+// its site's neighbours, edge weights and bias, and its own input.
+TEST(StepGraph, TiedTrialsShareTheirSite) {
+  const StepGraph g({10, "G8", true}, 11, 0.7, 1, Tying{3, 3});
+  ASSERT_EQ(g.visible_sites().size(), 5u);
+  EXPECT_EQ(g.cells(), 100 + 6);
+  EXPECT_EQ(g.nodes(), 106 + 11);
+  const auto neighbours = [&](int32_t cell) {
+    std::multiset<int32_t> out;
+    for (const auto& [a, b] : g.cell_edges())
+      if (a == cell || b == cell) out.insert(a == cell ? b : a);
+    return out;
+  };
+  std::vector<double> w(g.edges().size()), h(size_t(g.sites()));
+  for (size_t e = 0; e < w.size(); ++e) w[e] = 0.01 * double(e);
+  for (size_t i = 0; i < h.size(); ++i) h[i] = -0.1 * double(i);
+  const auto m = g.model(w, h, 1.0);
+  std::map<std::pair<int32_t, int32_t>, double> weight_of;
+  for (size_t f = 0; f < m->groups[1].count(); ++f)
+    weight_of[{m->groups[1].spins_of(f)[0], m->groups[1].spins_of(f)[1]}] = m->groups[1].table_of(f)[0];
+  for (int p = 0; p < 3; ++p) {
+    const int32_t site = g.visible_node(3 * p);
+    EXPECT_EQ(site, g.visible_sites()[size_t(p)]);
+    const auto site_nb = neighbours(site);
+    EXPECT_EQ(site_nb.size(), 8u);
+    for (int k = 1; k < 3; ++k) {
+      const int32_t copy = g.visible_node(3 * p + k);
+      EXPECT_GE(copy, g.sites());
+      EXPECT_EQ(g.colour(copy), 0);
+      EXPECT_EQ(m->groups[0].table_of(size_t(copy))[0], h[size_t(site)]);
+      const auto copy_nb = neighbours(copy);
+      EXPECT_EQ(copy_nb, site_nb);
+      for (int32_t nb : copy_nb) {
+        const double site_weight = weight_of.count({site, nb}) ? weight_of.at({site, nb}) : weight_of.at({nb, site});
+        EXPECT_EQ(weight_of.at({copy, nb}), site_weight) << "copy " << copy << " neighbour " << nb;
+      }
+    }
+  }
+  for (int v = 0; v < 11; ++v)
+    EXPECT_EQ(weight_of.at({g.visible_node(v), g.input_node(v)}), 0.7) << "variable " << v;
+  EXPECT_EQ(g.visible_node(9), g.visible_sites()[3]);  // the label bits keep their own sites
+  EXPECT_EQ(g.positive_layout().free_count(), size_t(106 - 11));
+  EXPECT_EQ(g.negative_layout().free_count(), 106u);
+
+  PhaseMoments cells;  // tie() sums every copy onto its site and grid edge
+  cells.site.assign(size_t(g.cells()), 1.0);
+  cells.edge.assign(g.cell_edges().size(), 1.0);
+  const PhaseMoments tied = g.tie(cells);
+  ASSERT_EQ(tied.site.size(), 100u);
+  ASSERT_EQ(tied.edge.size(), g.edges().size());
+  EXPECT_EQ(tied.site[size_t(g.visible_sites()[0])], 3.0);
+  EXPECT_EQ(tied.site[size_t(g.visible_sites()[4])], 1.0);
+  for (size_t e = 0; e < g.edges().size(); ++e) {
+    const bool touches = g.edges()[e].a == g.visible_sites()[1] || g.edges()[e].b == g.visible_sites()[1];
+    if (touches) {
+      EXPECT_EQ(tied.edge[e], 3.0) << "edge " << e;
+    }
+  }
+  EXPECT_THROW(StepGraph({10, "G8", true}, 5, 0.7, 1, Tying{2, 3}), tsu::Error);  // 6 tied in 5 variables
+}
+
 // The fast backend hands its 64-chain words to the observer (no unpacking); the moments, mean
 // field included, equal those of the unpacked states exactly, and every bit is its chain's state.
 TEST(Moments, PackedStatesGiveTheSameMoments) {
@@ -236,14 +310,21 @@ TEST(Moments, ObserverMatchesDirectSums) {
   }
 }
 
-// Eq. 14 with exact expectations is the gradient of the exact conditional NLL.
-TEST(Gradient, MatchesFiniteDifferencesOfTheExactNll) {
-  const Dtm dtm(enumerable_config());
+std::vector<uint8_t> bit_pattern(int n, uint32_t bits) {
+  std::vector<uint8_t> v(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) v[size_t(i)] = uint8_t(bits >> (i % 32) & 1);
+  return v;
+}
+
+// Eq. 14 with exact expectations is the gradient of the exact conditional NLL; with tied trials,
+// a shared parameter's gradient is the sum over its copies.
+void expect_gradient_matches_finite_differences(const DtmConfig& config, uint64_t seed) {
+  const Dtm dtm(config);
   const StepGraph& g = dtm.graph(0);
   ASSERT_TRUE(g.has_input());
-  const double beta = 1.3;
-  const auto theta = random_theta(g.edges().size() + size_t(g.sites()), 21, 0.4);
-  const std::vector<uint8_t> target{1, 0, 1, 1}, input{1, 0, 0, 1};
+  const double beta = config.training.beta;
+  const auto theta = random_theta(g.edges().size() + size_t(g.sites()), seed, 0.4);
+  const auto target = bit_pattern(g.visible(), 0b10111101), input = bit_pattern(g.visible(), 0b01101001);
   const auto pos = exact_phase(g, theta, beta, input, &target), neg = exact_phase(g, theta, beta, input, nullptr);
   const Gradient grad = nll_gradient(pos.moments, neg.moments, beta);
   ASSERT_EQ(grad.values.size(), theta.size());
@@ -257,19 +338,29 @@ TEST(Gradient, MatchesFiniteDifferencesOfTheExactNll) {
   }
 }
 
+TEST(Gradient, MatchesFiniteDifferencesOfTheExactNll) {
+  expect_gradient_matches_finite_differences(enumerable_config(), 21);
+}
+
+TEST(Gradient, TiedTrialsMatchFiniteDifferencesOfTheExactNll) {
+  const DtmConfig config = enumerable_tied_config();
+  ASSERT_EQ(Dtm(config).graph(0).cells(), 9 + 4);
+  expect_gradient_matches_finite_differences(config, 24);
+}
+
 // The engine's two phases (clamps, inputs, Hinton start) sample the exact conditional moments.
-TEST(Gradient, SampledPhasesMatchExactMoments) {
-  Dtm dtm(enumerable_config());
+void expect_sampled_phases_match_exact_moments(const DtmConfig& config, uint64_t seed) {
+  Dtm dtm(config);
   const StepGraph& g = dtm.graph(0);
-  dtm.state(0).theta = random_theta(dtm.state(0).theta.size(), 22, 0.3);
-  const std::vector<uint8_t> target{0, 1, 1, 0}, input{1, 1, 0, 0};
+  dtm.state(0).theta = random_theta(dtm.state(0).theta.size(), seed, 0.3);
+  const auto target = bit_pattern(g.visible(), 0b01100110), input = bit_pattern(g.visible(), 0b11000011);
   constexpr int chains = 4000;
   std::vector<uint8_t> targets, inputs;
   for (int c = 0; c < chains; ++c) {
     targets.insert(targets.end(), target.begin(), target.end());
     inputs.insert(inputs.end(), input.begin(), input.end());
   }
-  DtmConfig one_sample = dtm.config();
+  DtmConfig one_sample = config;
   one_sample.training.chain = {60, 1, 1};  // one observation per chain: independent samples
   Dtm sampled(one_sample);
   sampled.state(0).theta = dtm.state(0).theta;
@@ -277,16 +368,24 @@ TEST(Gradient, SampledPhasesMatchExactMoments) {
   const double beta = one_sample.training.beta;
   const auto pos = exact_phase(g, dtm.state(0).theta, beta, input, &target).moments;
   const auto neg = exact_phase(g, dtm.state(0).theta, beta, input, nullptr).moments;
+  // A tied moment sums n copies: its spread is at most n times that of one.
+  const double n = config.data.tied_trials ? config.data.encoding.grey_levels : 1;
   for (int i = 0; i < g.sites(); ++i) {
-    EXPECT_NEAR(got.positive.site[size_t(i)], pos.site[size_t(i)], five_sigma(pos.site[size_t(i)], chains))
+    EXPECT_NEAR(got.positive.site[size_t(i)], pos.site[size_t(i)], n * five_sigma(pos.site[size_t(i)] / n, chains))
         << "site " << i;
-    EXPECT_NEAR(got.negative.site[size_t(i)], neg.site[size_t(i)], five_sigma(neg.site[size_t(i)], chains))
+    EXPECT_NEAR(got.negative.site[size_t(i)], neg.site[size_t(i)], n * five_sigma(neg.site[size_t(i)] / n, chains))
         << "site " << i;
   }
   for (size_t e = 0; e < g.edges().size(); ++e) {
-    EXPECT_NEAR(got.positive.edge[e], pos.edge[e], five_sigma(pos.edge[e], chains)) << "edge " << e;
-    EXPECT_NEAR(got.negative.edge[e], neg.edge[e], five_sigma(neg.edge[e], chains)) << "edge " << e;
+    EXPECT_NEAR(got.positive.edge[e], pos.edge[e], n * five_sigma(pos.edge[e] / n, chains)) << "edge " << e;
+    EXPECT_NEAR(got.negative.edge[e], neg.edge[e], n * five_sigma(neg.edge[e] / n, chains)) << "edge " << e;
   }
+}
+
+TEST(Gradient, SampledPhasesMatchExactMoments) { expect_sampled_phases_match_exact_moments(enumerable_config(), 22); }
+
+TEST(Gradient, SampledTiedPhasesMatchExactMoments) {
+  expect_sampled_phases_match_exact_moments(enumerable_tied_config(), 25);
 }
 
 // The TC gradient E_d[dE] - E_p[dE] by brute force over the mean-field product d: exactly zero on
@@ -524,26 +623,57 @@ TEST(Checkpoint, CorruptFilesAreErrors) {
   fs::remove(path);
 }
 
-// Grey levels (several trials per pixel) and whole-class label noise train and generate too.
+// Grey levels (several trials per pixel, untied or tied) and whole-class label noise train and
+// generate too; tied trials add their copies to the priced cells.
 TEST(Training, GreyLevelsAndCategoricalLabels) {
-  DtmConfig config = small_training_config();
-  config.data.encoding.grey_levels = 3;
-  config.diffusion.label_noise = LabelNoise::Categorical;
-  config.diffusion.steps = 3;
-  const auto data = make_training_data(config, synthetic_images(16, 3), synthetic_images(4, 4));
-  Dtm dtm(config);
-  ASSERT_EQ(dtm.graph(0).visible(), 4 * 3 + 10);
-  const auto report = train_epoch(dtm, data);
-  EXPECT_EQ(report.steps.size(), 3u);
-  EXPECT_GT(report.flips, 0);
-  GenerateOptions options;
-  options.samples = 6;
-  options.labels = balanced_labels(6, 10);
-  options.trajectory = 2;
-  const auto g = generate(dtm, options);
-  EXPECT_EQ(g.trajectory.size(), 4u);  // x^3 .. x^0
-  for (int i = 0; i < 6; ++i) {
-    const auto item = std::span(g.x).subspan(size_t(i) * size_t(g.bits), size_t(g.bits));
-    EXPECT_EQ(decode_label(config.data.encoding, item), options.labels[size_t(i)]);  // clamped labels stay put
+  for (const bool tied : {false, true}) {
+    SCOPED_TRACE(tied ? "tied" : "untied");
+    DtmConfig config = small_training_config();
+    config.data.encoding.grey_levels = 3;
+    config.data.tied_trials = tied;
+    config.diffusion.label_noise = LabelNoise::Categorical;
+    config.diffusion.steps = 3;
+    const auto data = make_training_data(config, synthetic_images(16, 3), synthetic_images(4, 4));
+    Dtm dtm(config);
+    ASSERT_EQ(dtm.graph(0).visible(), 4 * 3 + 10);
+    EXPECT_EQ(dtm.graph(0).cells(), tied ? 100 + 4 * 2 : 100);
+    const auto report = train_epoch(dtm, data);
+    EXPECT_EQ(report.steps.size(), 3u);
+    EXPECT_GT(report.flips, 0);
+    EXPECT_GT(report.steps[0].weight_rms, 0);
+    GenerateOptions options;
+    options.samples = 6;
+    options.labels = balanced_labels(6, 10);
+    options.trajectory = 2;
+    const auto g = generate(dtm, options);
+    EXPECT_EQ(g.trajectory.size(), 4u);  // x^3 .. x^0
+    EXPECT_EQ(g.counters.copies, tied ? 8 : 0);
+    for (int i = 0; i < 6; ++i) {
+      const auto item = std::span(g.x).subspan(size_t(i) * size_t(g.bits), size_t(g.bits));
+      EXPECT_EQ(decode_label(config.data.encoding, item), options.labels[size_t(i)]);  // clamped labels stay put
+    }
   }
+}
+
+TEST(Config, GreyUnitsAreParsedAndChecked) {
+  const auto error_of = [](const nlohmann::json& doc) {
+    try {
+      parse_dtm_config(doc, "x.json");
+    } catch (const tsu::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const nlohmann::json tied = {{"data", {{"grey_levels", 4}, {"grey_units", "tied"}}}, {"graph", {{"side", 44}}}};
+  const DtmConfig c = parse_dtm_config(tied, "x.json");
+  EXPECT_TRUE(c.data.tied_trials);
+  EXPECT_EQ(c.visible_sites(), 784 + 100);  // 3136 trials on 784 sites: fits where untied would not
+  EXPECT_EQ(to_json(c)["data"]["grey_units"], "tied");
+  EXPECT_FALSE(parse_dtm_config(nlohmann::json::object(), "x.json").data.tied_trials);  // the replication's default
+  EXPECT_NE(error_of({{"data", {{"grey_levels", 4}}}, {"graph", {{"side", 44}}}}).find("visible sites"),
+            std::string::npos);
+  EXPECT_EQ(error_of({{"data", {{"grey_units", "shared"}}}}),
+            "x.json: data.grey_units: unknown \"shared\" (expected untied or tied)");
+  EXPECT_NE(error_of({{"data", {{"grey_units", "tied"}}}}).find("x.json: data.grey_units: \"tied\" needs grey_levels > 1"),
+            std::string::npos);
 }

@@ -171,7 +171,7 @@ struct GenerateArgs {
 
 json counters_json(const SamplingCounters& c) {
   return json{{"steps", c.steps},     {"sweeps_per_step", c.sweeps_per_step},
-              {"sites", c.sites},     {"visible", c.visible},
+              {"sites", c.sites},     {"copies", c.copies},   {"visible", c.visible},
               {"samples", c.samples}, {"flips", c.flips},
               {"seconds", c.seconds}, {"flips_per_ns", c.seconds > 0 ? c.flips / c.seconds * 1e-9 : 0.0}};
 }

@@ -18,12 +18,12 @@ TsuSampleCost tsu_sample_cost(const hw::Device& device, const std::string& rule,
                               const TsuInputs& inputs) {
   TsuSampleCost c;
   c.energy = ml::tsu_sample_energy(device, rule, counters);
-  if (!(inputs.chip_cells >= double(counters.sites)))
+  if (!(inputs.chip_cells >= double(counters.cells())))
     throw Error(fmt::format("chip_cells: {} cells cannot hold one array of {} cells", inputs.chip_cells,
-                            counters.sites));
+                            counters.cells()));
   c.joules = c.energy.e_total;
   c.latency_s = c.energy.t_total;
-  c.arrays = std::floor(inputs.chip_cells / double(counters.sites));
+  c.arrays = std::floor(inputs.chip_cells / double(counters.cells()));
   c.seconds_per_sample = c.latency_s / c.arrays;
   c.dollars = dollars_per_million(inputs.dollars, c.joules, c.seconds_per_sample);
   return c;

@@ -41,10 +41,12 @@ void validate(const DtmConfig& c) {
   } catch (const Error& e) {
     throw Error(fmt::format("graph: {}", e.what()));
   }
+  require(!c.data.tied_trials || c.data.encoding.grey_levels > 1, "data.grey_units",
+          "\"tied\" needs grey_levels > 1 (binarised pixels have one trial each)");
   const int colour_sites = (c.graph.side * c.graph.side + 1) / 2;
-  require(c.visible() <= colour_sites, "graph.side",
-          fmt::format("{} visible nodes ({} image and {} label variables) do not fit on the {} sites of one colour",
-                      c.visible(), c.data.encoding.image_bits(), c.data.encoding.label_bits(), colour_sites));
+  require(c.visible_sites() <= colour_sites, "graph.side",
+          fmt::format("{} visible sites ({} image and {} label variables) do not fit on the {} sites of one colour",
+                      c.visible_sites(), c.data.encoding.image_bits(), c.data.encoding.label_bits(), colour_sites));
   require(c.diffusion.steps >= 1, "diffusion.steps", fmt::format("must be >= 1, got {}", c.diffusion.steps));
   require(c.diffusion.offset >= 0 && c.diffusion.offset < 1, "diffusion.offset",
           fmt::format("must be in [0, 1), got {}", c.diffusion.offset));
@@ -97,6 +99,11 @@ DtmConfig parse(const json& doc) {
   data.get("train_images", c.data.train_images);
   data.get("pool", c.data.pool);
   data.get("grey_levels", c.data.encoding.grey_levels);
+  std::string grey_units = "untied";
+  data.get("grey_units", grey_units);
+  if (grey_units != "untied" && grey_units != "tied")
+    throw Error(fmt::format("data.grey_units: unknown \"{}\" (expected untied or tied)", grey_units));
+  c.data.tied_trials = grey_units == "tied";
   data.get("threshold", c.data.encoding.threshold);
   data.get("classes", c.data.encoding.classes);
   data.get("label_spots", c.data.encoding.label_spots);
@@ -209,6 +216,7 @@ json to_json(const DtmConfig& c) {
         {"train_images", c.data.train_images},
         {"pool", c.data.pool},
         {"grey_levels", e.grey_levels},
+        {"grey_units", c.data.tied_trials ? "tied" : "untied"},
         {"threshold", e.threshold},
         {"classes", e.classes},
         {"label_spots", e.label_spots}}},

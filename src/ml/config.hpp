@@ -27,6 +27,7 @@ struct DtmConfig {
     size_t train_images = 0;  // 0 = the whole training split
     int pool = 1;             // average-pool the 28 x 28 images by this factor first
     Encoding encoding;        // pixels follow from pool
+    bool tied_trials = false;  // grey_units "tied": a pixel's trials share a site (paper); "untied" (replication)
   } data;
 
   GridSpec graph;
@@ -79,6 +80,8 @@ struct DtmConfig {
   } eval;
 
   int visible() const { return data.encoding.bits(); }
+  Tying tying() const { return data.tied_trials ? Tying{data.encoding.pixels, data.encoding.grey_levels} : Tying{}; }
+  int visible_sites() const { return visible() - tying().groups * (tying().size - 1); }
 };
 
 // Parses a config document; `source` (a file name) prefixes every error.

@@ -70,7 +70,7 @@ Dtm::Dtm(DtmConfig config) : config_(std::move(config)) {
   for (int k = 0; k < d.steps; ++k) {
     const double coupling = input_coupling(d.image_rate, times_[size_t(k) + 1] - times_[size_t(k)]);
     try {
-      graphs_.emplace_back(config_.graph, config_.visible(), coupling, config_.seed + uint64_t(k));
+      graphs_.emplace_back(config_.graph, config_.visible(), coupling, config_.seed + uint64_t(k), config_.tying());
     } catch (const Error& e) {
       throw Error(fmt::format("graph (side {}, rule {}): {}", config_.graph.side, config_.graph.rule, e.what()));
     }

@@ -29,7 +29,7 @@ StateBatch step_states(const StepGraph& g, std::span<const double> biases, const
     if (labels.empty()) continue;
     encode_label(e, labels[size_t(c)], label_bits);
     for (int j = 0; j < e.label_bits(); ++j)
-      state[size_t(g.visible_sites()[size_t(e.image_bits() + j)])] = label_bits[size_t(j)];
+      state[size_t(g.visible_node(e.image_bits() + j))] = label_bits[size_t(j)];
   }
   return batch;
 }
@@ -75,7 +75,7 @@ Generated generate(const Dtm& dtm, const GenerateOptions& options, const WorkPro
   std::iota(label_vars.begin(), label_vars.end(), e.image_bits());
   double total = 0;
   for (int k = 0; k < dtm.steps(); ++k)
-    total += double(dtm.graph(k).sites() - int(label_vars.size())) * chains * sweeps;
+    total += double(dtm.graph(k).cells() - int(label_vars.size())) * chains * sweeps;
   double done = 0;
   for (int k = dtm.steps() - 1; k >= 0; --k) {
     const auto& g = dtm.graph(k);
@@ -92,16 +92,18 @@ Generated generate(const Dtm& dtm, const GenerateOptions& options, const WorkPro
     backend->get_states(states);
     for (int c = 0; c < chains; ++c)
       for (int v = 0; v < bits; ++v)
-        out.x[size_t(c) * size_t(bits) + size_t(v)] = states.chain(c)[size_t(g.visible_sites()[size_t(v)])];
+        out.x[size_t(c) * size_t(bits) + size_t(v)] = states.chain(c)[size_t(g.visible_node(v))];
     record();
   }
-  out.counters = {dtm.steps(),
-                  sweeps,
-                  dtm.graph(0).sites(),
-                  bits,
-                  chains,
-                  done,
-                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+  const auto& g0 = dtm.graph(0);
+  out.counters = {.steps = dtm.steps(),
+                  .sweeps_per_step = sweeps,
+                  .sites = g0.sites(),
+                  .copies = g0.cells() - g0.sites(),
+                  .visible = bits,
+                  .samples = chains,
+                  .flips = done,
+                  .seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
   return out;
 }
 
@@ -109,10 +111,14 @@ hw::EnergyReport tsu_sample_energy(const hw::Device& device, const std::string& 
   const auto side = int64_t(std::llround(std::sqrt(double(counters.sites))));
   if (counters.sites < 1 || side * side != counters.sites)
     throw Error(fmt::format("sampling counters: sites: {} is not an L x L grid", counters.sites));
-  if (counters.visible < 0 || counters.visible > counters.sites)
-    throw Error(fmt::format("sampling counters: visible: must be in 0..{}, got {}", counters.sites, counters.visible));
-  return hw::energy_report(device, hw::grid_shape(device, int(side), rule),
-                           hw::Workload{counters.sweeps_per_step, counters.steps, counters.visible});
+  if (counters.copies < 0)
+    throw Error(fmt::format("sampling counters: copies: must be >= 0, got {}", counters.copies));
+  if (counters.visible < 0 || counters.visible > counters.cells())
+    throw Error(fmt::format("sampling counters: visible: must be in 0..{}, got {}", counters.cells(), counters.visible));
+  // Tied copies are priced as cells of the grid's degree and wire length (their site's).
+  hw::ArrayShape shape = hw::grid_shape(device, int(side), rule);
+  shape.cells = counters.cells();
+  return hw::energy_report(device, shape, hw::Workload{counters.sweeps_per_step, counters.steps, counters.visible});
 }
 
 }  // namespace tsu::ml

@@ -29,11 +29,13 @@ struct GenerateOptions {
 struct SamplingCounters {
   int steps = 0;                // T
   int64_t sweeps_per_step = 0;  // K
-  int64_t sites = 0;            // N: grid cells per step
+  int64_t sites = 0;            // grid cells per step
+  int64_t copies = 0;           // tied grey-level trial cells beyond the grid (StepGraph::cells() - sites)
   int64_t visible = 0;          // N_data: read out per step
   int64_t samples = 0;          // chains, one per sample
   double flips = 0;             // spin updates done in software
   double seconds = 0;
+  int64_t cells() const { return sites + copies; }  // N
 };
 
 struct Generated {

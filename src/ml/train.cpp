@@ -50,7 +50,7 @@ StateBatch phase_states(const StepGraph& g, std::span<const double> biases, int 
     auto state = batch.chain(c);
     if (!targets.empty())
       for (int v = 0; v < g.visible(); ++v)
-        state[size_t(g.visible_sites()[size_t(v)])] = targets[size_t(c) * bits + size_t(v)];
+        state[size_t(g.visible_node(v))] = targets[size_t(c) * bits + size_t(v)];
     if (g.has_input())
       for (int v = 0; v < g.visible(); ++v) state[size_t(g.input_node(v))] = inputs[size_t(c) * bits + size_t(v)];
   }
@@ -65,10 +65,10 @@ PhaseMoments run_phase(const StepGraph& g, const CompiledModel& cm, const Layout
                        const Schedule& schedule, double beta, uint64_t seed, int threads, bool mean_field) {
   auto backend = make_backend(cm, layout, EngineOptions{init.chains, seed, threads, BackendKind::Auto});
   backend->set_states(init);
-  MomentObserver moments(g.sites(), g.edges(), mean_field);
+  MomentObserver moments(g.cells(), g.cell_edges(), mean_field);
   Observer* observers[] = {&moments};
   run(*backend, schedule, BetaSchedule::constant(beta), observers);
-  return moments.moments();
+  return g.tie(moments.moments());
 }
 
 double rms(std::span<const double> v) {
@@ -121,7 +121,7 @@ double measure_mixing(const Dtm& dtm, int k, const TrainingData& data, int epoch
   const uint64_t seed = derive_seed(cfg.seed, {kMixingChains, uint64_t(epoch), uint64_t(k)});
   auto backend = make_backend(cm, layout, EngineOptions{chains, seed, threads, BackendKind::Auto});
   backend->set_states(phase_states(g, dtm.biases(k), chains, seed, cfg.training.beta, {}, inputs));
-  std::vector<int32_t> image_nodes(g.visible_sites().begin(), g.visible_sites().begin() + data.encoding.image_bits());
+  std::vector<int32_t> image_nodes(g.visible_nodes().begin(), g.visible_nodes().begin() + data.encoding.image_bits());
   ProjectionObserver projection(std::move(image_nodes), cfg.mixing.dims, derive_seed(cfg.seed, {kProjection}));
   Observer* observers[] = {&projection};
   run(*backend, cfg.mixing.chain, BetaSchedule::constant(cfg.training.beta), observers);
