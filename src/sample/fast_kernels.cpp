@@ -2,33 +2,69 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
+#include <span>
 
 #include "sample/program.hpp"
 
 namespace tsu::fast {
 namespace {
 
+struct Coupling {
+  int32_t neighbour;
+  double weight;
+};
+
+// The couplings of every node as rows (CSR): neighbours ascending, duplicates summed in factor order.
 struct PairwiseRows {
   std::vector<double> bias;
-  std::vector<std::map<int32_t, double>> couplings;  // symmetric, duplicates summed
+  std::vector<size_t> begin;  // [node + 1]
+  std::vector<Coupling> couplings;
+  std::span<const Coupling> row(int32_t i) const {
+    return std::span(couplings).subspan(begin[size_t(i)], begin[size_t(i) + 1] - begin[size_t(i)]);
+  }
 };
+
+// Sorts each row by neighbour (stably, so duplicates keep their factor order) and sums duplicates.
+void merge_rows(PairwiseRows& rows) {
+  std::vector<Coupling> merged;
+  merged.reserve(rows.couplings.size());
+  std::vector<size_t> begin{0};
+  for (size_t i = 0; i + 1 < rows.begin.size(); ++i) {
+    const auto first = rows.couplings.begin() + std::ptrdiff_t(rows.begin[i]);
+    const auto last = rows.couplings.begin() + std::ptrdiff_t(rows.begin[i + 1]);
+    std::stable_sort(first, last, [](const Coupling& a, const Coupling& b) { return a.neighbour < b.neighbour; });
+    for (auto c = first; c != last; ++c) {
+      if (merged.size() == begin.back() || merged.back().neighbour != c->neighbour) merged.push_back({c->neighbour, 0.0});
+      merged.back().weight += c->weight;
+    }
+    begin.push_back(merged.size());
+  }
+  rows.couplings = std::move(merged);
+  rows.begin = std::move(begin);
+}
 
 PairwiseRows pairwise_rows(const Model& model) {
   if (!is_pairwise_spin(model))
     throw Error("backend fast: supports pairwise spin models only (spins, factors of one or two spins); "
                 "use --backend reference");
-  PairwiseRows rows{std::vector<double>(model.size(), 0.0), std::vector<std::map<int32_t, double>>(model.size())};
+  PairwiseRows rows{std::vector<double>(model.size(), 0.0), std::vector<size_t>(model.size() + 1, 0), {}};
+  for (const auto& g : model.groups)
+    for (size_t f = 0, count = g.count(); f < count && g.n_spin == 2; ++f)
+      for (int32_t i : g.spins_of(f)) ++rows.begin[size_t(i) + 1];
+  for (size_t i = 0; i < model.size(); ++i) rows.begin[i + 1] += rows.begin[i];
+  rows.couplings.resize(rows.begin.back());
+  std::vector<size_t> next(rows.begin.begin(), rows.begin.end() - 1);
   for (const auto& g : model.groups)
     for (size_t f = 0, count = g.count(); f < count; ++f) {
       auto s = g.spins_of(f);
       if (g.n_spin == 1) {
         rows.bias[s[0]] += g.weights[f];
       } else {
-        rows.couplings[s[0]][s[1]] += g.weights[f];
-        rows.couplings[s[1]][s[0]] += g.weights[f];
+        rows.couplings[next[size_t(s[0])]++] = {s[1], g.weights[f]};
+        rows.couplings[next[size_t(s[1])]++] = {s[0], g.weights[f]};
       }
     }
+  merge_rows(rows);
   return rows;
 }
 
@@ -44,7 +80,7 @@ int32_t to_fixed(double x, int k) { return int32_t(std::llround(std::ldexp(x, k)
 
 // Appends the groups of one free node (at least one, so that the first table can carry cq): columns,
 // slot weights, and subset-sum tables, cq included in every entry of the first.
-void append_groups(SweepProgram& p, const std::map<int32_t, double>& row, int k, int32_t cq) {
+void append_groups(SweepProgram& p, std::span<const Coupling> row, int k, int32_t cq) {
   std::vector<int32_t> cols;
   std::vector<int32_t> weights;
   for (auto [j, w] : row) {
@@ -72,14 +108,19 @@ void append_groups(SweepProgram& p, const std::map<int32_t, double>& row, int k,
 // For each slot (node i, neighbour j), the weight of the same coupling in j's row, in j's scale:
 // what a flip of i adds to j's cached field. 0 where j is clamped or the slot is padding.
 void add_reverse_weights(SweepProgram& p) {
-  std::map<std::pair<int32_t, int32_t>, int32_t> weight_of;  // (node, neighbour) -> slot weight
-  for (int32_t q = 0; q < p.positions(); ++q)
-    for (int64_t slot = int64_t(p.group_begin[q]) * 8; slot < int64_t(p.group_begin[q + 1]) * 8; ++slot)
-      weight_of[{p.order[q], p.cols[slot]}] = p.slot_weight[slot];
+  const auto slots_of = [&](int32_t q) {
+    return std::span(p.cols).subspan(size_t(p.group_begin[q]) * 8, size_t(p.group_begin[q + 1] - p.group_begin[q]) * 8);
+  };
   p.reverse_weight.assign(p.cols.size(), 0);
   for (int32_t q = 0; q < p.positions(); ++q)
-    for (int64_t slot = int64_t(p.group_begin[q]) * 8; slot < int64_t(p.group_begin[q + 1]) * 8; ++slot)
-      if (p.slot_position[slot] < p.positions()) p.reverse_weight[slot] = weight_of.at({p.cols[slot], p.order[q]});
+    for (int64_t slot = int64_t(p.group_begin[q]) * 8; slot < int64_t(p.group_begin[q + 1]) * 8; ++slot) {
+      const int32_t qj = p.slot_position[slot];
+      if (qj >= p.positions()) continue;
+      // Rows are sorted by neighbour (padding, the dummy node, last), so i is found by bisection.
+      const auto cols = slots_of(qj);
+      const auto at = std::lower_bound(cols.begin(), cols.end(), p.order[q]);
+      p.reverse_weight[slot] = p.slot_weight[size_t(p.group_begin[qj]) * 8 + size_t(at - cols.begin())];
+    }
 }
 
 }  // namespace
@@ -92,7 +133,7 @@ SweepProgram compile_sweep_program(const Model& model, const Layout& layout) {
   for (const auto& block : layout.blocks) {
     for (int32_t i : block) {
       double row_sum = 0, abs_sum = 0;
-      for (auto [j, w] : rows.couplings[i]) {
+      for (auto [j, w] : rows.row(i)) {
         row_sum += w;
         abs_sum += std::abs(w);
       }
@@ -101,7 +142,7 @@ SweepProgram compile_sweep_program(const Model& model, const Layout& layout) {
       p.order.push_back(i);
       p.cq.push_back(to_fixed(rows.bias[i] - row_sum, k));
       p.exp2_scale.push_back(float(-2 * M_LOG2E * std::ldexp(1.0, -k)));
-      append_groups(p, rows.couplings[i], k, p.cq.back());
+      append_groups(p, rows.row(i), k, p.cq.back());
     }
     p.block_end.push_back(int32_t(p.order.size()));
   }
