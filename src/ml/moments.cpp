@@ -35,7 +35,7 @@ void MomentObserver::count(const uint64_t* packed, int words) {
 }
 
 void MomentObserver::observe(const StateBatch& states, int64_t) {
-  if (!bit_up_.empty()) throw Error("moments: one run observed both packed and unpacked states");
+  if (!chain_of_bit_.empty()) throw Error("moments: one run observed both packed and unpacked states");
   start(states.chains, states.nodes);
   if (with_mean_field_ && chain_up_.empty()) chain_up_.assign(size_t(chains_) * size_t(sites_), 0);
   const int words = (chains_ + 63) / 64;
@@ -53,35 +53,48 @@ void MomentObserver::observe(const StateBatch& states, int64_t) {
   count(packed_.data(), words);
 }
 
+void MomentObserver::add_to_planes(const uint64_t* bits, size_t slots) {
+  carry_.assign(bits, bits + slots);
+  for (size_t p = 0;; ++p) {
+    if (p == up_planes_.size()) up_planes_.emplace_back(slots, 0);
+    uint64_t* plane = up_planes_[p].data();
+    uint64_t any = 0;
+    for (size_t slot = 0; slot < slots; ++slot) {
+      const uint64_t next = plane[slot] & carry_[slot];
+      plane[slot] ^= carry_[slot];
+      carry_[slot] = next;
+      any |= next;
+    }
+    if (!any) return;
+  }
+}
+
 void MomentObserver::observe_packed(const PackedStates& states, int64_t) {
   if (!chain_up_.empty()) throw Error("moments: one run observed both packed and unpacked states");
   start(states.chains, states.nodes);
-  const size_t slots = size_t(sites_) * size_t(states.words);
   if (with_mean_field_) {
-    if (bit_up_.empty()) {
-      bit_up_.assign(slots * 64, 0);
+    if (chain_of_bit_.empty())
       chain_of_bit_ = states.chain_of_bit;
-    } else if (chain_of_bit_ != states.chain_of_bit) {
+    else if (chain_of_bit_ != states.chain_of_bit)
       throw Error("moments: the chains moved between bits from one observation to the next");
-    }
-    for (size_t slot = 0; slot < slots; ++slot) {
-      const uint64_t x = states.bits[slot];
-      int32_t* up = bit_up_.data() + slot * 64;
-      for (int b = 0; b < 64; ++b) up[b] += int32_t(x >> b & 1);
-    }
+    add_to_planes(states.bits.data(), size_t(sites_) * size_t(states.words));
   }
   count(states.bits.data(), states.words);
 }
 
-// bit_up_ rearranged as chain_up_ ([chain * sites + site]), so both paths sum in chain order.
+// The vertical counters rearranged as chain_up_ ([chain * sites + site]), so both paths sum in chain order.
 std::vector<int32_t> MomentObserver::chain_counts_from_bits() const {
   std::vector<int32_t> counts(size_t(chains_) * size_t(sites_), 0);
   const size_t words = chain_of_bit_.size() / 64;
   for (size_t bit = 0; bit < chain_of_bit_.size(); ++bit) {
     const int32_t c = chain_of_bit_[bit];
     if (c < 0) continue;
-    for (int i = 0; i < sites_; ++i)
-      counts[size_t(c) * size_t(sites_) + size_t(i)] = bit_up_[(size_t(i) * words + bit / 64) * 64 + bit % 64];
+    for (int i = 0; i < sites_; ++i) {
+      const size_t slot = size_t(i) * words + bit / 64;
+      int32_t n = 0;
+      for (size_t p = 0; p < up_planes_.size(); ++p) n |= int32_t(up_planes_[p][slot] >> (bit % 64) & 1) << p;
+      counts[size_t(c) * size_t(sites_) + size_t(i)] = n;
+    }
   }
   return counts;
 }
@@ -96,8 +109,8 @@ PhaseMoments MomentObserver::moments() const {
   for (size_t e = 0; e < edges_.size(); ++e) m.edge[e] = double(edge_agree_[e]) / samples;
   if (!with_mean_field_) return m;
   m.mean_field.assign(edges_.size(), 0.0);
-  const std::vector<int32_t> per_chain = bit_up_.empty() ? std::vector<int32_t>() : chain_counts_from_bits();
-  const std::vector<int32_t>& counts = bit_up_.empty() ? chain_up_ : per_chain;
+  const std::vector<int32_t> per_chain = chain_of_bit_.empty() ? std::vector<int32_t>() : chain_counts_from_bits();
+  const std::vector<int32_t>& counts = chain_of_bit_.empty() ? chain_up_ : per_chain;
   std::vector<double> mean(static_cast<size_t>(sites_));
   for (int c = 0; c < chains_; ++c) {
     const int32_t* up = counts.data() + size_t(c) * size_t(sites_);

@@ -40,6 +40,7 @@ class MomentObserver : public Observer {
  private:
   void start(int chains, int nodes);
   void count(const uint64_t* packed, int words);  // site and edge counts of one observation
+  void add_to_planes(const uint64_t* bits, size_t slots);  // the packed path's per-bit counts
   std::vector<int32_t> chain_counts_from_bits() const;
 
   int sites_;
@@ -51,7 +52,11 @@ class MomentObserver : public Observer {
   std::vector<int64_t> site_up_;     // [site] count of s = +1
   std::vector<int64_t> edge_agree_;  // [edge] sum over chains of s_a s_b
   std::vector<int32_t> chain_up_;    // [chain * sites + site] count of s = +1 (mean field, StateBatch path)
-  std::vector<int32_t> bit_up_;      // [(site * words + word) * 64 + bit] the same (mean field, packed path)
+  // The same per bit of the packed path, as vertical binary counters: bit b of up_planes_[p][slot]
+  // is bit p of the count of (slot = site * words + word, bit b). An observation adds in a few
+  // word operations per plane instead of 64 additions.
+  std::vector<std::vector<uint64_t>> up_planes_;
+  std::vector<uint64_t> carry_;
   std::vector<int32_t> chain_of_bit_;  // the packed path's bit -> chain map
 };
 
