@@ -11,7 +11,8 @@
 // pixel's n trials share one site. Trial 0 is the site itself; trials 1..n-1 are extra "copy" cells
 // off the grid with the site's neighbours, the same edge weights and the same bias, so that given
 // the neighbours the pixel's count is Binomial(n, p). Each trial still couples to its own input.
-// The grey-level patch couplings of Appendix I (terms quadratic in the count) are not modelled.
+// Energies quadratic in one pixel's count (all-to-all couplings among its trials, Appendix I) are
+// left out, as in the paper's research code, whose tied units are a true binomial.
 #pragma once
 
 #include <cstdint>
@@ -59,7 +60,7 @@ class StepGraph {
   const std::vector<int32_t>& visible_sites() const { return visible_sites_; }  // one per site, in placement order
   const std::vector<int32_t>& visible_nodes() const { return visible_nodes_; }  // one per visible variable
   const std::vector<Edge>& edges() const { return edges_; }                     // the grid's: one weight each
-  // The grid edges, then one edge per copy and neighbour of its site (cell_edge_weight says whose weight).
+  // The grid edges, then one edge per copy and neighbour of its site, carrying that grid edge's weight.
   const std::vector<Edge>& cell_edges() const { return cell_edges_; }
   int colour(int cell) const;
 
