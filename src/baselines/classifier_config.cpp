@@ -18,8 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-
 using ml::require;
 
 // The name becomes part of a file name in the cache folder.

@@ -22,7 +22,6 @@ const std::set<std::string> kFamilies = {"vae", "gan", "diffusion"};
 bool has_latent(const std::string& family) { return family == "vae" || family == "gan"; }
 bool is_diffusion(const std::string& family) { return family == "diffusion"; }
 
-
 using ml::require;
 
 void validate(const GeneratorConfig& c) {

@@ -54,12 +54,15 @@ StepGraph::StepGraph(const GridSpec& grid, int visible, double input_coupling, u
 // edge per edge of the site. The untied variables keep their own sites.
 void StepGraph::add_copies(Tying tying) {
   const int extra = tying.size - 1;
+  const auto copy_node = [&](int g, int k) { return sites() + g * extra + k - 1; };  // trial k >= 1 of group g
   std::vector<int32_t> group_of_site(size_t(sites()), -1);
   for (int g = 0; g < tying.groups; ++g) {
     group_of_site[size_t(visible_sites_[size_t(g)])] = g;
-    for (int k = 0; k <= extra; ++k)
-      visible_nodes_.push_back(k == 0 ? visible_sites_[size_t(g)] : sites() + g * extra + k - 1);
-    for (int k = 1; k <= extra; ++k) copy_site_.push_back(visible_sites_[size_t(g)]);
+    visible_nodes_.push_back(visible_sites_[size_t(g)]);
+    for (int k = 1; k <= extra; ++k) {
+      visible_nodes_.push_back(copy_node(g, k));
+      copy_site_.push_back(visible_sites_[size_t(g)]);
+    }
   }
   visible_nodes_.insert(visible_nodes_.end(), visible_sites_.begin() + tying.groups, visible_sites_.end());
   cell_edges_ = edges_;
@@ -73,15 +76,15 @@ void StepGraph::add_copies(Tying tying) {
     if (g < 0) continue;
     if (group_of_site[size_t(other)] >= 0)
       throw Error(fmt::format("graph: tied sites {} and {} are neighbours (the rule is not bipartite here)", a, b));
-    for (int k = 0; k < extra; ++k) {
-      cell_edges_.push_back({sites() + g * extra + k, other});
+    for (int k = 1; k <= extra; ++k) {
+      cell_edges_.push_back({copy_node(g, k), other});
       cell_edge_weight_.push_back(int32_t(e));
     }
   }
 }
 
 int StepGraph::colour(int cell) const {
-  const int site = cell < sites() ? cell : copy_site_[size_t(cell - sites())];
+  const int site = site_of(cell);
   return (site / side_ + site % side_) % 2;
 }
 
@@ -131,10 +134,7 @@ std::shared_ptr<const Model> StepGraph::model(std::span<const double> weights, s
 
 StateBatch StepGraph::initial_states(std::span<const double> biases, double beta, int chains, uint64_t seed) const {
   std::vector<float> up(static_cast<size_t>(cells()));
-  for (int i = 0; i < cells(); ++i) {
-    const double h = biases[size_t(i < sites() ? i : copy_site_[size_t(i - sites())])];
-    up[size_t(i)] = float(1.0 / (1.0 + std::exp(-beta * h)));
-  }
+  for (int i = 0; i < cells(); ++i) up[size_t(i)] = float(1.0 / (1.0 + std::exp(-beta * biases[size_t(site_of(i))])));
   StateBatch batch(chains, nodes());
   for (int c = 0; c < chains; ++c) {
     auto rng = chain_stream(seed, uint64_t(c), Stream::Init);

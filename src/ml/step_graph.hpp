@@ -85,6 +85,7 @@ class StepGraph {
 
  private:
   void add_copies(Tying tying);
+  int site_of(int cell) const { return cell < sites() ? cell : copy_site_[size_t(cell - sites())]; }
 
   int side_;
   double input_coupling_;

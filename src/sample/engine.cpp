@@ -1,7 +1,6 @@
 #include "sample/engine.hpp"
 
 #include <algorithm>
-
 #include <cmath>
 #include <fmt/format.h>
 

@@ -14,8 +14,8 @@
 
 #include <array>
 #include <cstdint>
-#include <span>
 #include <limits>
+#include <span>
 #include <vector>
 
 #include "graph/blocks.hpp"
