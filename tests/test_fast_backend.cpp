@@ -131,7 +131,7 @@ TEST(FastBackend, SameStatesAsReferenceInLongCalls) {
 // One tile, or one lone chain, over several threads (blocks cut into parts, a barrier after each)
 // when blocks are large: a 40 x 40 G12 torus, 2 blocks of 800 nodes, 50 chains (at per-chain betas
 // 1/2, 1 and 2) or 1 chain. The backend times both ways on its first calls, so the calls below mix
-// split and whole sweeps.
+// split and whole sweeps, at constant and at annealed betas.
 TEST(FastBackend, OneTileOrChainOnSeveralThreadsGivesTheSameStates) {
   const Model m = grid_ising(40, "G12", true, 0.6, 0.4, 3);
   const Layout layout = default_layout(m);
@@ -150,6 +150,7 @@ TEST(FastBackend, OneTileOrChainOnSeveralThreadsGivesTheSameStates) {
       backend->sweeps(3, BetaSchedule::constant(1.0), 0);
       backend->sweeps(20, BetaSchedule::constant(0.7), 3);
       backend->sweeps(2, BetaSchedule::constant(0.9), 23);
+      backend->sweeps(6, BetaSchedule{BetaSchedule::Kind::Linear, 0.3, 1.6, 6}, 0);  // a new beta every sweep
       const auto data = states_of(*backend).data;
       if (first.empty())
         first = data;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <span>
 
 #include "sample/program.hpp"
@@ -211,6 +212,8 @@ LoneSplit make_lone_split(const SweepProgram& p, int parts) {
   for (int t = 0; t < parts; ++t) split.draw_jumps.emplace_back(split.draw_bounds[t]);
   split.delta.assign(size_t(parts), std::vector<int32_t>(size_t(p.positions()) + 1, 0));
   split.uniforms.resize(size_t(kLoneSweeps) * vectors * 16);
+  split.scaled_beta.resize(size_t(vectors) * 16);
+  split.scaled_for.assign(size_t(parts), std::numeric_limits<double>::quiet_NaN());
   return split;
 }
 

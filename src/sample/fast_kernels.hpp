@@ -156,6 +156,10 @@ struct LoneSplit {
   std::vector<StreamJump> draw_jumps;       // [t] from position 0 to draw_bounds[t]
   std::vector<std::vector<int32_t>> delta;  // [part][position + 1] field changes not yet folded in
   std::vector<float> uniforms;              // [sweep][position] shared draw-ahead buffer
+  // float(beta * exp2_scale) per position, as LoneChain::scaled_beta, kept per part: each part's
+  // positions hold scaled_for[part]'s products (NaN: none yet), written only by the part's thread.
+  std::vector<float> scaled_beta;
+  std::vector<double> scaled_for;
 };
 
 LoneSplit make_lone_split(const SweepProgram& program, int parts);

@@ -348,19 +348,23 @@ void sweep_lone_chain_part(const SweepProgram& p, const StreamJump& sweep_jump, 
     draw_uniforms(lanes, sweeps, split.draw_bounds[part], split.draw_bounds[part + 1], stride, split.uniforms.data());
   }
 #pragma omp barrier
-  thread_local std::vector<float> scaled;  // float(beta * exp2_scale) of this thread's positions
-  scaled.resize(size_t(stride));
   const int blocks = int(p.block_end.size());
-  for (int j = 0; j < sweeps; ++j)
+  const auto part_bounds = [&](int b) { return &split.bounds[size_t(b) * (split.parts + 1)]; };
+  for (int j = 0; j < sweeps; ++j) {
+    for (int part = thread; part < split.parts; part += threads) {
+      if (split.scaled_for[part] == betas[j]) continue;
+      for (int b = 0; b < blocks; ++b)
+        scale_betas(p, betas[j], part_bounds(b)[part], part_bounds(b)[part + 1], split.scaled_beta.data());
+      split.scaled_for[part] = betas[j];
+    }
     for (int b = 0; b < blocks; ++b) {
-      const int32_t* bounds = &split.bounds[size_t(b) * (split.parts + 1)];
-      for (int part = thread; part < split.parts; part += threads) {
-        scale_betas(p, betas[j], bounds[part], bounds[part + 1], scaled.data());
-        decide_block(p, chain, scaled.data(), &split.uniforms[size_t(j) * stride], bounds[part], bounds[part + 1],
-                     split.delta, split.delta[part].data());
-      }
+      const int32_t* bounds = part_bounds(b);
+      for (int part = thread; part < split.parts; part += threads)
+        decide_block(p, chain, split.scaled_beta.data(), &split.uniforms[size_t(j) * stride], bounds[part],
+                     bounds[part + 1], split.delta, split.delta[part].data());
 #pragma omp barrier
     }
+  }
   if (thread == 0) {
     __m512i lanes[4];
     chain.rng = sweep_starts(sweep_jump, start, sweeps, lanes);
