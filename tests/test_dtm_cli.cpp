@@ -150,7 +150,7 @@ TEST(DtmConfigs, ShippedConfigsParse) {
     EXPECT_EQ(config.name, path.parent_path().filename().string() + "-" + path.stem().string()) << path;
     ++studies;
   }
-  EXPECT_GE(studies, 10);  // study/ (5) and study28/ (5)
+  EXPECT_GE(studies, 16);  // study/ (5), study28/ (5) and grey/ (6)
   const auto paper = tsu::ml::load_dtm_config(std::string(TSU_SOURCE_DIR) + "/configs/dtm/paper.json");
   EXPECT_EQ(paper.graph.side, 70);
   EXPECT_EQ(paper.graph.rule, "G12");
