@@ -5,7 +5,6 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  libhwy-dev              # Google Highway: portable SIMD for the fast kernels
   nlohmann-json3-dev      # model files and reports
   libcli11-dev            # the tsu command line
   libfmt-dev              # formatting of messages and tables

@@ -12,7 +12,7 @@
 #include <fstream>
 #include <string>
 
-#include "graph/files.hpp"
+#include "util/files.hpp"
 
 struct CliResult {
   int status = -1;

@@ -10,7 +10,7 @@
 
 #include "baselines/generator.hpp"
 #include "error_of.hpp"
-#include "graph/files.hpp"
+#include "util/files.hpp"
 
 namespace tsu::baselines {
 namespace {

@@ -12,7 +12,7 @@
 
 #include "baselines/metric.hpp"
 #include "error_of.hpp"
-#include "graph/files.hpp"
+#include "util/files.hpp"
 #include "ml/quality.hpp"
 
 namespace fs = std::filesystem;

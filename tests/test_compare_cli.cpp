@@ -10,7 +10,7 @@
 
 #include "cli_fixture.hpp"
 #include "cost/schema.hpp"
-#include "graph/files.hpp"
+#include "util/files.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

@@ -12,7 +12,7 @@
 #include "cost/compare.hpp"
 #include "cost/schema.hpp"
 #include "error_of.hpp"
-#include "graph/files.hpp"
+#include "util/files.hpp"
 #include "hw/png.hpp"
 #include "ml/png.hpp"
 

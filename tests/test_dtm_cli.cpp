@@ -12,7 +12,7 @@
 #include <sstream>
 #include <string>
 
-#include "graph/files.hpp"
+#include "util/files.hpp"
 #include "hw/energy.hpp"
 #include "ml/config.hpp"
 #include "sample/npy.hpp"

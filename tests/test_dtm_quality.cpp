@@ -10,7 +10,7 @@
 #include <random>
 #include <vector>
 
-#include "graph/files.hpp"
+#include "util/files.hpp"
 #include "ml/evaluate.hpp"
 #include "ml/png.hpp"
 #include "ml/quality.hpp"

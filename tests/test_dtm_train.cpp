@@ -21,7 +21,7 @@
 #include "sample/engine.hpp"
 #include "sample/exact.hpp"
 #include "sample/observers.hpp"
-#include "graph/files.hpp"
+#include "util/files.hpp"
 
 namespace fs = std::filesystem;
 using namespace tsu::ml;

@@ -6,9 +6,6 @@
 #include <fmt/ranges.h>
 #include <fstream>
 
-#include "graph/model_io.hpp"
-#include "graph/topology.hpp"
-
 namespace tsu::cli {
 
 CLI::Validator at_least(int64_t least) {
@@ -42,24 +39,7 @@ void add_model_options(CLI::App& cmd, ModelArgs& args, bool with_beta) {
   if (with_beta) cmd.add_option("--beta", args.beta, "Inverse temperature (default: the model's own beta)");
 }
 
-Model load_model_arg(const ModelArgs& args) {
-  if (!(args.j_sigma >= 0) || !std::isfinite(args.j_sigma)) throw Error("--j-sigma: must be finite and >= 0");
-  if (!(args.h_sigma >= 0) || !std::isfinite(args.h_sigma)) throw Error("--h-sigma: must be finite and >= 0");
-  auto spec = model_from_spec(args.source, args.j_sigma, args.h_sigma, args.model_seed);
-  Model model = spec ? std::move(*spec) : load_model(args.source);
-  if (args.beta) {
-    if (!std::isfinite(*args.beta) || *args.beta < 0)
-      throw Error(fmt::format("--beta: must be finite and >= 0, got {}", *args.beta));
-    model.beta = *args.beta;
-  }
-  return model;
-}
-
-std::vector<uint8_t> clamp_mask(const Model& model) {
-  std::vector<uint8_t> mask(model.size());
-  for (size_t i = 0; i < mask.size(); ++i) mask[i] = model.is_clamped(i);
-  return mask;
-}
+Model load_model_arg(const ModelArgs& args) { return *api::load(args); }
 
 void print_marginals(const Model& model, const std::vector<std::vector<double>>& marginals, int count) {
   for (size_t i = 0; i < std::min(marginals.size(), size_t(std::max(count, 0))); ++i) {
@@ -73,12 +53,7 @@ void print_marginals(const Model& model, const std::vector<std::vector<double>>&
 }
 
 std::filesystem::path prepare_out_dir(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec || !std::filesystem::is_directory(dir))
-    throw Error(fmt::format("--out {}: cannot create the output folder{}", dir, ec ? ": " + ec.message() : ""));
-  return dir;
+  return with_context("--out", [&] { return prepare_dir(dir); });
 }
-
 
 }  // namespace tsu::cli

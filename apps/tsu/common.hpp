@@ -9,19 +9,16 @@
 #include <string>
 #include <vector>
 
-#include "graph/files.hpp"
+#include "api/model.hpp"
 #include "graph/model.hpp"
 #include "sample/engine.hpp"
+#include "util/files.hpp"
 
 namespace tsu::cli {
 
-struct ModelArgs {
-  std::string source;            // a model file, or a spec such as "grid:70:G12" or "rr:1000:3"
-  double j_sigma = 1.0;          // spec models only
-  double h_sigma = 0.0;          // spec models only
-  uint64_t model_seed = 0;       // spec models only
-  std::optional<double> beta;    // overrides the model's beta
-};
+// MODEL: a model file, or a spec such as "grid:70:G12" or "rr:1000:3" (api/model.hpp).
+using ModelArgs = api::ModelSource;
+using api::clamp_mask;
 
 // Registers MODEL, --j-sigma, --h-sigma, --model-seed and (if `with_beta`) --beta on a subcommand.
 void add_model_options(CLI::App& cmd, ModelArgs& args, bool with_beta = true);
@@ -34,19 +31,6 @@ CLI::Validator at_least(int64_t least);
 
 // Builds the model from a spec or loads it from a file, then applies --beta.
 Model load_model_arg(const ModelArgs& args);
-
-// Per node: 1 where the model clamps the node.
-std::vector<uint8_t> clamp_mask(const Model& model);
-
-// Runs `body`, prefixing the message of any Error it throws with `context` (a file or option name).
-template <class Body>
-auto with_context(const std::string& context, Body body) {
-  try {
-    return body();
-  } catch (const Error& e) {
-    throw Error(context + ": " + e.what());
-  }
-}
 
 // Prints the marginals of the first `count` nodes, one line each (spin: P(s=+1); categorical: P(k)).
 void print_marginals(const Model& model, const std::vector<std::vector<double>>& marginals, int count);

@@ -13,7 +13,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "cost/compare.hpp"
-#include "graph/files.hpp"
+#include "util/files.hpp"
 #include "hw/device.hpp"
 #include "ml/evaluate.hpp"
 #include "ml/png.hpp"

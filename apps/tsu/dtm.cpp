@@ -14,7 +14,7 @@
 #include "baselines/metric.hpp"
 #include "commands.hpp"
 #include "common.hpp"
-#include "graph/files.hpp"
+#include "util/files.hpp"
 #include "hw/plot.hpp"
 #include "ml/evaluate.hpp"
 #include "ml/run.hpp"

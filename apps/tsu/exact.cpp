@@ -2,12 +2,10 @@
 // moments.json layout as `tsu sample`, plus log Z.
 #include <fmt/format.h>
 #include <memory>
-#include <nlohmann/json.hpp>
 
+#include "api/exact.hpp"
 #include "commands.hpp"
 #include "common.hpp"
-#include "sample/exact.hpp"
-#include "sample/observers.hpp"
 
 namespace tsu::cli {
 
@@ -21,19 +19,13 @@ struct ExactArgs {
 };
 
 void run_exact(const ExactArgs& args) {
-  const Model model = load_model_arg(args.model);
-  const ExactResult r = with_context(
-      args.model.source, [&] { return exact_moments(model, clamp_mask(model), two_spin_pairs(model), model.beta); });
-  nlohmann::json doc = moments_json(model, r.marginals, r.pair_moments);
-  doc["log_z"] = r.log_z;
-  doc["energy"] = {{"mean", r.mean_energy}};
-  doc["run"] = {{"model", args.model.source}, {"beta", model.beta}, {"method", "exact enumeration"}};
-  const auto path = prepare_out_dir(args.out) / "moments.json";
-  write_file_atomic(path, doc.dump(1) + "\n");
+  const auto model = api::load(args.model);
+  const api::ExactResult r = api::exact(model, args.model.source);
+  const auto written = api::save(r, prepare_out_dir(args.out).string());
   if (!args.quiet)
-    fmt::print("exact: {} nodes ({} free), log Z = {:.10g}, mean energy {:.10g}; wrote {}\n", model.size(),
-               model.free_count(), r.log_z, r.mean_energy, path.string());
-  print_marginals(model, r.marginals, args.show);
+    fmt::print("exact: {} nodes ({} free), log Z = {:.10g}, mean energy {:.10g}; wrote {}\n", model->size(),
+               model->free_count(), r.log_z, r.energy_mean, written[0]);
+  print_marginals(*model, r.marginals, args.show);
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "commands.hpp"
-#include "graph/files.hpp"
+#include "util/files.hpp"
 #include "graph/graph_io.hpp"
 #include "graph/model_io.hpp"
 #include "optimize.hpp"

@@ -17,7 +17,7 @@
 
 #include "baselines/metric.hpp"
 #include "baselines/checksum.hpp"
-#include "graph/files.hpp"
+#include "util/files.hpp"
 #include "graph/model.hpp"
 
 namespace tsu::baselines {

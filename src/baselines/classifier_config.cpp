@@ -9,7 +9,7 @@
 
 #include "baselines/metric.hpp"
 #include "ml/json_fields.hpp"
-#include "graph/files.hpp"
+#include "util/files.hpp"
 #include "graph/model.hpp"
 
 namespace tsu::baselines {

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <thread>
 
-#include "graph/files.hpp"
+#include "util/files.hpp"
 #include "ml/dtm.hpp"
 #include "ml/run.hpp"
 

@@ -7,7 +7,7 @@
 #include <set>
 
 #include "cost/matched.hpp"
-#include "graph/files.hpp"
+#include "util/files.hpp"
 #include "graph/model.hpp"
 
 namespace tsu::cost {

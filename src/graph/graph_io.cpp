@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <unordered_map>
 
-#include "graph/files.hpp"
+#include "util/files.hpp"
 
 namespace tsu {
 

@@ -10,9 +10,10 @@
 #include <cstdint>
 #include <optional>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "util/error.hpp"
 
 namespace tsu {
 
@@ -58,11 +59,6 @@ struct FactorGroup {
   }
   // Row-major offset of a tuple of categorical states within one factor's table.
   size_t table_offset(std::span<const State> cat_states) const;
-};
-
-// Thrown for any invalid model, file or argument; `what()` names the file, field or line.
-struct Error : std::runtime_error {
-  using std::runtime_error::runtime_error;
 };
 
 struct Model {

@@ -1,6 +1,6 @@
 #include "graph/model_io.hpp"
 
-#include "graph/files.hpp"
+#include "util/files.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -6,7 +6,7 @@
 #include <fmt/ranges.h>
 #include <set>
 
-#include "graph/files.hpp"
+#include "util/files.hpp"
 #include "hw/device.hpp"
 #include "ml/fashion_mnist.hpp"
 #include "ml/json_fields.hpp"

@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "graph/files.hpp"
+#include "util/files.hpp"
 #include "sample/rng.hpp"
 
 namespace tsu::ml {

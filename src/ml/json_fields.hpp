@@ -11,7 +11,7 @@
 #include <string>
 #include <type_traits>
 
-#include "graph/files.hpp"
+#include "util/files.hpp"
 #include "graph/model.hpp"
 
 namespace tsu::ml {

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <vector>
 
-#include "graph/files.hpp"
+#include "util/files.hpp"
 #include "graph/model.hpp"
 #include "hw/png.hpp"
 

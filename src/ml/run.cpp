@@ -6,7 +6,7 @@
 #include <optional>
 #include <sstream>
 
-#include "graph/files.hpp"
+#include "util/files.hpp"
 #include "ml/evaluate.hpp"
 #include "ml/generate.hpp"
 

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "graph/files.hpp"
+#include "util/files.hpp"
 #include "graph/graph_io.hpp"
 
 namespace tsu::opt {

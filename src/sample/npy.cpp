@@ -8,7 +8,7 @@
 #include <fmt/ranges.h>
 #include <fstream>
 
-#include "graph/files.hpp"
+#include "util/files.hpp"
 #include "graph/model.hpp"
 
 namespace tsu {

@@ -169,9 +169,9 @@ void SampleRecorder::observe(const StateBatch& states, int64_t) {
   ++observations_;
 }
 
-void SampleRecorder::save_npy(const std::string& path, const Model& m) const {
+NpyArray SampleRecorder::to_npy(const Model& m) const {
   if (observations_ > 0 && size_t(nodes_) != m.size())
-    throw Error(fmt::format("{}: the recorded states have {} nodes, the model {}", path, nodes_, m.size()));
+    throw Error(fmt::format("the recorded states have {} nodes, the model {}", nodes_, m.size()));
   const bool wide = std::any_of(m.nodes.begin(), m.nodes.end(), [](const NodeKind& k) { return k.states > 128; });
   NpyArray a;
   a.dtype = wide ? "<i2" : "|i1";
@@ -187,7 +187,11 @@ void SampleRecorder::save_npy(const std::string& path, const Model& m) const {
       a.bytes[k] = char(int8_t(v));
     }
   }
-  write_npy(path, a);
+  return a;
+}
+
+void SampleRecorder::save_npy(const std::string& path, const Model& m) const {
+  write_npy(path, with_context(path, [&] { return to_npy(m); }));
 }
 
 AutocorrelationObserver::AutocorrelationObserver(std::string name, Statistic statistic)

@@ -4,6 +4,7 @@
 
 #include "graph/model.hpp"
 #include "sample/engine.hpp"
+#include "sample/npy.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -67,8 +68,9 @@ class EnergyObserver : public Observer {
 class SampleRecorder : public Observer {
  public:
   void observe(const StateBatch& states, int64_t index) override;
-  // Spins as -1/+1, categoricals as 0..K-1; int8 when every K <= 128, else int16. Atomic write.
-  void save_npy(const std::string& path, const Model& m) const;
+  // Spins as -1/+1, categoricals as 0..K-1; int8 when every K <= 128, else int16.
+  NpyArray to_npy(const Model& m) const;
+  void save_npy(const std::string& path, const Model& m) const;  // to_npy, written atomically
   size_t observations() const { return observations_; }
   int chains() const { return chains_; }
   int nodes() const { return nodes_; }

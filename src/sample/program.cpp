@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
-#include <map>
 
 namespace tsu {
 
@@ -39,36 +38,6 @@ bool is_pairwise_spin(const Model& model) {
   for (const auto& g : model.groups)
     if (g.n_cat != 0 || g.n_spin > 2) return false;
   return true;
-}
-
-IsingCsr to_ising_csr(const Model& model) {
-  if (!is_pairwise_spin(model))
-    throw Error("the fast backend needs a pairwise spin model (spins only, factors of one or two spins)");
-  const size_t n = model.size();
-  IsingCsr csr;
-  csr.bias.assign(n, 0.0f);
-  std::vector<std::map<int32_t, double>> rows(n);
-  for (const auto& g : model.groups) {
-    for (size_t f = 0, count = g.count(); f < count; ++f) {
-      auto s = g.spins_of(f);
-      double w = g.weights[f];
-      if (g.n_spin == 1) {
-        csr.bias[s[0]] += float(w);
-      } else {
-        rows[s[0]][s[1]] += w;
-        rows[s[1]][s[0]] += w;
-      }
-    }
-  }
-  csr.row.assign(n + 1, 0);
-  for (size_t i = 0; i < n; ++i) {
-    csr.row[i + 1] = csr.row[i] + int64_t(rows[i].size());
-    for (auto [j, w] : rows[i]) {
-      csr.col.push_back(j);
-      csr.weight.push_back(float(w));
-    }
-  }
-  return csr;
 }
 
 // The factor's weight at the current categorical states, with categorical slot `skip` (if any)

@@ -30,20 +30,8 @@ struct CompiledModel {
 
 CompiledModel compile(std::shared_ptr<const Model> model);
 
-// A pairwise spin model (biases and two-spin couplings only) as symmetric CSR in fp32: what the
-// fast kernels sample. Duplicate pairs are summed.
-struct IsingCsr {
-  std::vector<float> bias;       // [nodes]
-  std::vector<int64_t> row;      // [nodes + 1]
-  std::vector<int32_t> col;      // neighbour indices
-  std::vector<float> weight;     // couplings, aligned with col
-  size_t size() const { return bias.size(); }
-  size_t directed_edges() const { return col.size(); }
-};
-
+// Biases and two-spin couplings only: what the fast kernels sample.
 bool is_pairwise_spin(const Model& model);
-// Throws Error unless is_pairwise_spin(model).
-IsingCsr to_ising_csr(const Model& model);
 
 // The conditional field of spin `node` (without beta):  P(s = +1 | rest) = sigmoid(2 * beta * field).
 double spin_field(const CompiledModel& cm, size_t node, std::span<const State> state);

@@ -3,6 +3,7 @@
 // half-written file). Errors are tsu::Error naming the path.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <ostream>
 #include <string>
@@ -13,6 +14,9 @@ namespace tsu {
 std::string read_file(const std::string& path);
 void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& write);
 void write_file_atomic(const std::string& path, std::string_view content);
+
+// Creates the folder (and its parents) if missing; Error naming it when that fails.
+std::filesystem::path prepare_dir(const std::string& dir);
 
 // A file shipped with the checkout (e.g. "configs/dtm/demo.json"): `relative` beside the current folder
 // or beside any folder above the running executable (a build folder inside the checkout). Error naming

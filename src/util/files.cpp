@@ -1,4 +1,4 @@
-#include "graph/files.hpp"
+#include "util/files.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <vector>
 
-#include "graph/model.hpp"
+#include "util/error.hpp"
 
 namespace tsu {
 
@@ -51,6 +51,14 @@ void write_file_atomic(const std::string& path, std::string_view content) {
 }  // namespace tsu
 
 namespace tsu {
+
+std::filesystem::path prepare_dir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir))
+    throw Error(fmt::format("{}: cannot create the output folder{}", dir, ec ? ": " + ec.message() : ""));
+  return dir;
+}
 
 std::string find_shipped_file(const std::string& relative) {
   namespace fs = std::filesystem;

@@ -1,0 +1,30 @@
+#include "api/exact.hpp"
+
+#include "sample/exact.hpp"
+#include "sample/observers.hpp"
+#include "util/files.hpp"
+
+namespace tsu::api {
+
+ExactResult exact(const ModelPtr& model, const std::string& model_name) {
+  const std::string name = model_name.empty() ? model->name : model_name;
+  auto pairs = two_spin_pairs(*model);
+  const auto r = with_context(name, [&] { return exact_moments(*model, clamp_mask(*model), pairs, model->beta); });
+  return {model, r.marginals, std::move(pairs), r.pair_moments, r.log_z, r.mean_energy, name};
+}
+
+nlohmann::json ExactResult::to_json() const {
+  nlohmann::json doc = moments_json(*model, marginals, pair_moments);
+  doc["log_z"] = log_z;
+  doc["energy"] = {{"mean", energy_mean}};
+  doc["run"] = {{"model", model_name}, {"beta", model->beta}, {"method", "exact enumeration"}};
+  return doc;
+}
+
+std::vector<std::string> save(const ExactResult& result, const std::string& dir) {
+  const std::string path = (prepare_dir(dir) / "moments.json").string();
+  write_file_atomic(path, result.to_json().dump(1) + "\n");
+  return {path};
+}
+
+}  // namespace tsu::api

@@ -1,0 +1,267 @@
+#include "api/sample.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <memory>
+
+#include "sample/backends.hpp"
+#include "sample/observers.hpp"
+#include "util/files.hpp"
+
+namespace tsu::api {
+
+namespace {
+
+constexpr int64_t kAcfLags = 20;  // lags of the autocorrelation function a result keeps
+
+// The value stored at flat index k of an int8/int16 array.
+int npy_int_at(const NpyArray& a, size_t k) {
+  if (a.dtype == "|i1") return int(reinterpret_cast<const int8_t*>(a.bytes.data())[k]);
+  int16_t v;
+  std::memcpy(&v, a.bytes.data() + 2 * k, 2);
+  return v;
+}
+
+// Initial states from an array: [chains, nodes] or [nodes] (every chain), spins as -1/+1 and
+// categoricals as 0..K-1. Clamped nodes keep their clamp whatever the array says. Errors are
+// prefixed with `source` (the file, or "init_states").
+StateBatch states_from_array(const NpyArray& a, const std::string& source, const Model& model,
+                             const StateBatch& clamped_base, const Layout& layout) {
+  if (a.dtype != "|i1" && a.dtype != "<i2")
+    throw Error(fmt::format("{}: dtype {} is not supported (expected int8 or int16)", source, a.dtype));
+  const size_t nodes = model.size(), chains = size_t(clamped_base.chains);
+  const bool broadcast = a.shape.size() == 1 && a.shape[0] == nodes;
+  if (!broadcast && !(a.shape.size() == 2 && a.shape[0] == chains && a.shape[1] == nodes))
+    throw Error(fmt::format("{}: shape ({}) does not match [chains, nodes] = [{}, {}] or [nodes] = [{}]", source,
+                            fmt::join(a.shape, ", "), chains, nodes, nodes));
+  StateBatch batch = clamped_base;
+  for (size_t c = 0; c < chains; ++c)
+    for (size_t i = 0; i < nodes; ++i) {
+      if (layout.clamped[i]) continue;
+      const int v = npy_int_at(a, broadcast ? i : c * nodes + i);
+      const auto& kind = model.nodes[i];
+      if (kind.is_spin() && v != -1 && v != 1)
+        throw Error(fmt::format("{}: [{}, {}]: spin node {} needs -1 or +1, got {}", source, c, i, i, v));
+      if (!kind.is_spin() && (v < 0 || v >= kind.states))
+        throw Error(fmt::format("{}: [{}, {}]: categorical node {} needs 0..{}, got {}", source, c, i, i,
+                                kind.states - 1, v));
+      batch.chain(int(c))[i] = kind.is_spin() ? spin_code(v) : State(v);
+    }
+  return batch;
+}
+
+StateBatch choose_init(const SampleOptions& o, const CompiledModel& cm, const Layout& layout, double beta) {
+  const bool hinton = o.init == "hinton";
+  if (!o.init_states && (o.init == "uniform" || hinton))
+    return initial_states(cm, layout, o.chains, o.seed, hinton ? InitKind::Hinton : InitKind::Uniform, beta);
+  // A uniform batch supplies the clamped values; the array supplies every free node.
+  const auto base = initial_states(cm, layout, o.chains, o.seed, InitKind::Uniform, beta);
+  if (o.init_states) return states_from_array(*o.init_states, "init_states", *cm.model, base, layout);
+  return states_from_array(read_npy(o.init), o.init, *cm.model, base, layout);
+}
+
+// Annealing runs over the warmup sweeps, from beta_start to the model's beta.
+BetaSchedule choose_beta(const SampleOptions& o, double beta) {
+  if (!o.anneal) return BetaSchedule::constant(beta);
+  if (o.anneal->kind != "linear" && o.anneal->kind != "geometric")
+    throw Error(fmt::format("anneal: kind must be linear or geometric, got {}", o.anneal->kind));
+  const auto kind = o.anneal->kind == "linear" ? BetaSchedule::Kind::Linear : BetaSchedule::Kind::Geometric;
+  BetaSchedule schedule{kind, o.anneal->beta_start, beta, std::max<int64_t>(o.schedule.warmup, 1)};
+  with_context("--anneal", [&] { schedule.validate(); });
+  return schedule;
+}
+
+void validate(const SampleOptions& o) {
+  if (o.chains < 1) throw Error(fmt::format("chains: must be >= 1, got {}", o.chains));
+  if (o.threads < 0) throw Error(fmt::format("threads: must be >= 0, got {}", o.threads));
+  o.schedule.validate();
+  for (const auto& name : o.autocorr)
+    if (name != "energy" && name != "magnetization")
+      throw Error(fmt::format("--autocorr: unknown statistic {} (energy, magnetization)", name));
+  if (!o.autocorr.empty() && o.schedule.samples < 2)
+    throw Error("--autocorr: needs at least 2 observations (--samples >= 2)");
+}
+
+// Everything a run records.
+struct Recorders {
+  Recorders(const Model& model, const SampleOptions& o)
+      : marginals(model), pairs(model, two_spin_pairs(model)), energy(model, model.beta) {
+    all = {&marginals, &pairs, &energy};
+    if (o.save_samples) all.push_back(&samples);
+    for (const auto& name : o.autocorr) {
+      auto statistic = with_context("--autocorr " + name, [&] {
+        return name == "energy" ? energy_statistic(model, model.beta) : magnetization_statistic(model);
+      });
+      autocorr.push_back(std::make_unique<AutocorrelationObserver>(name, std::move(statistic)));
+      all.push_back(autocorr.back().get());
+    }
+  }
+
+  MarginalObserver marginals;
+  PairMomentObserver pairs;
+  EnergyObserver energy;
+  SampleRecorder samples;
+  std::vector<std::unique_ptr<AutocorrelationObserver>> autocorr;
+  std::vector<Observer*> all;
+};
+
+// Forwards each observation to the recorders and times them, so that throughput can be stated
+// for the sweeps alone.
+class TimedObservers final : public Observer {
+ public:
+  explicit TimedObservers(std::span<Observer* const> targets) : targets_(targets) {}
+  void observe(const StateBatch& states, int64_t index) override {
+    const auto start = std::chrono::steady_clock::now();
+    for (auto* o : targets_) o->observe(states, index);
+    seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  double seconds() const { return seconds_; }
+
+ private:
+  std::span<Observer* const> targets_;
+  double seconds_ = 0;
+};
+
+std::vector<Autocorrelation> autocorrelations(const Recorders& rec) {
+  std::vector<Autocorrelation> out;
+  for (const auto& a : rec.autocorr)
+    with_context("--autocorr " + a->name(), [&] {
+      out.push_back({a->name(), a->integrated_time(), a->autocorrelation(kAcfLags)});
+    });
+  return out;
+}
+
+// The draw-weighted mean of two averages.
+double weighted(double a, int64_t na, double b, int64_t nb) {
+  return (a * double(na) + b * double(nb)) / double(na + nb);
+}
+
+// Concatenates two [observations, chains, nodes] arrays along the chain axis.
+NpyArray concat_chains(const NpyArray& a, const NpyArray& b) {
+  if (a.dtype != b.dtype || a.shape.size() != 3 || b.shape.size() != 3 || a.shape[0] != b.shape[0] ||
+      a.shape[2] != b.shape[2])
+    throw Error("merge: the sample arrays differ in dtype, observations or nodes");
+  const size_t item = npy_itemsize(a.dtype);
+  const size_t row_a = a.shape[1] * a.shape[2] * item, row_b = b.shape[1] * b.shape[2] * item;
+  NpyArray out{a.dtype, {a.shape[0], a.shape[1] + b.shape[1], a.shape[2]}, {}};
+  out.bytes.reserve(a.bytes.size() + b.bytes.size());
+  for (size_t t = 0; t < a.shape[0]; ++t) {
+    out.bytes.insert(out.bytes.end(), a.bytes.begin() + std::ptrdiff_t(t * row_a),
+                     a.bytes.begin() + std::ptrdiff_t((t + 1) * row_a));
+    out.bytes.insert(out.bytes.end(), b.bytes.begin() + std::ptrdiff_t(t * row_b),
+                     b.bytes.begin() + std::ptrdiff_t((t + 1) * row_b));
+  }
+  return out;
+}
+
+}  // namespace
+
+SampleResult sample(const ModelPtr& model, const SampleOptions& options) {
+  validate(options);
+  const std::string name = options.model_name.empty() ? model->name : options.model_name;
+  const Layout layout = layout_for(*model, options.blocks, options.blocks ? options.blocks_source : name);
+  const CompiledModel cm = compile(model);
+  const EngineOptions engine{options.chains, options.seed, options.threads, parse_backend(options.backend)};
+  const BetaSchedule beta_schedule = choose_beta(options, model->beta);
+
+  auto backend = make_backend(cm, layout, engine);
+  backend->set_states(choose_init(options, cm, layout, beta_schedule.at(0)));
+
+  Recorders rec(*model, options);
+  TimedObservers timed(rec.all);
+  Observer* observers[] = {&timed};
+  const auto start = std::chrono::steady_clock::now();
+  run(*backend, options.schedule, beta_schedule, observers, options.progress);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  SampleResult r;
+  r.model = model;
+  r.marginals = rec.marginals.marginals();
+  r.pairs = two_spin_pairs(*model);
+  r.pair_moments = rec.pairs.moments();
+  r.energy_mean = rec.energy.mean();
+  r.energy_std = std::sqrt(rec.energy.variance());
+  r.draws = int64_t(options.chains) * options.schedule.samples;
+  r.autocorr = autocorrelations(rec);
+  if (options.save_samples) r.samples = rec.samples.to_npy(*model);
+
+  const double flips_per_sweep = double(layout.free_count()) * options.chains;
+  const double sweep_seconds = std::max(seconds - timed.seconds(), 0.0);
+  RunFacts& f = r.run;
+  f = {name, options.chains, options.schedule, model->beta, options.seed, resolve_threads(options.threads),
+       backend->name(), layout.blocks.size(), options.schedule.total_sweeps(), seconds, timed.seconds(), 0.0};
+  f.flips_per_ns = sweep_seconds > 0 ? flips_per_sweep * double(f.sweeps) / (sweep_seconds * 1e9) : 0.0;
+  return r;
+}
+
+nlohmann::json SampleResult::to_json() const {
+  nlohmann::json doc = moments_json(*model, marginals, pair_moments);
+  doc["energy"] = {{"mean", energy_mean}, {"std", energy_std}};
+  for (const auto& a : autocorr) doc["autocorrelation"][a.name] = {{"tau_int", a.tau_int}, {"acf", a.acf}};
+  doc["run"] = {{"model", run.model},
+                {"chains", run.chains},
+                {"warmup", run.schedule.warmup},
+                {"samples", run.schedule.samples},
+                {"every", run.schedule.every},
+                {"beta", run.beta},
+                {"seed", run.seed},
+                {"threads", run.threads},
+                {"backend", run.backend},
+                {"blocks", run.blocks},
+                {"sweeps", run.sweeps},
+                {"seconds", run.seconds},
+                {"observe_seconds", run.observe_seconds},
+                {"flips_per_ns", run.flips_per_ns}};
+  return doc;
+}
+
+void SampleResult::merge(const SampleResult& other) {
+  if (model->size() != other.model->size() || marginals.size() != other.marginals.size() ||
+      pair_moments.size() != other.pair_moments.size())
+    throw Error("merge: the results are of different models");
+  if (run.schedule.warmup != other.run.schedule.warmup || run.schedule.samples != other.run.schedule.samples ||
+      run.schedule.every != other.run.schedule.every || run.beta != other.run.beta)
+    throw Error("merge: the results have different schedules or beta");
+  if (samples.has_value() != other.samples.has_value())
+    throw Error("merge: only one of the results holds samples");
+  const int64_t n = draws, m = other.draws;
+  for (size_t i = 0; i < marginals.size(); ++i)
+    for (size_t k = 0; k < marginals[i].size(); ++k)
+      marginals[i][k] = weighted(marginals[i][k], n, other.marginals[i][k], m);
+  for (size_t p = 0; p < pair_moments.size(); ++p) pair_moments[p] = weighted(pair_moments[p], n, other.pair_moments[p], m);
+  // Pooled variance: the mean of the second moments minus the square of the pooled mean.
+  const double mean = weighted(energy_mean, n, other.energy_mean, m);
+  const double second = weighted(energy_std * energy_std + energy_mean * energy_mean, n,
+                                 other.energy_std * other.energy_std + other.energy_mean * other.energy_mean, m);
+  energy_mean = mean;
+  energy_std = std::sqrt(std::max(second - mean * mean, 0.0));
+  draws = n + m;
+  autocorr.clear();
+  if (samples) samples = concat_chains(*samples, *other.samples);
+  // Throughput over the sweeps of both runs: flips / ns = flips_per_ns x sweep seconds, summed.
+  auto sweep_ns = [](const RunFacts& f) { return std::max(f.seconds - f.observe_seconds, 0.0) * 1e9; };
+  const double flips = run.flips_per_ns * sweep_ns(run) + other.run.flips_per_ns * sweep_ns(other.run);
+  run.chains += other.run.chains;
+  run.seconds += other.run.seconds;
+  run.observe_seconds += other.run.observe_seconds;
+  run.flips_per_ns = sweep_ns(run) > 0 ? flips / sweep_ns(run) : 0.0;
+}
+
+std::vector<std::string> save(const SampleResult& result, const std::string& dir) {
+  const auto folder = prepare_dir(dir);
+  const std::string moments = (folder / "moments.json").string();
+  write_file_atomic(moments, result.to_json().dump(1) + "\n");
+  std::vector<std::string> written{moments};
+  if (result.samples) {
+    written.push_back((folder / "samples.npy").string());
+    write_npy(written.back(), *result.samples);
+  }
+  return written;
+}
+
+}  // namespace tsu::api

@@ -1,0 +1,92 @@
+// Sampling through the API: options in, a result out. The CLI's `tsu sample` and the Python
+// package's tsu.sample are thin wrappers of this call, and a result's to_json() is moments.json.
+//
+// Results hold averages together with the number of draws behind them, so that runs over disjoint
+// sets of chains (other seeds, other processes) merge into one result exactly.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/model.hpp"
+#include "sample/engine.hpp"
+#include "sample/npy.hpp"
+
+namespace tsu::api {
+
+// Beta annealed over the warmup sweeps, from `beta_start` to the model's beta.
+struct Anneal {
+  std::string kind = "linear";  // "linear" or "geometric"
+  double beta_start = 0.1;
+};
+
+struct SampleOptions {
+  int chains = 64;
+  Schedule schedule{100, 1000, 1};
+  uint64_t seed = 0;
+  int threads = 0;                  // 0 = every core; the samples do not depend on it
+  std::string backend = "auto";     // "auto", "reference", "fast"
+  std::string init = "uniform";     // "uniform", "hinton", or a .npy file of initial states
+  std::optional<NpyArray> init_states;  // initial states given directly (overrides `init`)
+  std::optional<Blocks> blocks;     // else the model's blocks, else DSATUR
+  std::string blocks_source = "blocks";  // names the blocks in errors (a file, or "blocks")
+  std::optional<Anneal> anneal;
+  std::vector<std::string> autocorr;  // statistics: "energy", "magnetization"
+  bool save_samples = false;
+  std::string model_name;           // what run.model reports; "" = the model's own name
+  ProgressFn progress;              // (sweeps done, total) after every chunk; may throw Interrupted
+};
+
+struct Autocorrelation {
+  std::string name;
+  double tau_int = 0;        // in observations (every `every` sweeps)
+  std::vector<double> acf;   // lags 0..20
+};
+
+struct RunFacts {
+  std::string model;
+  int chains = 0;
+  Schedule schedule;
+  double beta = 1;
+  uint64_t seed = 0;
+  int threads = 0;
+  std::string backend;
+  size_t blocks = 0;
+  int64_t sweeps = 0;
+  double seconds = 0;
+  double observe_seconds = 0;
+  double flips_per_ns = 0;
+};
+
+struct SampleResult {
+  ModelPtr model;
+  std::vector<std::vector<double>> marginals;      // [node][state]; a spin has {P(-1), P(+1)}
+  std::vector<std::pair<int32_t, int32_t>> pairs;  // the model's two-spin factors, in file order
+  std::vector<double> pair_moments;                // E[s_i s_j], aligned with pairs
+  double energy_mean = 0;
+  double energy_std = 0;
+  int64_t draws = 0;                               // chains x observations behind the averages
+  std::vector<Autocorrelation> autocorr;
+  RunFacts run;
+  std::optional<NpyArray> samples;  // [observations, chains, nodes]: spins -1/+1, categoricals 0..K-1
+
+  // The moments.json document of `tsu sample`.
+  nlohmann::json to_json() const;
+  // Folds in a run of the same model and schedule over other chains: averages weighted by their
+  // draws, samples concatenated along the chain axis, run facts summed. Autocorrelations, which
+  // cannot be merged from their summaries, are dropped. Error when the runs do not match.
+  void merge(const SampleResult& other);
+};
+
+SampleResult sample(const ModelPtr& model, const SampleOptions& options);
+
+// Writes DIR/moments.json (and DIR/samples.npy when the result holds samples), creating DIR;
+// returns the paths written. Errors name the folder or file.
+std::vector<std::string> save(const SampleResult& result, const std::string& dir);
+
+}  // namespace tsu::api
