@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs tsu's build and test dependencies from Debian 12 packages. Idempotent: packages that are
-# already present are skipped, so a second run does nothing and needs no network.
+# Installs tsu's build and test dependencies: Debian 12 packages for the C++ side, then the pinned
+# Python-side packages of python/requirements.txt (PyPI) into .venv at the checkout root. Idempotent:
+# what is already present is skipped, so a second run does nothing and needs no network.
 set -euo pipefail
 
 packages=(
@@ -14,16 +15,29 @@ packages=(
   zlib1g-dev
   dataset-fashion-mnist   # the DTM data set (IDX files in /usr/share/datasets/fashion-mnist)
   libtorch-dev            # PyTorch's C++ API (1.13, CPU): the quality classifier and the neural baselines
+  python3-dev python3-venv  # the Python package (built against Debian's python3) and its .venv
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo_cmd=()
+  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  echo "installing: ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
 
-sudo_cmd=()
-[ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
-echo "installing: ${missing[*]}"
-"${sudo_cmd[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# .venv: Debian's python3 (the one python3-dev matches), the pinned packages; a stamp holding a copy
+# of the requirements says whether they are already in.
+cd "$(dirname "$0")/.."
+requirements=python/requirements.txt
+stamp=.venv/requirements.installed
+[ -x .venv/bin/python ] || /usr/bin/python3 -m venv .venv
+if ! cmp -s "$requirements" "$stamp"; then
+  echo "installing the Python packages of $requirements into .venv"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$stamp"
+fi

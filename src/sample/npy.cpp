@@ -175,7 +175,7 @@ void write_npy(const std::string& path, const NpyArray& a) {
 
 NpyArray read_npy(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open the file", path));
+  if (!in) throw IoError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
   unsigned char lead[kMagicSize + 2];
   if (!in.read(reinterpret_cast<char*>(lead), sizeof lead) || std::memcmp(lead, kMagic, kMagicSize) != 0)
     throw Error(fmt::format("{}: not a .npy file (bad magic string)", path));

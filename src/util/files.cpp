@@ -14,12 +14,12 @@
 namespace tsu {
 
 std::string read_file(const std::string& path) {
-  if (std::filesystem::is_directory(path)) throw Error(fmt::format("{}: is a directory, not a file", path));
+  if (std::filesystem::is_directory(path)) throw IoError(fmt::format("{}: is a directory, not a file", path));
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  if (!in) throw IoError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) throw Error(fmt::format("{}: read failed", path));
+  if (in.bad()) throw IoError(fmt::format("{}: read failed", path));
   return std::move(text).str();
 }
 
@@ -28,19 +28,19 @@ void write_file_atomic(const std::string& path, const std::function<void(std::os
   std::error_code ec;
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+    if (!out) throw IoError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
     write(out);
     out.close();
     if (!out) {
       std::filesystem::remove(tmp, ec);
-      throw Error(fmt::format("{}: write failed", path));
+      throw IoError(fmt::format("{}: write failed", path));
     }
   }
   std::filesystem::rename(tmp, path, ec);
   if (ec) {
     const std::string reason = ec.message();
     std::filesystem::remove(tmp, ec);
-    throw Error(fmt::format("{}: cannot write: {}", path, reason));
+    throw IoError(fmt::format("{}: cannot write: {}", path, reason));
   }
 }
 
@@ -56,7 +56,7 @@ std::filesystem::path prepare_dir(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec || !std::filesystem::is_directory(dir))
-    throw Error(fmt::format("{}: cannot create the output folder{}", dir, ec ? ": " + ec.message() : ""));
+    throw IoError(fmt::format("{}: cannot create the output folder{}", dir, ec ? ": " + ec.message() : ""));
   return dir;
 }
 

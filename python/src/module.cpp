@@ -1,0 +1,265 @@
+// tsu._tsu: the Python bindings of the C++ API (src/api). Bindings only: conversions between numpy
+// and the API's structs, the GIL released while C++ works, Ctrl-C turned into a clean stop, and
+// tsu's errors raised as ValueError (bad input), OSError (files) or KeyboardInterrupt.
+#include <Python.h>
+#include <map>
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/function.h>
+#include <nanobind/stl/map.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include "api/exact.hpp"
+#include "api/model.hpp"
+#include "api/sample.hpp"
+
+namespace nb = nanobind;
+using namespace nb::literals;
+
+namespace {
+
+using tsu::api::ExactResult;
+using tsu::api::ModelPtr;
+using tsu::api::SampleResult;
+
+// A model as Python holds it: shared with every result made from it, never changed.
+struct PyModel {
+  ModelPtr ptr;
+};
+
+template <class T>
+using Vector = nb::ndarray<nb::numpy, const T, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
+using Edges = nb::ndarray<nb::numpy, const int32_t, nb::shape<-1, 2>, nb::c_contig, nb::device::cpu>;
+using InitStates = nb::ndarray<nb::numpy, const int16_t, nb::c_contig, nb::device::cpu>;
+
+// A numpy array that owns a copy of `values`, with the given shape.
+template <class T>
+nb::object owned_array(std::vector<T> values, std::vector<size_t> shape) {
+  auto* heap = new std::vector<T>(std::move(values));
+  nb::capsule owner(heap, [](void* p) noexcept { delete static_cast<std::vector<T>*>(p); });
+  return nb::cast(nb::ndarray<nb::numpy, T>(heap->data(), shape.size(), shape.data(), owner));
+}
+
+nb::object json_to_python(const nlohmann::json& doc) {
+  return nb::module_::import_("json").attr("loads")(doc.dump());
+}
+
+std::string python_to_json(nb::handle object) {
+  return nb::cast<std::string>(nb::module_::import_("json").attr("dumps")(object));
+}
+
+// moments.json's form of the marginals: P(s=+1) for a spin, the K probabilities of a categorical.
+nb::list marginals_list(const tsu::Model& model, const std::vector<std::vector<double>>& marginals) {
+  nb::list out;
+  for (size_t i = 0; i < marginals.size(); ++i) {
+    if (model.nodes[i].is_spin())
+      out.append(marginals[i][1]);
+    else
+      out.append(owned_array(marginals[i], {marginals[i].size()}));
+  }
+  return out;
+}
+
+nb::object pairs_array(const std::vector<std::pair<int32_t, int32_t>>& pairs) {
+  std::vector<int32_t> flat;
+  for (const auto& [a, b] : pairs) flat.insert(flat.end(), {a, b});
+  return owned_array(std::move(flat), {pairs.size(), 2});
+}
+
+// The recorded samples as a numpy view of the result's own storage (no copy); the view keeps the
+// result alive.
+nb::object samples_view(nb::pointer_and_handle<SampleResult> self) {
+  const auto& s = self.p->samples;
+  if (!s) return nb::none();
+  void* data = const_cast<char*>(s->bytes.data());
+  if (s->dtype == "|i1")
+    return nb::cast(nb::ndarray<nb::numpy, int8_t, nb::ndim<3>>(data, 3, s->shape.data(), self.h),
+                    nb::rv_policy::reference);
+  return nb::cast(nb::ndarray<nb::numpy, int16_t, nb::ndim<3>>(data, 3, s->shape.data(), self.h),
+                  nb::rv_policy::reference);
+}
+
+tsu::NpyArray init_array(const InitStates& a) {
+  tsu::NpyArray out{"<i2", {}, {}};
+  for (size_t d = 0; d < a.ndim(); ++d) out.shape.push_back(a.shape(d));
+  const auto* bytes = reinterpret_cast<const char*>(a.data());
+  out.bytes.assign(bytes, bytes + a.size() * sizeof(int16_t));
+  return out;
+}
+
+// The progress hook of a long call: checks for Ctrl-C (raising KeyboardInterrupt through the C++
+// frames) and forwards (done, total) to the user's callback, with the GIL held for both.
+tsu::ProgressFn python_progress(std::optional<nb::callable> callback) {
+  return [callback](int64_t done, int64_t total) {
+    nb::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw nb::python_error();
+    if (callback) (*callback)(done, total);
+  };
+}
+
+SampleResult run_sample(const PyModel& model, int chains, int64_t warmup, int64_t samples, int64_t every,
+                        std::optional<double> beta, uint64_t seed, int threads,
+                        std::optional<tsu::api::Blocks> blocks, std::optional<std::map<int32_t, int>> clamp,
+                        bool save_samples, std::optional<tsu::Schedule> schedule, const std::string& backend,
+                        const std::string& init, std::optional<InitStates> init_states,
+                        std::optional<std::pair<std::string, double>> anneal, std::vector<std::string> autocorr,
+                        std::optional<nb::callable> progress) {
+  std::vector<std::pair<int32_t, int>> clamps;
+  if (clamp) clamps.assign(clamp->begin(), clamp->end());
+  const ModelPtr m = tsu::api::with_overrides(model.ptr, beta, clamps);
+  tsu::api::SampleOptions o;
+  o.chains = chains;
+  o.schedule = schedule ? *schedule : tsu::Schedule{warmup, samples, every};
+  o.seed = seed;
+  o.threads = threads;
+  o.backend = backend;
+  o.init = init;
+  if (init_states) o.init_states = init_array(*init_states);
+  o.blocks = std::move(blocks);
+  if (anneal) o.anneal = tsu::api::Anneal{anneal->first, anneal->second};
+  o.autocorr = std::move(autocorr);
+  o.save_samples = save_samples;
+  o.progress = python_progress(std::move(progress));
+  nb::gil_scoped_release released;
+  return tsu::api::sample(m, o);
+}
+
+void translate_errors(const std::exception_ptr& p, void*) {
+  try {
+    std::rethrow_exception(p);
+  } catch (const tsu::IoError& e) {
+    PyErr_SetString(PyExc_OSError, e.what());
+  } catch (const tsu::Error& e) {
+    PyErr_SetString(PyExc_ValueError, e.what());
+  } catch (const tsu::Interrupted& e) {
+    PyErr_SetString(PyExc_KeyboardInterrupt, e.what());
+  }
+}
+
+void bind_model(nb::module_& m) {
+  nb::class_<PyModel>(m, "Model", "A discrete energy-based model (tsu-model-v1): spins and categoricals joined by factors.")
+      .def_static(
+          "from_json", [](const std::string& text, const std::string& source) { return PyModel{tsu::api::from_json(text, source)}; },
+          "text"_a, "source_name"_a = "model", "A model from a tsu-model-v1 JSON text.")
+      .def_static(
+          "from_dict", [](nb::handle d) { return PyModel{tsu::api::from_json(python_to_json(d), "model")}; }, "d"_a,
+          "A model from a dict in the tsu-model-v1 schema.")
+      .def("to_json", [](const PyModel& self) { return tsu::api::to_json(*self.ptr); }, "The tsu-model-v1 JSON text.")
+      .def("to_dict", [](const PyModel& self) { return json_to_python(nlohmann::json::parse(tsu::api::to_json(*self.ptr))); },
+           "The model as a dict in the tsu-model-v1 schema.")
+      .def("with_beta", [](const PyModel& self, double beta) { return PyModel{tsu::api::with_overrides(self.ptr, beta)}; },
+           "beta"_a, "The same model at another beta.")
+      .def(
+          "with_clamp",
+          [](const PyModel& self, const std::map<int32_t, int>& clamp) {
+            return PyModel{tsu::api::with_overrides(self.ptr, std::nullopt, {clamp.begin(), clamp.end()})};
+          },
+          "clamp"_a, "The same model with these nodes also clamped ({node: value}; spins -1/+1, categoricals 0..K-1).")
+      .def_prop_ro("name", [](const PyModel& self) { return self.ptr->name; })
+      .def_prop_ro("beta", [](const PyModel& self) { return self.ptr->beta; })
+      .def_prop_ro("num_nodes", [](const PyModel& self) { return self.ptr->size(); })
+      .def_prop_ro("num_free", [](const PyModel& self) { return self.ptr->free_count(); })
+      .def_prop_ro(
+          "states", [](const PyModel& self) {
+            std::vector<int> k;
+            for (const auto& n : self.ptr->nodes) k.push_back(n.is_spin() ? 0 : n.states);
+            return k;
+          },
+          "Per node: 0 for a spin, K for a categorical with K states.")
+      .def("__len__", [](const PyModel& self) { return self.ptr->size(); })
+      .def("__repr__", [](const PyModel& self) {
+        return "<tsu.Model '" + self.ptr->name + "': " + std::to_string(self.ptr->size()) + " nodes, " +
+               std::to_string(self.ptr->free_count()) + " free, beta " + std::to_string(self.ptr->beta) + ">";
+      });
+
+  m.def(
+      "load",
+      [](const std::string& source, double j_sigma, double h_sigma, uint64_t model_seed, std::optional<double> beta) {
+        return PyModel{tsu::api::load(tsu::api::ModelSource{source, j_sigma, h_sigma, model_seed, beta})};
+      },
+      "path_or_spec"_a, "j_sigma"_a = 1.0, "h_sigma"_a = 0.0, "model_seed"_a = 0, "beta"_a = nb::none(),
+      "A model file (tsu-model-v1 JSON or Ising edge list) or a topology spec (grid:L:RULE, rr:N:DEGREE).");
+  m.def(
+      "_ising",
+      [](const Vector<double>& h, const Edges& edges, const Vector<double>& weights, double beta, const std::string& name) {
+        std::vector<std::pair<int32_t, int32_t>> e(edges.shape(0));
+        for (size_t k = 0; k < e.size(); ++k) e[k] = {edges(k, 0), edges(k, 1)};
+        return PyModel{tsu::api::ising({h.data(), h.size()}, e, {weights.data(), weights.size()}, beta, name)};
+      },
+      "h"_a, "edges"_a, "weights"_a, "beta"_a, "name"_a);
+  m.def(
+      "color", [](const PyModel& model) { return tsu::api::layout_for(*model.ptr, std::nullopt, model.ptr->name).blocks; },
+      "model"_a, "The blocks a run uses by default: the model's own, else a DSATUR colouring of its free nodes.");
+}
+
+void bind_results(nb::module_& m) {
+  nb::class_<tsu::Schedule>(m, "SamplingSchedule",
+                            "THRML's schedule: n_warmup sweeps, an observation, then (n_samples - 1) times "
+                            "steps_per_sample sweeps and an observation.")
+      .def(nb::init<int64_t, int64_t, int64_t>(), "n_warmup"_a, "n_samples"_a, "steps_per_sample"_a)
+      .def_rw("n_warmup", &tsu::Schedule::warmup)
+      .def_rw("n_samples", &tsu::Schedule::samples)
+      .def_rw("steps_per_sample", &tsu::Schedule::every)
+      .def_prop_ro("total_sweeps", &tsu::Schedule::total_sweeps);
+
+  nb::class_<SampleResult>(m, "SampleResult", "What a sampling run measured (moments.json).")
+      .def_prop_ro("marginals", [](const SampleResult& r) { return marginals_list(*r.model, r.marginals); },
+                   "Per node: P(s=+1) for a spin, an array of the K probabilities for a categorical.")
+      .def_prop_ro("pairs", [](const SampleResult& r) { return pairs_array(r.pairs); },
+                   "int32 [pairs, 2]: the nodes of every two-spin factor, in the model's order.")
+      .def_prop_ro("pair_moments", [](const SampleResult& r) { return owned_array(r.pair_moments, {r.pair_moments.size()}); },
+                   "E[s_i s_j] for each row of pairs.")
+      .def_ro("energy_mean", &SampleResult::energy_mean)
+      .def_ro("energy_std", &SampleResult::energy_std)
+      .def_ro("draws", &SampleResult::draws, "chains x observations behind the averages")
+      .def_prop_ro("samples", &samples_view,
+                   "int8 (int16 when some K > 128) [samples, chains, nodes] when recorded, else None; a view, no copy.")
+      .def_prop_ro("run", [](const SampleResult& r) { return json_to_python(r.to_json()["run"]); })
+      .def("to_dict", [](const SampleResult& r) { return json_to_python(r.to_json()); }, "The CLI's moments.json.")
+      .def("merge", &SampleResult::merge, "other"_a,
+           "Folds in a run over other chains (another seed or process) of the same model and schedule.")
+      .def("save", [](const SampleResult& r, const std::string& dir) { return tsu::api::save(r, dir); }, "dir"_a,
+           "Writes DIR/moments.json (and DIR/samples.npy when recorded); returns the paths.");
+
+  nb::class_<ExactResult>(m, "ExactResult", "Exact moments and log Z by enumeration.")
+      .def_prop_ro("marginals", [](const ExactResult& r) { return marginals_list(*r.model, r.marginals); })
+      .def_prop_ro("pairs", [](const ExactResult& r) { return pairs_array(r.pairs); })
+      .def_prop_ro("pair_moments", [](const ExactResult& r) { return owned_array(r.pair_moments, {r.pair_moments.size()}); })
+      .def_ro("log_z", &ExactResult::log_z)
+      .def_ro("energy_mean", &ExactResult::energy_mean)
+      .def("to_dict", [](const ExactResult& r) { return json_to_python(r.to_json()); }, "The CLI's moments.json.")
+      .def("save", [](const ExactResult& r, const std::string& dir) { return tsu::api::save(r, dir); }, "dir"_a);
+}
+
+void bind_runs(nb::module_& m) {
+  m.def("sample", &run_sample, "model"_a, "chains"_a = 64, "warmup"_a = 100, "samples"_a = 1000, "every"_a = 1,
+        "beta"_a = nb::none(), "seed"_a = 0, "threads"_a = 0, "blocks"_a = nb::none(), "clamp"_a = nb::none(),
+        "save_samples"_a = false, "schedule"_a = nb::none(), "backend"_a = "auto", "init"_a = "uniform",
+        "init_states"_a = nb::none(), "anneal"_a = nb::none(), "autocorr"_a = std::vector<std::string>{},
+        "progress"_a = nb::none(),
+        "Block-Gibbs sampling with many chains. schedule (a SamplingSchedule) replaces warmup/samples/every; "
+        "blocks: lists of node indices (default: the model's, else DSATUR); clamp: {node: value}; init: "
+        "'uniform', 'hinton' or a .npy path; init_states: [chains, nodes] or [nodes]; anneal: (kind, beta_start) "
+        "over the warmup; autocorr: ['energy', 'magnetization']; progress(done, total) after every chunk of sweeps. "
+        "The same seed gives the same result at any thread count.");
+  m.def(
+      "exact",
+      [](const PyModel& model) {
+        nb::gil_scoped_release released;
+        return tsu::api::exact(model.ptr);
+      },
+      "model"_a, "Exact marginals, spin-pair moments and log Z by enumeration (at most 2^24 free configurations).");
+}
+
+}  // namespace
+
+NB_MODULE(_tsu, m) {
+  m.doc() = "tsu: block-Gibbs sampling of discrete energy-based models (the C++ core)";
+  nb::register_exception_translator(&translate_errors);
+  bind_model(m);
+  bind_results(m);
+  bind_runs(m);
+}
