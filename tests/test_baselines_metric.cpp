@@ -255,21 +255,35 @@ TEST(BaselinesClassifier, SmallImagesAreUpsampledByPixelReplication) {
   EXPECT_NE(error_of([&] { c.features(small, 7, 14); }).find("are not 7 images of 14 x 14"), std::string::npos);
 }
 
-TEST(BaselinesClassifier, RegistersItsFeaturesForTheDtmEvaluation) {
+TEST(BaselinesClassifier, ItsMetricFeedsTheDtmEvaluation) {
   const auto& c = shared().classifier;
-  c.register_feature_map();
-  const ml::FeatureMap map = ml::quality_feature_map(28, 28);
+  const ml::Metric metric = c.metric();
+  const ml::FeatureMap map = ml::feature_map_for(metric, 28, 28);
   EXPECT_EQ(map.metric, "fd_classifier");
   EXPECT_EQ(map.dims, c.feature_dims());
-  EXPECT_EQ(ml::quality_feature_map(14, 14).metric, "fd_classifier");
-  EXPECT_EQ(ml::quality_feature_map(5, 5).metric, "fd_pixel");    // not a divisor of 28
-  EXPECT_EQ(ml::quality_feature_map(28, 14).metric, "fd_pixel");  // not square
+  EXPECT_EQ(ml::feature_map_for(metric, 14, 14).metric, "fd_classifier");
+  EXPECT_EQ(ml::feature_map_for(metric, 5, 5).metric, "fd_pixel");    // not a divisor of 28
+  EXPECT_EQ(ml::feature_map_for(metric, 28, 14).metric, "fd_pixel");  // not square
   const std::vector<float> image = binarised_images(shared().test, 1);
   std::vector<float> mapped(size_t(map.dims));
   map.map(image, mapped);
   EXPECT_EQ(mapped, c.features(image, 1));
-  ml::set_classifier_feature_map({});
-  EXPECT_EQ(ml::quality_feature_map(28, 28).metric, "fd_pixel");
+  EXPECT_EQ(ml::feature_map_for({}, 28, 28).metric, "fd_pixel");
+}
+
+TEST(BaselinesClassifier, ItsMetricOutlivesTheClassifierObject) {
+  ml::Metric metric;
+  std::vector<float> expected;
+  const std::vector<float> image = binarised_images(shared().test, 1);
+  {
+    Classifier copy = Classifier::load(shared().classifier.path());
+    metric = copy.metric();
+    expected = copy.features(image, 1);
+  }  // the Classifier is gone; its metric holds the network
+  const ml::FeatureMap map = ml::feature_map_for(metric, 28, 28);
+  std::vector<float> mapped(size_t(map.dims));
+  map.map(image, mapped);
+  EXPECT_EQ(mapped, expected);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -65,17 +65,15 @@ TEST(Frechet, StatisticsOfSamples) {
   EXPECT_THROW(feature_stats(features, 1, 6), tsu::Error);
 }
 
-TEST(Frechet, ClassifierHookReplacesThePixelStandIn) {
-  EXPECT_EQ(quality_feature_map(28, 28).metric, "fd_pixel");
-  set_classifier_feature_map([](int rows, int cols) -> std::optional<FeatureMap> {
+TEST(Frechet, AMetricReplacesThePixelStandInForTheSizesItTakes) {
+  EXPECT_EQ(feature_map_for({}, 28, 28).metric, "fd_pixel");
+  const Metric metric = [](int rows, int cols) -> std::optional<FeatureMap> {
     if (rows != 28) return std::nullopt;
     return FeatureMap{"fd_classifier", 1,
                       [](std::span<const float> image, std::span<float> out) { out[0] = image[0]; }};
-  });
-  EXPECT_EQ(quality_feature_map(28, 28).metric, "fd_classifier");
-  EXPECT_EQ(quality_feature_map(14, 14).metric, "fd_pixel");
-  set_classifier_feature_map({});
-  EXPECT_EQ(quality_feature_map(28, 28).metric, "fd_pixel");
+  };
+  EXPECT_EQ(feature_map_for(metric, 28, 28).metric, "fd_classifier");
+  EXPECT_EQ(feature_map_for(metric, 14, 14).metric, "fd_pixel");
 }
 
 TEST(Png, GridHasTheExpectedSize) {

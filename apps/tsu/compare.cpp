@@ -1,223 +1,23 @@
 // tsu compare: the DTM on a TSU against neural generators on a GPU, at matched quality
-// (docs/compare.md). At a chosen scale it trains (or resumes, or loads) the metric's classifier, the
-// DTM and the baselines, generates from each, scores every model with the same metric in the same
-// run, prices each on its hardware, and writes compare.json, compare.png and report.html.
-#include <chrono>
+// (docs/compare.md). Parses the options, calls api::compare (which loads the neural baselines'
+// library) and prints the summary.
 #include <cmath>
-#include <filesystem>
 #include <fmt/format.h>
 #include <memory>
 
-#include "baselines/generator.hpp"
-#include "baselines/metric.hpp"
+#include "api/neural.hpp"
 #include "commands.hpp"
 #include "common.hpp"
-#include "cost/compare.hpp"
-#include "util/files.hpp"
-#include "hw/device.hpp"
-#include "ml/evaluate.hpp"
-#include "ml/png.hpp"
-#include "ml/run.hpp"
 #include "progress.hpp"
 
 namespace tsu::cli {
 
 namespace {
 
-namespace fs = std::filesystem;
-using nlohmann::json;
-
-// What a scale trains and how many samples it scores. Each family gets one point per baseline scale
-// (a curve over model sizes, as in the paper's Fig. 1) and the DTM one per sweep fraction.
-struct Scale {
-  std::string name;
-  std::string dtm_config;                    // shipped DTM config
-  std::vector<std::string> baseline_scales;  // configs/baselines/FAMILY-SCALE.json
-  int samples;                               // per model; 10 classes, balanced
-};
-
-const std::vector<Scale>& scales() {
-  // full: the paper's 5,120 samples, 512 per class (DTM §4.4).
-  static const std::vector<Scale> all = {{"tiny", "configs/dtm/tiny.json", {"tiny"}, 200},
-                                         {"demo", "configs/dtm/demo.json", {"tiny", "demo"}, 1000},
-                                         {"full", "configs/dtm/paper.json", {"tiny", "demo", "full"}, 5120}};
-  return all;
-}
-
-const Scale& scale_named(const std::string& name) {
-  for (const Scale& s : scales())
-    if (s.name == name) return s;
-  throw Error(fmt::format("--scale: unknown scale '{}' (tiny, demo or full)", name));
-}
-
-// DTM generation sweeps (and diffusion sampling steps) as fractions of the config's: fewer cost less
-// and score worse, which draws the family's own quality/energy curve.
-constexpr double kSweepFractions[] = {0.25, 0.5, 1.0};
-
 struct CompareArgs {
-  std::string scale = "demo";
-  std::string out;
-  std::string dtm;    // a trained DTM run folder; "" = train the scale's config into OUT/dtm
-  std::vector<std::string> families = {"vae", "gan", "diffusion"};
-  std::string cache;  // classifier cache folder; "" = baselines::default_cache_dir()
-  std::string device = "paper";
-  std::string gpu = "h100";
-  std::string precision = "fp32";
-  double batch = 256;
-  int samples = 0;  // 0 = the scale's
-  uint64_t seed = 1;
-  int threads = 0;
+  api::CompareOptions options;
   bool quiet = false;
 };
-
-class Reporter {
- public:
-  explicit Reporter(bool quiet) : quiet_(quiet) {}
-  template <class... T>
-  void line(fmt::format_string<T...> format, T&&... args) const {
-    if (!quiet_) fmt::print("{}\n", fmt::format(format, std::forward<T>(args)...));
-  }
-  baselines::Progress progress() const {
-    if (quiet_ || !stderr_is_terminal()) return {};
-    return [](const std::string& what, double done, double total) {
-      fmt::print(stderr, "\r\033[K{} {:.0f}%", what, total > 0 ? 100 * done / total : 100.0);
-      if (done >= total) fmt::print(stderr, "\r\033[K");
-      std::fflush(stderr);
-    };
-  }
-
- private:
-  bool quiet_;
-};
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-cost::Quality quality_of(const baselines::QualityReport& r) {
-  return {r.fd, r.precision, r.recall, r.label_accuracy};
-}
-
-void write_grid(const std::string& path, std::span<const float> images, int count, int side) {
-  const int shown = std::min(count, 100);  // the first 100 samples, 10 per row
-  ml::write_image_grid(path, images.first(size_t(shown) * size_t(side * side)), shown, side, side, 10);
-}
-
-// Everything one run shares: the metric, the GPU and TSU pricing inputs, the output folder.
-struct Context {
-  const CompareArgs& args;
-  const Scale& scale;
-  int samples;
-  fs::path out;
-  Reporter report;
-  const baselines::Classifier& classifier;
-  const baselines::QualityMetric& metric;
-  cost::Sources sources;  // the run's assumptions
-  cost::GpuInputs gpu;    // flops and bytes filled per model
-  hw::Device device;
-  cost::TsuInputs tsu;
-};
-
-std::vector<cost::CompareModel> dtm_models(Context& cx) {
-  const std::string dir = cx.args.dtm.empty() ? (cx.out / "dtm").string() : cx.args.dtm;
-  if (cx.args.dtm.empty()) {
-    ml::DtmConfig config = ml::load_dtm_config(find_shipped_file(cx.scale.dtm_config));
-    if (cx.args.threads > 0) config.threads = cx.args.threads;
-    cx.report.line("dtm: training {} into {} ({} epochs; resumes if interrupted)", cx.scale.dtm_config, dir,
-                   config.training.epochs);
-    ml::run_training(config, dir);
-  }
-  const ml::Dtm dtm = ml::Dtm::load(ml::checkpoint_path(dir));
-  const ml::DtmConfig& config = dtm.config();
-  const int side = ml::image_side(config);
-  std::vector<cost::CompareModel> models;
-  for (double fraction : kSweepFractions) {
-    const int sweeps = std::max(1, int(std::lround(fraction * config.generation.sweeps)));
-    for (const bool clamped : {false, true}) {
-      if (clamped && (config.data.encoding.label_spots == 0 || fraction != 1.0)) continue;
-      ml::GenerateOptions options;
-      options.samples = cx.samples;
-      options.seed = cx.args.seed;
-      options.sweeps = sweeps;
-      options.threads = cx.args.threads;
-      if (clamped) options.labels = ml::balanced_labels(cx.samples, config.data.encoding.classes);
-      const ml::Generated g = ml::generate(dtm, options);
-      const std::vector<float> images = ml::decode_images(config.data.encoding, g.x, size_t(g.samples));
-      const auto quality = cx.metric.evaluate(images, size_t(g.samples), side, options.labels);
-      const auto price = cost::tsu_sample_cost(cx.device, config.graph.rule, g.counters, cx.tsu);
-      const std::string name = fmt::format("dtm-k{}{}", sweeps, clamped ? "-clamped" : "");
-      cost::CompareModel m = cost::tsu_compare_model(name, "tsu " + cx.device.name, price, quality_of(quality));
-      m.cpu_seconds_per_sample = g.counters.seconds / g.samples;
-      m.sample_grid = (cx.out / (name + ".png")).string();
-      write_grid(m.sample_grid, images, g.samples, side);
-      cx.report.line("{:<22} FD {:8.3f}  {:.3g} J/sample on the TSU  ({:.3g} s CPU/sample)", name, quality.fd,
-                     price.joules, *m.cpu_seconds_per_sample);
-      models.push_back(std::move(m));
-    }
-  }
-  return models;
-}
-
-// The GPU pricing of one generated sample: its exact FLOPs, activation traffic, and the weights read
-// once per batch (every sampling step of a diffusion model reads them again).
-cost::GpuInputs gpu_inputs_for(const cost::GpuInputs& base, const baselines::NetCost& c) {
-  cost::GpuInputs in = base;
-  in.flops = c.flops();
-  in.bytes = c.activation_bytes();
-  in.weight_bytes = c.param_bytes();
-  return in;
-}
-
-cost::CompareModel baseline_model(Context& cx, baselines::Generator& gen, const std::string& name) {
-  const auto start = std::chrono::steady_clock::now();
-  const std::vector<float> images = gen.sample(size_t(cx.samples), cx.args.seed);
-  const double cpu_seconds = seconds_since(start) / cx.samples;
-  const auto quality = cx.metric.evaluate(images, size_t(cx.samples));
-  const baselines::NetCost net = gen.sample_cost();
-  cost::CompareModel m = cost::gpu_compare_model(gen.config().family, name,
-                                                 fmt::format("{} {}", cx.args.gpu, cx.args.precision),
-                                                 gpu_inputs_for(cx.gpu, net), quality_of(quality));
-  m.params = gen.params();
-  m.cpu_seconds_per_sample = cpu_seconds;
-  m.sample_grid = (cx.out / (name + ".png")).string();
-  write_grid(m.sample_grid, images, cx.samples, 28);
-  cx.report.line("{:<22} FD {:8.3f}  {:.3g} J/sample on the GPU (roofline; ideal {:.3g})  {:.3g} FLOP/sample",
-                 name, quality.fd, m.energy.primary, m.energy.ideal.value_or(NAN), net.flops());
-  return m;
-}
-
-// A diffusion model samples with 1/4, 1/2 and all of its sampling steps (fewer steps: cheaper and
-// worse, its own quality/energy curve); other families have one way to sample (0 = as configured).
-std::vector<int> sampling_steps_of(const baselines::GeneratorConfig& config) {
-  if (config.family != "diffusion") return {0};
-  const int all = config.sampling_steps > 0 ? config.sampling_steps : config.steps;
-  std::vector<int> steps;
-  for (double fraction : kSweepFractions) {
-    const int s = std::max(1, int(std::lround(fraction * all)));
-    if (steps.empty() || s != steps.back()) steps.push_back(s);
-  }
-  return steps;
-}
-
-std::vector<cost::CompareModel> family_models(Context& cx, const std::string& family) {
-  std::vector<cost::CompareModel> models;
-  for (const std::string& bscale : cx.scale.baseline_scales) {
-    baselines::GeneratorConfig config =
-        baselines::load_generator_config(baselines::generator_config_path(family, bscale));
-    if (cx.args.threads > 0) config.threads = cx.args.threads;
-    const std::string dir = (cx.out / config.name).string();
-    cx.report.line("{}: training {} ({} epochs; resumes if interrupted)", family, config.name, config.epochs);
-    baselines::make_generator(config)->train(dir, cx.report.progress());
-    for (const int steps : sampling_steps_of(config)) {
-      baselines::GeneratorConfig sampler = config;
-      sampler.sampling_steps = steps;
-      auto gen = baselines::make_generator(sampler);
-      gen->train(dir);  // already trained: loads the checkpoint
-      models.push_back(baseline_model(cx, *gen, steps ? fmt::format("{}-s{}", config.name, steps) : config.name));
-    }
-  }
-  return models;
-}
 
 void print_summary(const cost::CompareRun& run) {
   fmt::print("\n{:<22} {:<10} {:>9} {:>6} {:>6} {:>12} {:>12}\n", "model", "family", "FD", "prec", "recall",
@@ -239,78 +39,44 @@ void print_summary(const cost::CompareRun& run) {
   }
 }
 
-void run_compare(const CompareArgs& args) {
-  const Scale& scale = scale_named(args.scale);
-  const fs::path out = prepare_out_dir(args.out);
-  const Reporter report(args.quiet);
-  const int samples = args.samples > 0 ? args.samples : scale.samples;
-  if (samples < 10 || samples % 10 != 0) throw Error(fmt::format("--samples: must be a multiple of 10 >= 10, got {}", samples));
-
-  baselines::ClassifierConfig cconfig =
-      baselines::load_classifier_config(baselines::classifier_config_path(scale.name));
-  if (args.threads > 0) cconfig.threads = args.threads;
-  const std::string cache = args.cache.empty() ? baselines::default_cache_dir() : args.cache;
-  const auto classifier = baselines::Classifier::load_or_train(cache, cconfig, report.progress());
-  classifier.register_feature_map();  // the DTM's own per-epoch evaluation uses it too
-  report.line("metric: classifier {} (test accuracy {:.4f})", classifier.path(), classifier.test_accuracy());
-  const ml::ImageSet train = ml::load_fashion_mnist(ml::Split::Train);
-  const baselines::QualityMetric metric(classifier, train, samples / 10, args.seed);
-
-  Context cx{args, scale, samples, out, report, classifier, metric, {}, {}, hw::load_device(args.device), {}};
-  const cost::GpuPreset& preset = cost::gpu_preset(args.gpu);
-  cx.gpu = cost::gpu_inputs(preset, cost::parse_precision(args.precision), cx.sources);
-  cx.gpu.batch = args.batch;
-  cx.sources["batch"] = fmt::format("{:g}: ASSUMPTION, samples a GPU generates together (--batch)", args.batch);
-  cx.tsu = cost::default_tsu_inputs(cx.sources);
-
-  cost::CompareRun run;
-  run.title = fmt::format("tsu compare, scale {}", scale.name);
-  run.metric = "fd_classifier";
-  run.settings = {{"scale", scale.name},
-                  {"samples", samples},
-                  {"seed", args.seed},
-                  {"classifier", {{"path", classifier.path()}, {"test_accuracy", classifier.test_accuracy()}}},
-                  {"reference_images", metric.reference_count()},
-                  {"gpu", args.gpu},
-                  {"precision", args.precision},
-                  {"device", cx.device.name}};
-  run.models = dtm_models(cx);
-  for (const std::string& family : args.families) {
-    auto models = family_models(cx, family);
-    run.models.insert(run.models.end(), models.begin(), models.end());
-  }
-  run.assumptions = cx.sources;
-  const cost::CompareFiles files = cost::write_compare_report(out.string(), run);
+void run_compare(CompareArgs& args) {
+  api::CompareOptions& o = args.options;
+  prepare_out_dir(o.out);
   if (!args.quiet) {
-    print_summary(run);
-    fmt::print("\nwrote {}, {} and {}\n", files.json, files.png, files.html);
+    o.log = [](const std::string& line) { fmt::print("{}\n", line); };
+    if (stderr_is_terminal()) o.progress = step_progress();
   }
+  const api::CompareResult r = api::compare(o);
+  if (args.quiet) return;
+  print_summary(r.run);
+  fmt::print("\nwrote {}, {} and {}\n", r.files.json, r.files.png, r.files.html);
 }
 
 }  // namespace
 
 void add_compare_command(CLI::App& app) {
   auto args = std::make_shared<CompareArgs>();
+  auto& o = args->options;
   auto* cmd = app.add_subcommand(
       "compare", "DTM on a TSU vs VAE/GAN/diffusion on a GPU: quality, energy, latency, dollars at matched quality");
   cmd->footer(
       "Example: tsu compare --scale demo --out out/compare   (see docs/compare.md)\n"
       "Scales: tiny (seconds; tests), demo (minutes), full (the paper's sizes: hours to days on 2 cores).");
-  cmd->add_option("--scale", args->scale, "tiny, demo or full")->capture_default_str();
-  cmd->add_option("--out", args->out, "Output folder (runs resume from it)")->required();
-  cmd->add_option("--dtm", args->dtm, "A trained DTM run folder (tsu dtm train --out DIR) instead of training one");
-  cmd->add_option("--families", args->families, "Baselines to run: vae, gan, diffusion")
+  cmd->add_option("--scale", o.scale, "tiny, demo or full")->capture_default_str();
+  cmd->add_option("--out", o.out, "Output folder (runs resume from it)")->required();
+  cmd->add_option("--dtm", o.dtm, "A trained DTM run folder (tsu dtm train --out DIR) instead of training one");
+  cmd->add_option("--families", o.families, "Baselines to run: vae, gan, diffusion")
       ->delimiter(',')
       ->check(CLI::IsMember({"vae", "gan", "diffusion"}))
       ->capture_default_str();
-  cmd->add_option("--cache", args->cache, "Classifier cache folder (default $TSU_CACHE or ~/.cache/tsu)");
-  cmd->add_option("--device", args->device, "TSU device preset or tsu-device-v1 file")->capture_default_str();
-  cmd->add_option("--gpu", args->gpu, "GPU preset: h100, b200, a100, rtx3090")->capture_default_str();
-  cmd->add_option("--precision", args->precision, "GPU peak used: fp32, tf32, bf16")->capture_default_str();
-  cmd->add_option("--batch", args->batch, "Samples a GPU generates together")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--samples", args->samples, "Samples per model (0 = the scale's; a multiple of 10)");
-  cmd->add_option("--seed", args->seed, "Seed of generation and of the metric's reference")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Threads (0 = every core)")->check(at_least(0));
+  cmd->add_option("--cache", o.cache, "Classifier cache folder (default $TSU_CACHE or ~/.cache/tsu)");
+  cmd->add_option("--device", o.device, "TSU device preset or tsu-device-v1 file")->capture_default_str();
+  cmd->add_option("--gpu", o.gpu, "GPU preset: h100, b200, a100, rtx3090")->capture_default_str();
+  cmd->add_option("--precision", o.precision, "GPU peak used: fp32, tf32, bf16")->capture_default_str();
+  cmd->add_option("--batch", o.batch, "Samples a GPU generates together")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--samples", o.samples, "Samples per model (0 = the scale's; a multiple of 10)");
+  cmd->add_option("--seed", o.seed, "Seed of generation and of the metric's reference")->capture_default_str();
+  cmd->add_option("--threads", o.threads, "Threads (0 = every core)")->check(at_least(0));
   cmd->add_flag("--quiet", args->quiet, "Print nothing but errors");
   cmd->callback([args] { run_compare(*args); });
 }

@@ -11,7 +11,7 @@
 #include <optional>
 #include <sstream>
 
-#include "baselines/metric.hpp"
+#include "api/neural.hpp"
 #include "commands.hpp"
 #include "common.hpp"
 #include "util/files.hpp"
@@ -86,7 +86,7 @@ std::string quality_text(const json& line) {
 // trained once and cached, instead of the pixel stand-in. Held for the whole command.
 struct ClassifierArgs {
   std::string scale;  // "" = the pixel stand-in
-  std::string cache;  // "" = baselines::default_cache_dir()
+  std::string cache;  // "" = $TSU_CACHE, else ~/.cache/tsu
 };
 
 void add_classifier_options(CLI::App& cmd, ClassifierArgs& args) {
@@ -96,15 +96,14 @@ void add_classifier_options(CLI::App& cmd, ClassifierArgs& args) {
   cmd.add_option("--cache", args.cache, "Classifier cache folder (default $TSU_CACHE or ~/.cache/tsu)");
 }
 
-std::optional<baselines::Classifier> use_classifier(const ClassifierArgs& args, bool quiet) {
-  if (args.scale.empty()) return std::nullopt;
-  const auto config = baselines::load_classifier_config(baselines::classifier_config_path(args.scale));
-  auto classifier = baselines::Classifier::load_or_train(
-      args.cache.empty() ? baselines::default_cache_dir() : args.cache, config);
-  classifier.register_feature_map();
-  if (!quiet)
-    fmt::print("metric: fd_classifier, {} (test accuracy {:.4f})\n", classifier.path(), classifier.test_accuracy());
-  return classifier;
+// The metric of --classifier (empty for the pixel stand-in). Training the classifier, the first time
+// a scale is used, takes a minute or more: that is said before it starts.
+ml::Metric use_classifier(const ClassifierArgs& args, bool quiet) {
+  if (args.scale.empty()) return {};
+  if (!quiet) fmt::print("metric: fd_classifier of scale {} (loads it from the cache, or trains it there first)\n", args.scale);
+  const auto c = api::classifier_metric(args.scale, args.cache, 0, !quiet && stderr_is_terminal() ? step_progress() : nullptr);
+  if (!quiet) fmt::print("metric: {} (test accuracy {:.4f})\n", c.path, c.test_accuracy);
+  return c.metric;
 }
 
 struct TrainArgs {
@@ -115,14 +114,15 @@ struct TrainArgs {
   ClassifierArgs classifier;
 };
 
-void run_train(const TrainArgs& args) {
-  const auto classifier = use_classifier(args.classifier, args.quiet);
+// `metric` scores the evaluated epochs (the pixel stand-in when empty).
+void run_train(const TrainArgs& args, const ml::Metric& metric) {
   DtmConfig config = load_dtm_config(args.config);
   if (args.threads >= 0) config.threads = args.threads;
   if (args.epochs >= 0) config.training.epochs = args.epochs;
   prepare_out_dir(args.out);
   EpochProgress progress(!args.quiet && stderr_is_terminal(), config.training.epochs);
   RunHooks hooks;
+  hooks.metric = metric;
   hooks.progress = [&](int epoch, double done, double total) { progress.update(epoch, done, total); };
   hooks.epoch_done = [&](const json& line) {
     progress.clear();
@@ -245,11 +245,11 @@ NpyArray read_samples_npy(const std::string& path, int side) {
 }
 
 void run_eval(const EvalArgs& args) {
-  const auto classifier = use_classifier(args.classifier, args.quiet);
+  const ml::Metric metric = use_classifier(args.classifier, args.quiet);
   const Dtm dtm = Dtm::load(checkpoint_path(args.model));
   const auto& config = dtm.config();
   const auto train = load_fashion_mnist(Split::Train, config.data.dir, config.eval.reference_images);
-  const QualityEvaluator evaluator(config, train);
+  const QualityEvaluator evaluator(config, train, metric);
   json report{{"model", args.model}, {"metric", evaluator.metric()}, {"reference", evaluator.reference_count()}};
   if (!args.samples.empty()) {
     const NpyArray a = read_samples_npy(args.samples, image_side(config));
@@ -336,7 +336,7 @@ void write_study_outputs(const fs::path& out, const std::vector<StudyRun>& runs,
 // side: the training-stability experiment (MEBM vs DTM vs DTM + ACP) and the degree ablation of
 // docs/dtm.md are `tsu dtm study` over configs/dtm/study/.
 void run_study(const StudyArgs& args) {
-  const auto classifier = use_classifier(args.classifier, args.quiet);
+  const ml::Metric classifier = use_classifier(args.classifier, args.quiet);
   const fs::path out = prepare_out_dir(args.out);
   std::vector<StudyRun> runs;
   std::string metric = "fd_pixel";
@@ -346,7 +346,7 @@ void run_study(const StudyArgs& args) {
     const std::string dir = (out / config.name).string();
     if (!args.quiet) fmt::print("== {} -> {}\n", path, dir);
     TrainArgs train{path, dir, args.threads, -1, args.quiet, {}};
-    run_train(train);
+    run_train(train, classifier);
     runs.push_back(read_study_run(config.name, dir));
   }
   if (classifier) metric = "fd_classifier";
@@ -374,7 +374,7 @@ void add_dtm_command(CLI::App& app) {
   t->add_option("--epochs", train->epochs, "Train to this many epochs (overrides the config)")->check(at_least(0));
   t->add_flag("--quiet", train->quiet, "No progress line and no per-epoch lines");
   add_classifier_options(*t, train->classifier);
-  t->callback([train] { run_train(*train); });
+  t->callback([train] { run_train(*train, use_classifier(train->classifier, train->quiet)); });
 
   auto gen = std::make_shared<GenerateArgs>();
   auto* g = dtm->add_subcommand("generate", "Ancestral sampling from a trained DTM");

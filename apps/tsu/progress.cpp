@@ -20,6 +20,14 @@ std::string format_duration(double seconds) {
 
 bool stderr_is_terminal() { return isatty(STDERR_FILENO) == 1; }
 
+std::function<void(const std::string&, double, double)> step_progress() {
+  return [](const std::string& what, double done, double total) {
+    fmt::print(stderr, "\r\033[K{} {:.0f}%", what, total > 0 ? 100 * done / total : 100.0);
+    if (done >= total) fmt::print(stderr, "\r\033[K");
+    std::fflush(stderr);
+  };
+}
+
 Progress::Progress(bool enabled, double flips_per_sweep) : enabled_(enabled), flips_per_sweep_(flips_per_sweep) {}
 
 Progress::~Progress() { finish(); }

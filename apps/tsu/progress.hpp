@@ -4,10 +4,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <string>
 
 namespace tsu::cli {
 
 bool stderr_is_terminal();
+
+// "what NN%" on stderr for the steps of api calls that train (a classifier, a baseline).
+std::function<void(const std::string&, double, double)> step_progress();
 
 class Progress {
  public:

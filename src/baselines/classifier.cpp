@@ -276,16 +276,16 @@ std::vector<int> Classifier::predict(std::span<const float> images, size_t count
   return impl_->predict(images, count, side);
 }
 
-void Classifier::register_feature_map() const {
-  Impl* impl = impl_.get();  // stable when the Classifier is moved
-  ml::set_classifier_feature_map([impl](int rows, int cols) -> std::optional<ml::FeatureMap> {
+ml::Metric Classifier::metric() const {
+  std::shared_ptr<Impl> impl = impl_;  // the metric shares the classifier: it cannot dangle
+  return [impl](int rows, int cols) -> std::optional<ml::FeatureMap> {
     if (rows != cols || rows < 2 || kSide % rows) return std::nullopt;
     return ml::FeatureMap{"fd_classifier", impl->config.features,
                           [impl, side = rows](std::span<const float> image, std::span<float> out) {
                             const std::vector<float> f = impl->features(image, 1, side);
                             std::copy(f.begin(), f.end(), out.begin());
                           }};
-  });
+  };
 }
 
 }  // namespace tsu::baselines

@@ -71,14 +71,14 @@ class Classifier {
   // [count * feature_dims()] penultimate-layer features.
   std::vector<float> features(std::span<const float> images, size_t count, int side = 28) const;
   std::vector<int> predict(std::span<const float> images, size_t count, int side = 28) const;
-  // Registers this classifier's features with ml::set_classifier_feature_map (metric
-  // "fd_classifier"), so that the DTM's own evaluation uses them; the classifier must outlive it.
-  void register_feature_map() const;
+  // This classifier's features as the DTM's metric ("fd_classifier", for images of 28 x 28 or a
+  // divisor of it); the metric shares the classifier, so it stays valid on its own.
+  ml::Metric metric() const;
 
  private:
   struct Impl;
   explicit Classifier(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;
 };
 
 struct QualityReport {

@@ -17,8 +17,8 @@ std::vector<float> decode_images(const Encoding& e, std::span<const uint8_t> bit
   return out;
 }
 
-QualityEvaluator::QualityEvaluator(const DtmConfig& config, const ImageSet& train)
-    : encoding_(config.data.encoding), map_(quality_feature_map(image_side(config), image_side(config))) {
+QualityEvaluator::QualityEvaluator(const DtmConfig& config, const ImageSet& train, const Metric& metric)
+    : encoding_(config.data.encoding), map_(feature_map_for(metric, image_side(config), image_side(config))) {
   ImageSet pooled = pool_images(train, config.data.pool);
   const size_t count = std::min(config.eval.reference_images, pooled.size());
   pooled.labels.resize(count);

@@ -19,8 +19,9 @@ std::vector<float> decode_images(const Encoding& e, std::span<const uint8_t> bit
 
 class QualityEvaluator {
  public:
-  // Uses the first eval.reference_images images of `train` (raw 28 x 28 Fashion-MNIST).
-  QualityEvaluator(const DtmConfig& config, const ImageSet& train);
+  // Uses the first eval.reference_images images of `train` (raw 28 x 28 Fashion-MNIST) and the
+  // metric's features (the pixel stand-in without one).
+  QualityEvaluator(const DtmConfig& config, const ImageSet& train, const Metric& metric = {});
   const std::string& metric() const { return map_.metric; }
   size_t reference_count() const { return reference_.count; }
   // The Frechet distance of the samples' features to the reference's.

@@ -2,16 +2,12 @@
 
 #include <Eigen/Dense>
 #include <fmt/format.h>
-#include <mutex>
 
 #include "graph/model.hpp"
 
 namespace tsu::ml {
 
 namespace {
-
-std::mutex factory_mutex;
-FeatureMapFactory classifier_factory;
 
 Eigen::MatrixXd as_matrix(const FeatureStats& s) {
   return Eigen::Map<const Eigen::MatrixXd>(s.cov.data(), s.dims, s.dims);  // symmetric: order does not matter
@@ -62,17 +58,9 @@ FeatureMap pixel_feature_map(int pixels) {
           }};
 }
 
-void set_classifier_feature_map(FeatureMapFactory factory) {
-  std::lock_guard lock(factory_mutex);
-  classifier_factory = std::move(factory);
-}
-
-FeatureMap quality_feature_map(int rows, int cols) {
-  {
-    std::lock_guard lock(factory_mutex);
-    if (classifier_factory)
-      if (auto map = classifier_factory(rows, cols)) return *map;
-  }
+FeatureMap feature_map_for(const Metric& metric, int rows, int cols) {
+  if (metric)
+    if (auto map = metric(rows, cols)) return *map;
   return pixel_feature_map(rows * cols);
 }
 

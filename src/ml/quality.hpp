@@ -1,9 +1,9 @@
 // Sample quality as a Frechet distance between Gaussian fits of feature vectors (the FID formula):
 //   FD = |mu_a - mu_b|^2 + tr(S_a) + tr(S_b) - 2 tr( (S_a^{1/2} S_b S_a^{1/2})^{1/2} ).
-// The paper's FID uses InceptionV3 features, which tsu cannot obtain; tsu's metric is to use the
-// features of a Fashion-MNIST classifier trained by the project (a later issue, libtorch). Until
-// that classifier registers its feature map through set_classifier_feature_map, the metric is a
-// clearly labelled stand-in: the Frechet distance of the pixel intensities themselves, "fd_pixel".
+// The paper's FID uses InceptionV3 features, which tsu cannot obtain; tsu's metric uses the features
+// of a Fashion-MNIST classifier trained by the project (src/baselines, libtorch), which the caller
+// passes in as a Metric. Without one, or for image sizes it does not handle, the metric is a clearly
+// labelled stand-in: the Frechet distance of the pixel intensities themselves, "fd_pixel".
 #pragma once
 
 #include <cstddef>
@@ -36,12 +36,11 @@ struct FeatureMap {
 // The stand-in: the pixel intensities as features.
 FeatureMap pixel_feature_map(int pixels);
 
-// The hook for the classifier features: a factory that returns a map for images of the given size
-// (or nothing for sizes it does not handle). Passing an empty function removes it.
-using FeatureMapFactory = std::function<std::optional<FeatureMap>(int rows, int cols)>;
-void set_classifier_feature_map(FeatureMapFactory factory);
-// The classifier's map when one is registered and accepts the size, else the pixel stand-in.
-FeatureMap quality_feature_map(int rows, int cols);
+// A quality metric: the feature map for images of the given size, or nothing for sizes it does not
+// handle. Whatever it captures (a classifier) it owns, so a copy stays valid on its own.
+using Metric = std::function<std::optional<FeatureMap>(int rows, int cols)>;
+// The metric's map when there is one and it accepts the size, else the pixel stand-in.
+FeatureMap feature_map_for(const Metric& metric, int rows, int cols);
 
 // Features of `count` images (rows * cols each), then their statistics.
 FeatureStats image_feature_stats(const FeatureMap& map, std::span<const float> images, size_t count);

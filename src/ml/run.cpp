@@ -97,7 +97,7 @@ int run_training(const DtmConfig& config, const std::string& out_dir, const RunH
   const ImageSet test = load_fashion_mnist(Split::Test, config.data.dir, size_t(config.mixing.images));
   const TrainingData data = make_training_data(config, train, test);
   std::optional<QualityEvaluator> evaluator;
-  if (config.eval.every > 0) evaluator.emplace(config, train);
+  if (config.eval.every > 0) evaluator.emplace(config, train, hooks.metric);
 
   while (dtm.epochs_done() < last) {
     const int epoch = dtm.epochs_done() + 1;

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "ml/config.hpp"
+#include "ml/quality.hpp"
 #include "ml/train.hpp"
 
 namespace tsu::ml {
@@ -24,6 +25,7 @@ struct RunHooks {
   // After every epoch, with its log line.
   std::function<void(const nlohmann::json&)> epoch_done;
   int stop_after = -1;  // stop once this many epochs are done (>= 0), as if killed after its checkpoint
+  Metric metric;        // scores the evaluated epochs (the pixel stand-in when empty)
 };
 
 // Returns the number of epochs done.

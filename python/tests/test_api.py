@@ -1,0 +1,162 @@
+"""The tsu package against exact answers, the CLI, and its own contracts (errors, views, threads)."""
+
+import _thread
+import json
+import math
+import subprocess
+import threading
+
+import numpy as np
+import pytest
+
+import tsu
+
+
+def five_sigma(p, draws):
+    """Five standard errors of a frequency p estimated from `draws` independent draws."""
+    return 5 * math.sqrt(max(p * (1 - p), 1e-4) / draws)
+
+
+def test_load_and_exact_small(root):
+    r = tsu.exact(tsu.load(str(root / "examples/small.json")))
+    assert r.marginals[1] == 0.0  # node 1 is clamped at -1
+    assert math.isclose(sum(r.marginals[2]), 1.0, rel_tol=1e-12)
+    d = r.to_dict()
+    assert d["run"]["method"] == "exact enumeration" and d["log_z"] == pytest.approx(r.log_z)
+
+
+def test_sampled_marginals_agree_with_exact_and_not_with_a_wrong_model(root):
+    model = tsu.load(str(root / "examples/small.json"))
+    # Every 4 sweeps the observations of this 3-node model are nearly independent; 5 sigma with
+    # half the draws as the effective count.
+    r = tsu.sample(model, chains=256, warmup=50, samples=800, every=4, seed=3)
+    draws = r.draws / 2
+    exact = tsu.exact(model)
+    wrong = tsu.exact(model.with_beta(1.15))
+    p, q, w = r.marginals[0], exact.marginals[0], wrong.marginals[0]
+    assert abs(p - q) < five_sigma(q, draws)
+    assert abs(w - q) > 1.5 * five_sigma(q, draws)  # the bound would catch a 15 % error in beta
+    for k in range(3):
+        assert abs(r.marginals[2][k] - exact.marginals[2][k]) < five_sigma(exact.marginals[2][k], draws)
+
+
+def test_to_dict_equals_the_cli_moments_json(root, cli, tmp_path):
+    args = ["--chains", "16", "--warmup", "10", "--samples", "50", "--every", "2", "--seed", "7", "--threads", "1"]
+    subprocess.run([cli, "sample", root / "examples/small.json", *args, "--out", tmp_path, "--quiet"], check=True)
+    from_cli = json.loads((tmp_path / "moments.json").read_text())
+    r = tsu.sample(tsu.load(str(root / "examples/small.json")), chains=16, warmup=10, samples=50, every=2, seed=7,
+                   threads=1)
+    mine = r.to_dict()
+    for timing in ("seconds", "observe_seconds", "flips_per_ns", "model"):
+        del from_cli["run"][timing], mine["run"][timing]
+    assert mine == from_cli
+
+
+def test_exact_to_dict_equals_the_cli(root, cli, tmp_path):
+    subprocess.run([cli, "exact", root / "examples/small.json", "--out", tmp_path, "--quiet"], check=True)
+    from_cli = json.loads((tmp_path / "moments.json").read_text())
+    mine = tsu.exact(tsu.load(str(root / "examples/small.json"))).to_dict()
+    del from_cli["run"]["model"], mine["run"]["model"]
+    assert mine == from_cli
+
+
+def test_model_dict_round_trip(root):
+    model = tsu.load(str(root / "examples/small.json"))
+    again = tsu.Model.from_dict(model.to_dict())
+    assert again.to_json() == model.to_json()
+    assert again.states == [0, 0, 3] and again.num_free == 2
+
+
+def test_ising_chain_has_tanh_correlations():
+    model = tsu.ising(np.zeros(5), [[0, 1], [1, 2], [2, 3], [3, 4]], [0.5] * 4)
+    r = tsu.exact(model)
+    np.testing.assert_allclose(r.pair_moments, math.tanh(0.5), rtol=1e-12)
+    np.testing.assert_array_equal(r.pairs, [[0, 1], [1, 2], [2, 3], [3, 4]])
+
+
+def test_clamp_and_blocks_arguments():
+    model = tsu.ising([0.2, 0.0, -0.1], [[0, 1], [1, 2]], [0.7, -0.4])
+    r = tsu.sample(model, chains=8, samples=20, clamp={0: 1}, blocks=[[1], [2]])
+    assert r.marginals[0] == 1.0 and r.run["blocks"] == 2
+    exact = tsu.exact(model.with_clamp({0: 1}))
+    assert exact.marginals[0] == 1.0
+    with pytest.raises(ValueError, match="blocks"):
+        tsu.sample(model, blocks=[[0, 1, 2]])  # not an independent set
+
+
+def test_schedule_replaces_warmup_samples_every():
+    model = tsu.ising([0.1, 0.1], [[0, 1]], [0.3])
+    r = tsu.sample(model, chains=2, schedule=tsu.SamplingSchedule(100, 10, 2))
+    assert r.run["sweeps"] == 118 and r.draws == 20
+
+
+def test_errors_carry_the_cli_message(tmp_path):
+    with pytest.raises(OSError, match="missing.json: cannot open"):
+        tsu.load(str(tmp_path / "missing.json"))
+    bad = {"format": "tsu-model-v1", "nodes": ["spin"], "factors": [{"spins": [[5]], "w": [1.0]}]}
+    with pytest.raises(ValueError, match="factors"):
+        tsu.Model.from_dict(bad)
+    with pytest.raises(ValueError, match="chains: must be >= 1"):
+        tsu.sample(tsu.ising([0.0], [], []), chains=0)
+    with pytest.raises(ValueError, match="edges"):
+        tsu.ising([0.0, 0.0], [[0, 2]], [1.0])
+
+
+def test_samples_are_a_view_that_keeps_the_result_alive():
+    model = tsu.load("grid:10:G8", beta=0.3)
+    r = tsu.sample(model, chains=64, warmup=5, samples=3, save_samples=True, seed=2)
+    a, b = r.samples, r.samples
+    assert a.shape == (3, 64, 100) and a.dtype == np.int8
+    assert np.shares_memory(a, b)  # both views of the result's own storage
+    del r
+    assert set(np.unique(a)) <= {-1, 1}  # still valid after the result's name is gone
+
+
+def test_same_seed_same_samples_at_any_thread_count():
+    model = tsu.load("grid:22:G12", beta=0.4)
+    runs = [tsu.sample(model, chains=128, warmup=20, samples=4, seed=5, threads=t, save_samples=True) for t in (1, 2)]
+    assert runs[0].run["backend"] == "fast"
+    np.testing.assert_array_equal(runs[0].samples, runs[1].samples)
+
+
+def test_merge_of_two_seeds_weights_by_draws():
+    model = tsu.ising([0.3, -0.2], [[0, 1]], [0.5])
+    a = tsu.sample(model, chains=16, samples=100, seed=1, save_samples=True)
+    b = tsu.sample(model, chains=48, samples=100, seed=2, save_samples=True)
+    expected = (a.marginals[0] * a.draws + b.marginals[0] * b.draws) / (a.draws + b.draws)
+    a.merge(b)
+    assert a.draws == 6400 and a.run["chains"] == 64 and a.samples.shape == (100, 64, 2)
+    assert a.marginals[0] == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(ValueError, match="schedule"):
+        a.merge(tsu.sample(model, chains=16, samples=50, save_samples=True))
+
+
+def test_progress_callback_and_its_errors():
+    seen = []
+    tsu.sample(tsu.load("grid:10:G8"), chains=4, warmup=1000, samples=1, progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (1000, 1000) and all(d <= t for d, t in seen)
+
+    def fail(done, total):
+        raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        tsu.sample(tsu.load("grid:10:G8"), chains=4, warmup=1000, samples=1, progress=fail)
+
+
+def test_ctrl_c_stops_a_long_call():
+    # About a minute of sweeps on 2 cores if nothing stopped it; the interrupt comes after 0.3 s.
+    model = tsu.load("grid:70:G12")
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            tsu.sample(model, chains=1024, warmup=200_000, samples=1)
+    finally:
+        timer.cancel()
+
+
+def test_color_gives_independent_blocks():
+    model = tsu.load("grid:10:G8")
+    blocks = tsu.color(model)
+    assert sorted(i for b in blocks for i in b) == list(range(100))
+    tsu.sample(model, chains=2, samples=2, blocks=blocks)  # accepted as a layout

@@ -1,0 +1,65 @@
+// The parts of the API that need the neural baselines (libtorch): the classifier metric and the
+// comparison with neural generators. They are implemented in their own library, libtsu_neural.so
+// (src/api/neural), which the first call loads from beside libtsu_api, so that a process that never
+// calls them (sampling, `tsu --help`, the Python package) never loads libtorch.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cost/compare.hpp"
+#include "ml/quality.hpp"
+
+namespace tsu::api {
+
+// (what, done, total) of a long step (training a classifier or a baseline); may be empty.
+using StepProgress = std::function<void(const std::string&, double, double)>;
+
+struct ClassifierMetric {
+  ml::Metric metric;  // owns its classifier
+  std::string path;   // the classifier's cache file
+  double test_accuracy = 0;
+};
+
+// The Fashion-MNIST classifier of a scale ("tiny", "demo", "full"), loaded from `cache` (""
+// = $TSU_CACHE, else ~/.cache/tsu) or trained there first (a minute or more; `progress` says so).
+ClassifierMetric classifier_metric(const std::string& scale, const std::string& cache = "", int threads = 0,
+                                   const StepProgress& progress = {});
+
+struct CompareOptions {
+  std::string scale = "demo";  // tiny, demo, full
+  std::string out;             // output folder (runs resume from it)
+  std::string dtm;             // a trained DTM run folder; "" = train the scale's config into OUT/dtm
+  std::vector<std::string> families = {"vae", "gan", "diffusion"};
+  std::string cache;           // classifier cache folder
+  std::string device = "paper";
+  std::string gpu = "h100";
+  std::string precision = "fp32";
+  double batch = 256;
+  int samples = 0;  // per model; 0 = the scale's
+  uint64_t seed = 1;
+  int threads = 0;
+  std::function<void(const std::string&)> log;  // one line per step; may be empty
+  StepProgress progress;
+};
+
+struct CompareResult {
+  cost::CompareRun run;
+  cost::CompareFiles files;  // compare.json, compare.png, report.html
+};
+
+// Trains (or resumes, or loads) the metric's classifier, the DTM and the baselines, scores every
+// model with the same metric, prices each on its hardware and writes the report (docs/compare.md).
+CompareResult compare(const CompareOptions& options);
+
+// What libtsu_neural.so exports, as tsu_neural_entry_points(): one table, checked by its version.
+struct NeuralEntryPoints {
+  int version;
+  ClassifierMetric (*classifier_metric)(const std::string&, const std::string&, int, const StepProgress&);
+  CompareResult (*compare)(const CompareOptions&);
+};
+constexpr int kNeuralEntryPointsVersion = 1;
+
+}  // namespace tsu::api
