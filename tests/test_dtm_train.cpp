@@ -677,3 +677,17 @@ TEST(Config, GreyUnitsAreParsedAndChecked) {
   EXPECT_NE(error_of({{"data", {{"grey_units", "tied"}}}}).find("x.json: data.grey_units: \"tied\" needs grey_levels > 1"),
             std::string::npos);
 }
+
+// Step graphs come from derive(seed, StepGraph, k): seed s + 1 does not repeat seed s's placements
+// one step later (as seed + k did), and two steps of one model differ.
+TEST(DtmSeeds, NeighbouringSeedsDoNotShareStepGraphs) {
+  DtmConfig c = enumerable_config();
+  c.graph = {10, "G8", true};
+  c.diffusion.steps = 3;
+  c.seed = 1;
+  const Dtm a(c);
+  c.seed = 2;
+  const Dtm b(c);
+  EXPECT_NE(a.graph(1).visible_nodes(), b.graph(0).visible_nodes());
+  EXPECT_NE(a.graph(0).visible_nodes(), a.graph(1).visible_nodes());
+}

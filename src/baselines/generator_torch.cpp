@@ -23,7 +23,6 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kCheckpointFormat = "tsu-baseline-checkpoint-v1";
-constexpr uint64_t kTrainingEpochTag = 301;  // the seed path of epoch e's randomness: (seed, tag, e)
 
 int64_t square_kernel(torch::ExpandingArray<2> kernel, const std::string& name) {
   if ((*kernel)[0] != (*kernel)[1]) throw Error(fmt::format("{}: the cost model needs a square kernel", name));
@@ -208,7 +207,7 @@ void TorchGenerator::train(const std::string& dir, const Progress& progress) {
 std::vector<double> TorchGenerator::run_epoch(const torch::Tensor& data, int epoch, const Progress& progress) {
   set_training(true);
   torch::Generator gen = at::detail::createCPUGenerator(
-      ml::derive_seed(config_.seed, {kTrainingEpochTag, uint64_t(epoch)}));
+      derive(config_.seed, Purpose::TrainingEpoch, {uint64_t(epoch)}));
   const int64_t batch = config_.batch, batches = data.size(0) / batch;  // the last partial batch is dropped
   const torch::Tensor order = torch::randperm(data.size(0), gen, torch::kLong);
   std::vector<double> sums(loss_names().size(), 0.0);

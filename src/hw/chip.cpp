@@ -74,7 +74,7 @@ Chip::Chip(const Model& model, Device device, ChipOptions options)
   for (size_t i = 0; i < n; ++i) state_index_[i + 1] = state_index_[i] + model.nodes[i].states;
   // Frozen disorder: the same draws for every sigma, so that one chip instance can be studied at
   // several mismatch levels.
-  auto rng = chain_stream(uint64_t(device_.seed), 0, Stream::Aux);
+  auto rng = chain_stream(derive(uint64_t(device_.seed), Purpose::Mismatch), 0, Stream::Aux);
   const double gain_sigma = options_.mismatch ? device_.gain_sigma : 0.0;
   const double offset_sigma = options_.mismatch ? device_.offset_sigma : 0.0;
   gain_.resize(n);
@@ -167,7 +167,7 @@ Calibration Chip::calibrate(int64_t samples_per_point, uint64_t seed) {
   const auto n = int64_t(model_->size());
 #pragma omp parallel for schedule(dynamic, 64)
   for (int64_t i = 0; i < n; ++i) {
-    auto rng = chain_stream(seed, uint64_t(i), Stream::Aux);
+    auto rng = chain_stream(derive(seed, Purpose::Calibration), uint64_t(i), Stream::Aux);
     const int states = model_->nodes[i].states;
     const bool spin = model_->nodes[i].is_spin();
     const auto size = size_t(states);

@@ -14,7 +14,6 @@ namespace tsu::hw {
 
 namespace {
 
-constexpr uint64_t kDriftSalt = 0x6472696674ull;  // "drift": the drift streams differ from the read-out ones
 
 struct ChainCounters {
   int64_t updates = 0, toggles = 0;
@@ -35,8 +34,8 @@ class ChipBackendImpl final : public ChipBackend {
     for (const auto& block : layout.blocks) free_.insert(free_.end(), block.begin(), block.end());
     for (int c = 0; c < opt.chains; ++c) {
       sweep_rng_.push_back(chain_stream(opt.seed, uint64_t(c)));
-      read_rng_.push_back(chain_stream(opt.seed, uint64_t(c), Stream::Aux));
-      drift_rng_.push_back(chain_stream(opt.seed ^ kDriftSalt, uint64_t(c), Stream::Aux));
+      read_rng_.push_back(chain_stream(derive(opt.seed, Purpose::Readout), uint64_t(c), Stream::Aux));
+      drift_rng_.push_back(chain_stream(derive(opt.seed, Purpose::Drift), uint64_t(c), Stream::Aux));
     }
     counters_.resize(size_t(opt.chains));
     const size_t states = size_t(chip.state_index(size_t(nodes)));

@@ -11,7 +11,10 @@ namespace tsu::ml {
 
 namespace {
 
-constexpr std::string_view kMagic = "tsu-dtm-checkpoint-v1\n";
+// v2: step k's visible placement is seeded by derive(seed, StepGraph, k) (v1: seed + k, which made
+// seed s + 1 repeat seed s's graphs shifted by one step); a v1 checkpoint would load onto other graphs.
+constexpr std::string_view kMagic = "tsu-dtm-checkpoint-v2\n";
+constexpr std::string_view kMagicV1 = "tsu-dtm-checkpoint-v1\n";
 
 // The checkpoint's body: per step theta, adam.m, adam.v as little-endian doubles.
 void append_doubles(std::string& out, const std::vector<double>& v) {
@@ -54,23 +57,13 @@ Dtm restore(const nlohmann::json& header, std::string_view in, const std::string
 
 }  // namespace
 
-uint64_t derive_seed(uint64_t seed, std::initializer_list<uint64_t> tags) {
-  uint64_t x = seed;
-  uint64_t out = splitmix64(x);
-  for (uint64_t tag : tags) {
-    x = out ^ (tag * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull);
-    out = splitmix64(x);
-  }
-  return out;
-}
-
 Dtm::Dtm(DtmConfig config) : config_(std::move(config)) {
   const auto& d = config_.diffusion;
   times_ = diffusion_times(d.steps, d.schedule, d.linear_end);
   for (int k = 0; k < d.steps; ++k) {
     const double coupling = input_coupling(d.image_rate, times_[size_t(k) + 1] - times_[size_t(k)]);
     try {
-      graphs_.emplace_back(config_.graph, config_.visible(), coupling, config_.seed + uint64_t(k), config_.tying());
+      graphs_.emplace_back(config_.graph, config_.visible(), coupling, derive(config_.seed, Purpose::StepGraph, {uint64_t(k)}), config_.tying());
     } catch (const Error& e) {
       throw Error(fmt::format("graph (side {}, rule {}): {}", config_.graph.side, config_.graph.rule, e.what()));
     }
@@ -126,6 +119,10 @@ void Dtm::save(const std::string& path) const {
 Dtm Dtm::load(const std::string& path) {
   const std::string text = read_file(path);
   std::string_view in(text);
+  if (in.starts_with(kMagicV1))
+    throw Error(fmt::format("{}: a v1 checkpoint, from before the step graphs' seeds changed (docs/dtm.md): its "
+                            "parameters belong to other graphs; train the model again",
+                            path));
   if (!in.starts_with(kMagic)) throw Error(fmt::format("{}: not a tsu DTM checkpoint (bad magic)", path));
   in.remove_prefix(kMagic.size());
   const size_t newline = in.find('\n');

@@ -1,6 +1,6 @@
 // A denoising thermodynamic model (arXiv:2510.23972): T Boltzmann machines, step k (0-based)
 // denoising x^{k+1} -> x^k over the forward-process interval [t_k, t_{k+1}], each with its own
-// graph (same grid, visible placement seeded by seed + k), parameters, Adam state and ACP state.
+// graph (same grid, visible placement seeded by derive(seed, StepGraph, k)), parameters, Adam state and ACP state.
 // Checkpoints hold all of it, so that a resumed run continues exactly as an uninterrupted one.
 #pragma once
 
@@ -53,8 +53,5 @@ class Dtm {
   std::vector<StepState> states_;
   int epochs_done_ = 0;
 };
-
-// Seeds of independent random streams, derived from the run's seed and a path of tags.
-uint64_t derive_seed(uint64_t seed, std::initializer_list<uint64_t> tags);
 
 }  // namespace tsu::ml

@@ -12,7 +12,6 @@ namespace tsu::ml {
 
 namespace {
 
-enum Purpose : uint64_t { kNoise = 101, kChains };
 
 // Step k's starting states: free sites from their biases (StepGraph::initial_states); inputs x^{k+1};
 // clamped label variables at their class.
@@ -63,7 +62,7 @@ Generated generate(const Dtm& dtm, const GenerateOptions& options, const WorkPro
   out.samples = chains;
   out.bits = bits;
   out.x.resize(size_t(chains) * size_t(bits));
-  auto rng = chain_stream(derive_seed(options.seed, {kNoise}), 0, Stream::Aux);
+  auto rng = chain_stream(derive(options.seed, Purpose::GenerateNoise), 0, Stream::Aux);
   for (auto& b : out.x) b = rng.uniform() < 0.5f;  // x^T: uniform noise
   const size_t kept = size_t(std::min(options.trajectory, chains)) * size_t(bits);
   auto record = [&] {
@@ -81,7 +80,7 @@ Generated generate(const Dtm& dtm, const GenerateOptions& options, const WorkPro
     const auto& g = dtm.graph(k);
     const auto cm = compile(g.model(dtm.weights(k), dtm.biases(k), 1.0));
     const Layout layout = clamped ? g.layout(label_vars) : g.negative_layout();
-    const uint64_t seed = derive_seed(options.seed, {kChains, uint64_t(k)});
+    const uint64_t seed = derive(options.seed, Purpose::GenerateChains, {uint64_t(k)});
     auto backend = make_backend(cm, layout, EngineOptions{chains, seed, threads, BackendKind::Auto});
     backend->set_states(step_states(g, dtm.biases(k), e, out.x, options.labels, chains, seed, beta.at(0)));
     run(*backend, schedule, beta, {}, [&](int64_t sweeps_done, int64_t) {

@@ -17,7 +17,6 @@ using nlohmann::json;
 
 namespace {
 
-enum Purpose : uint64_t { kEvalFree = 201, kEvalClamped };
 
 // The model to continue: the folder's checkpoint when it has one (made from the same config), else new.
 Dtm resume_or_start(const DtmConfig& config, const std::string& dir) {
@@ -58,13 +57,13 @@ json evaluate_epoch(const Dtm& dtm, const QualityEvaluator& evaluator, const fs:
   fs::create_directories(sample_dir);
   GenerateOptions free;
   free.samples = cfg.eval.samples;
-  free.seed = derive_seed(cfg.seed, {kEvalFree, uint64_t(epoch)});
+  free.seed = derive(cfg.seed, Purpose::EvalFree, {uint64_t(epoch)});
   const auto g = generate(dtm, free);
   out["free"] = evaluator.score(g);
   write_sample_grid((sample_dir / fmt::format("epoch-{:04}-free.png", epoch)).string(), cfg, g, 100, 10);
   if (cfg.data.encoding.label_spots > 0) {
     GenerateOptions clamped = free;
-    clamped.seed = derive_seed(cfg.seed, {kEvalClamped, uint64_t(epoch)});
+    clamped.seed = derive(cfg.seed, Purpose::EvalClamped, {uint64_t(epoch)});
     clamped.labels = balanced_labels(cfg.eval.samples, cfg.data.encoding.classes);
     const auto gc = generate(dtm, clamped);
     out["clamped"] = evaluator.score(gc);

@@ -16,18 +16,6 @@ namespace tsu::ml {
 
 namespace {
 
-// Purposes of the derived random streams.
-enum Purpose : uint64_t {
-  kPermutation = 1,
-  kPairs,
-  kBatchChains,
-  kPositiveChains,
-  kNegativeChains,
-  kMixingNoise,
-  kMixingChains,
-  kProjection,
-};
-
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
@@ -107,7 +95,7 @@ double measure_mixing(const Dtm& dtm, int k, const TrainingData& data, int epoch
   std::vector<uint8_t> inputs(size_t(chains) * bits);
   const double t_in = dtm.times()[size_t(k) + 1];
   for (int i = 0; i < images; ++i) {
-    auto rng = chain_stream(derive_seed(cfg.seed, {kMixingNoise, uint64_t(k)}), uint64_t(i), Stream::Aux);
+    auto rng = chain_stream(derive(cfg.seed, Purpose::MixingNoise, {uint64_t(k)}), uint64_t(i), Stream::Aux);
     const auto item = std::span(data.mixing).subspan(size_t(i) * bits, bits);
     std::vector<uint8_t> noised(item.begin(), item.end());
     noise_item(cfg, noised, data.mixing_labels[size_t(i)], t_in, rng);
@@ -118,11 +106,11 @@ double measure_mixing(const Dtm& dtm, int k, const TrainingData& data, int epoch
   const auto model = g.model(dtm.weights(k), dtm.biases(k), cfg.training.beta);
   const auto cm = compile(model);
   const auto& layout = g.negative_layout();
-  const uint64_t seed = derive_seed(cfg.seed, {kMixingChains, uint64_t(epoch), uint64_t(k)});
+  const uint64_t seed = derive(cfg.seed, Purpose::MixingChains, {uint64_t(epoch), uint64_t(k)});
   auto backend = make_backend(cm, layout, EngineOptions{chains, seed, threads, BackendKind::Auto});
   backend->set_states(phase_states(g, dtm.biases(k), chains, seed, cfg.training.beta, {}, inputs));
   std::vector<int32_t> image_nodes(g.visible_nodes().begin(), g.visible_nodes().begin() + data.encoding.image_bits());
-  ProjectionObserver projection(std::move(image_nodes), cfg.mixing.dims, derive_seed(cfg.seed, {kProjection}));
+  ProjectionObserver projection(std::move(image_nodes), cfg.mixing.dims, derive(cfg.seed, Purpose::Projection));
   Observer* observers[] = {&projection};
   run(*backend, cfg.mixing.chain, BetaSchedule::constant(cfg.training.beta), observers);
   const double f = phase_flips(layout, chains, cfg.mixing.chain);
@@ -146,7 +134,7 @@ StepReport train_step_epoch(Dtm& dtm, int k, const TrainingData& data, const std
   StepReport report;
   report.tc_lambda = state.acp.lambda;
   std::vector<uint8_t> targets(size_t(chains) * bits), inputs(size_t(chains) * bits);
-  const uint64_t pair_seed = derive_seed(cfg.seed, {kPairs, uint64_t(epoch), uint64_t(k)});
+  const uint64_t pair_seed = derive(cfg.seed, Purpose::Pairs, {uint64_t(epoch), uint64_t(k)});
   for (int64_t b = 0; b < batches; ++b) {
     for (int c = 0; c < chains; ++c) {
       const uint32_t row = order[size_t(b * chains + c)];
@@ -155,7 +143,7 @@ StepReport train_step_epoch(Dtm& dtm, int k, const TrainingData& data, const std
                          std::span(targets).subspan(size_t(c) * bits, bits),
                          std::span(inputs).subspan(size_t(c) * bits, bits));
     }
-    const uint64_t seed = derive_seed(cfg.seed, {kBatchChains, uint64_t(epoch), uint64_t(k), uint64_t(b)});
+    const uint64_t seed = derive(cfg.seed, Purpose::BatchChains, {uint64_t(epoch), uint64_t(k), uint64_t(b)});
     const double lambda = state.acp.lambda;
     const auto moments = sample_batch(dtm, k, targets, inputs, chains, seed, lambda > 0, threads);
     const double f =
@@ -259,7 +247,7 @@ BatchMoments sample_batch(const Dtm& dtm, int k, std::span<const uint8_t> target
   const auto& g = dtm.graph(k);
   const double beta = cfg.training.beta;
   const auto cm = compile(g.model(dtm.weights(k), dtm.biases(k), beta));
-  const uint64_t pos_seed = derive_seed(seed, {kPositiveChains}), neg_seed = derive_seed(seed, {kNegativeChains});
+  const uint64_t pos_seed = derive(seed, Purpose::PositiveChains), neg_seed = derive(seed, Purpose::NegativeChains);
   BatchMoments m;
   m.positive =
       run_phase(g, cm, g.positive_layout(), phase_states(g, dtm.biases(k), chains, pos_seed, beta, targets, inputs),
@@ -279,7 +267,7 @@ EpochReport train_epoch(Dtm& dtm, const TrainingData& data, const WorkProgress& 
   report.learning_rate = cosine_learning_rate(cfg.training.learning_rate, cfg.training.alpha, dtm.state(0).adam.t,
                                               int64_t(cfg.training.decay_epochs) * batches);
   const auto order =
-      permutation(data.train_count(), derive_seed(cfg.seed, {kPermutation, uint64_t(dtm.epochs_done())}));
+      permutation(data.train_count(), derive(cfg.seed, Purpose::Permutation, {uint64_t(dtm.epochs_done())}));
   ProgressSink sink(progress, epoch_flips(dtm, data.train_count()));
 
   // Steps are independent: spread them over workers, each sampling with its share of the threads.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 
 namespace tsu {
 
@@ -35,6 +36,31 @@ struct Xoshiro128p {
 };
 
 enum class Stream : uint64_t { Sweep = 0, Init = 1, Aux = 2 };
+
+// Every consumer of randomness besides a chain's own sweep and init streams, each with its own tag,
+// so that no two streams coincide when their seeds are equal. Values are fixed forever: changing one
+// changes every result drawn from it.
+enum class Purpose : uint64_t {
+  // ml/train.cpp
+  Permutation = 1, Pairs, BatchChains, PositiveChains, NegativeChains, MixingNoise, MixingChains, Projection,
+  GenerateNoise = 101, GenerateChains,  // ml/generate.cpp
+  EvalFree = 201, EvalClamped,          // ml/run.cpp
+  TrainingEpoch = 301,                  // baselines: epoch e's shuffling and noise
+  Mismatch = 401, Calibration, Readout, Drift,  // hw: frozen disorder, calibration, read-out, drift
+  StepGraph = 501,                      // ml: the visible placement of DTM step k
+};
+
+// The seed of an independent stream: (seed, purpose, ids...) through splitmix64, one round per tag.
+inline uint64_t derive(uint64_t seed, Purpose purpose, std::initializer_list<uint64_t> ids = {}) {
+  auto mix = [](uint64_t out, uint64_t tag) {
+    uint64_t x = out ^ (tag * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull);
+    return splitmix64(x);
+  };
+  uint64_t x = seed;
+  uint64_t out = mix(splitmix64(x), uint64_t(purpose));
+  for (uint64_t id : ids) out = mix(out, id);
+  return out;
+}
 
 inline Xoshiro128p chain_stream(uint64_t seed, uint64_t chain, Stream purpose = Stream::Sweep) {
   uint64_t x = seed;
