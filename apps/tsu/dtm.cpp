@@ -11,6 +11,7 @@
 #include <optional>
 #include <sstream>
 
+#include "api/dtm.hpp"
 #include "api/neural.hpp"
 #include "commands.hpp"
 #include "common.hpp"
@@ -116,167 +117,69 @@ struct TrainArgs {
 
 // `metric` scores the evaluated epochs (the pixel stand-in when empty).
 void run_train(const TrainArgs& args, const ml::Metric& metric) {
-  DtmConfig config = load_dtm_config(args.config);
-  if (args.threads >= 0) config.threads = args.threads;
-  if (args.epochs >= 0) config.training.epochs = args.epochs;
+  const int epochs = args.epochs >= 0 ? args.epochs : load_dtm_config(args.config).training.epochs;
   prepare_out_dir(args.out);
-  EpochProgress progress(!args.quiet && stderr_is_terminal(), config.training.epochs);
-  RunHooks hooks;
-  hooks.metric = metric;
-  hooks.progress = [&](int epoch, double done, double total) { progress.update(epoch, done, total); };
-  hooks.epoch_done = [&](const json& line) {
+  EpochProgress progress(!args.quiet && stderr_is_terminal(), epochs);
+  api::DtmTrainOptions o{args.config, args.out, args.threads, args.epochs, metric, {}, {}};
+  o.progress = [&](int epoch, double done, double total) { progress.update(epoch, done, total); };
+  o.epoch_done = [&](const json& line) {
     progress.clear();
     if (args.quiet) return;
     const json& ac = line["max_autocorr"];
     fmt::print("epoch {}/{}: {:.1f} s, {:.3g} flips/ns, lr {:.4g}{}{}\n", line["epoch"].get<int>(),
-               config.training.epochs, line["seconds"].get<double>(), line["flips_per_ns"].get<double>(),
+               epochs, line["seconds"].get<double>(), line["flips_per_ns"].get<double>(),
                line["learning_rate"].get<double>(),
                ac.is_null() ? "" : fmt::format(", max autocorr {:.4f}", ac.get<double>()), quality_text(line));
     std::fflush(stdout);
   };
-  const int done = run_training(config, args.out, hooks);
+  const int done = api::dtm_train(o);
   progress.clear();
   if (!args.quiet) fmt::print("{} epochs done; model in {}\n", done, checkpoint_path(args.out));
 }
 
-// Samples as uint8 intensities 0..255, shape [n, side, side].
-void save_samples_npy(const std::string& path, const DtmConfig& config, const Generated& g) {
-  const int side = image_side(config);
-  const auto images = decode_images(config.data.encoding, g.x, size_t(g.samples));
-  NpyArray a;
-  a.dtype = "|u1";
-  a.shape = {size_t(g.samples), size_t(side), size_t(side)};
-  a.bytes.resize(images.size());
-  for (size_t i = 0; i < images.size(); ++i) a.bytes[i] = char(uint8_t(std::lround(images[i] * 255)));
-  write_npy(path, a);
-}
-
-void save_labels_npy(const std::string& path, const std::vector<int>& labels) {
-  NpyArray a;
-  a.dtype = "|u1";
-  a.shape = {labels.size()};
-  for (int l : labels) a.bytes.push_back(char(uint8_t(l)));
-  write_npy(path, a);
-}
-
 struct GenerateArgs {
-  std::string model, out, mode = "both";
-  int n = 5120;
-  uint64_t seed = 0;
-  int sweeps = 0;
-  int threads = 0;
-  int trajectory = 8;
+  api::DtmGenerateOptions options;
   bool quiet = false;
 };
 
-json counters_json(const SamplingCounters& c) {
-  return json{{"steps", c.steps},     {"sweeps_per_step", c.sweeps_per_step},
-              {"sites", c.sites},     {"copies", c.copies},   {"visible", c.visible},
-              {"samples", c.samples}, {"flips", c.flips},
-              {"seconds", c.seconds}, {"flips_per_ns", c.seconds > 0 ? c.flips / c.seconds * 1e-9 : 0.0}};
-}
-
-void run_generate(const GenerateArgs& args) {
-  const Dtm dtm = Dtm::load(checkpoint_path(args.model));
-  const auto& config = dtm.config();
-  const auto out = prepare_out_dir(args.out);
-  json report{{"model", args.model}, {"epochs", dtm.epochs_done()}, {"seed", args.seed}};
+void run_generate(GenerateArgs& args) {
+  prepare_out_dir(args.options.out);
+  cli::Progress progress(!args.quiet && stderr_is_terminal(), 1.0);
+  args.options.progress = [&](const std::string&, double done, double total) {
+    progress.update(int64_t(done), int64_t(total));
+  };
+  const json report = api::dtm_generate(args.options);
+  progress.finish();
+  if (args.quiet) return;
   for (const std::string mode : {"free", "clamped"}) {
-    if (args.mode != "both" && args.mode != mode) continue;
-    if (mode == "clamped" && config.data.encoding.label_spots == 0) {
-      if (args.mode == "clamped") throw Error("--mode clamped: the model has no label variables");
-      continue;
-    }
-    GenerateOptions options;
-    options.samples = args.n;
-    options.seed = args.seed;
-    options.sweeps = args.sweeps;
-    options.threads = args.threads;
-    options.trajectory = args.trajectory;
-    if (mode == "clamped") options.labels = balanced_labels(args.n, config.data.encoding.classes);
-    cli::Progress progress(!args.quiet && stderr_is_terminal(), 1.0);
-    const auto g =
-        generate(dtm, options, [&](double done, double total) { progress.update(int64_t(done), int64_t(total)); });
-    progress.finish();
-    save_samples_npy((out / ("samples-" + mode + ".npy")).string(), config, g);
-    if (mode == "clamped") save_labels_npy((out / "labels-clamped.npy").string(), options.labels);
-    const int per_class = std::min(10, args.n / config.data.encoding.classes);
-    if (mode == "clamped" && per_class > 0) {
-      // One row per class: the first `per_class` samples of each.
-      Generated rows = g;
-      rows.x.clear();
-      const int per_label = args.n / config.data.encoding.classes;
-      for (int c = 0; c < config.data.encoding.classes; ++c)
-        for (int i = 0; i < per_class; ++i) {
-          const auto first = g.x.begin() + std::ptrdiff_t(size_t(c * per_label + i) * size_t(g.bits));
-          rows.x.insert(rows.x.end(), first, first + g.bits);
-        }
-      rows.samples = per_class * config.data.encoding.classes;
-      write_sample_grid((out / "grid-clamped.png").string(), config, rows, rows.samples, per_class);
-    } else {
-      write_sample_grid((out / ("grid-" + mode + ".png")).string(), config, g, 100, 10);
-    }
-    if (args.trajectory > 0) write_trajectory_grid((out / ("trajectory-" + mode + ".png")).string(), config, g);
-    report[mode] = counters_json(g.counters);
-    if (!args.quiet)
-      fmt::print("{}: {} samples, {} steps x {} sweeps in {:.1f} s ({:.3g} flips/ns)\n", mode, g.samples,
-                 g.counters.steps, g.counters.sweeps_per_step, g.counters.seconds,
-                 report[mode]["flips_per_ns"].get<double>());
+    if (!report.contains(mode)) continue;
+    const json& c = report[mode];
+    fmt::print("{}: {} samples, {} steps x {} sweeps in {:.1f} s ({:.3g} flips/ns)\n", mode, c["samples"].get<int64_t>(),
+               c["steps"].get<int>(), c["sweeps_per_step"].get<int>(), c["seconds"].get<double>(),
+               c["flips_per_ns"].get<double>());
   }
-  write_file_atomic((out / "generate.json").string(), report.dump(1) + "\n");
-  if (!args.quiet) fmt::print("wrote samples, grids and generate.json to {}\n", out.string());
+  fmt::print("wrote samples, grids and generate.json to {}\n", args.options.out);
 }
 
 struct EvalArgs {
-  std::string model, samples, out;
-  int n = 0;
-  uint64_t seed = 0;
+  api::DtmEvalOptions options;
+  std::string out;
   bool quiet = false;
   ClassifierArgs classifier;
 };
 
-NpyArray read_samples_npy(const std::string& path, int side) {
-  NpyArray a = read_npy(path);
-  if (a.dtype != "|u1" || a.shape.size() != 3 || a.shape[1] != size_t(side) || a.shape[2] != size_t(side) ||
-      a.shape[0] < 2)
-    throw Error(fmt::format("{}: expected uint8 samples of shape [n >= 2, {}, {}] (as tsu dtm generate writes)", path,
-                            side, side));
-  return a;
-}
-
-void run_eval(const EvalArgs& args) {
-  const ml::Metric metric = use_classifier(args.classifier, args.quiet);
-  const Dtm dtm = Dtm::load(checkpoint_path(args.model));
-  const auto& config = dtm.config();
-  const auto train = load_fashion_mnist(Split::Train, config.data.dir, config.eval.reference_images);
-  const QualityEvaluator evaluator(config, train, metric);
-  json report{{"model", args.model}, {"metric", evaluator.metric()}, {"reference", evaluator.reference_count()}};
-  if (!args.samples.empty()) {
-    const NpyArray a = read_samples_npy(args.samples, image_side(config));
-    std::vector<float> images(a.bytes.size());
-    for (size_t i = 0; i < images.size(); ++i) images[i] = float(uint8_t(a.bytes[i])) / 255.0f;
-    report["samples"] = args.samples;
-    report["count"] = a.shape[0];
-    report["value"] = evaluator.score_images(images, a.shape[0]);
-    if (!args.quiet) fmt::print("{} of {}: {:.3f}\n", evaluator.metric(), args.samples, report["value"].get<double>());
-  } else {
-    GenerateOptions options;
-    options.samples = args.n > 0 ? args.n : config.eval.samples;
-    options.seed = args.seed;
-    report["count"] = options.samples;
-    report["free"] = evaluator.score(generate(dtm, options));
-    if (config.data.encoding.label_spots > 0) {
-      options.labels = balanced_labels(options.samples, config.data.encoding.classes);
-      report["clamped"] = evaluator.score(generate(dtm, options));
-    }
-    if (!args.quiet)
-      fmt::print("{} ({} samples, epoch {}): free {:.3f}{}\n", evaluator.metric(), options.samples, dtm.epochs_done(),
-                 report["free"].get<double>(),
+void run_eval(EvalArgs& args) {
+  args.options.metric = use_classifier(args.classifier, args.quiet);
+  const json report = api::dtm_eval(args.options);
+  if (!args.quiet) {
+    const std::string metric = report["metric"];
+    if (report.contains("value"))
+      fmt::print("{} of {}: {:.3f}\n", metric, args.options.samples, report["value"].get<double>());
+    else
+      fmt::print("{} ({} samples, epoch {}): free {:.3f}{}\n", metric, report["count"].get<int>(),
+                 report["epochs"].get<int>(), report["free"].get<double>(),
                  report.contains("clamped") ? fmt::format(", clamped {:.3f}", report["clamped"].get<double>()) : "");
   }
-  report["note"] = evaluator.metric() == "fd_pixel"
-                       ? "stand-in: Frechet distance of pixel intensities, not the paper's FID (see docs/dtm.md)"
-                       : "Frechet distance in the Fashion-MNIST classifier's feature space";
   if (!args.out.empty()) write_file_atomic(args.out, report.dump(1) + "\n");
 }
 
@@ -378,17 +281,17 @@ void add_dtm_command(CLI::App& app) {
 
   auto gen = std::make_shared<GenerateArgs>();
   auto* g = dtm->add_subcommand("generate", "Ancestral sampling from a trained DTM");
-  g->add_option("--model", gen->model, "Training output folder (holds checkpoint.bin)")->required();
-  g->add_option("--n", gen->n, "Samples per mode")->capture_default_str()->check(at_least(1));
-  g->add_option("--out", gen->out, "Output folder: samples-*.npy, grid-*.png, trajectory-*.png, generate.json")
+  g->add_option("--model", gen->options.model, "Training output folder (holds checkpoint.bin)")->required();
+  g->add_option("--n", gen->options.n, "Samples per mode")->capture_default_str()->check(at_least(1));
+  g->add_option("--out", gen->options.out, "Output folder: samples-*.npy, grid-*.png, trajectory-*.png, generate.json")
       ->required();
-  g->add_option("--mode", gen->mode, "free (labels sampled), clamped (labels held, classes balanced) or both")
+  g->add_option("--mode", gen->options.mode, "free (labels sampled), clamped (labels held, classes balanced) or both")
       ->capture_default_str()
       ->check(CLI::IsMember({"free", "clamped", "both"}));
-  g->add_option("--seed", gen->seed, "Seed of the noise and the chains")->capture_default_str();
-  g->add_option("--sweeps", gen->sweeps, "Sweeps per step (0 = the config's)")->check(at_least(0));
-  g->add_option("--threads", gen->threads, "Threads (0 = the config's)")->check(at_least(0));
-  g->add_option("--trajectory", gen->trajectory, "Denoising trajectories drawn in trajectory-*.png")
+  g->add_option("--seed", gen->options.seed, "Seed of the noise and the chains")->capture_default_str();
+  g->add_option("--sweeps", gen->options.sweeps, "Sweeps per step (0 = the config's)")->check(at_least(0));
+  g->add_option("--threads", gen->options.threads, "Threads (0 = the config's)")->check(at_least(0));
+  g->add_option("--trajectory", gen->options.trajectory, "Denoising trajectories drawn in trajectory-*.png")
       ->capture_default_str()
       ->check(at_least(0));
   g->add_flag("--quiet", gen->quiet, "No progress and no summary");
@@ -396,11 +299,11 @@ void add_dtm_command(CLI::App& app) {
 
   auto eval = std::make_shared<EvalArgs>();
   auto* e = dtm->add_subcommand("eval", "Quality of samples: Frechet distance to the binarised training set");
-  e->add_option("--model", eval->model, "Training output folder (holds checkpoint.bin)")->required();
-  e->add_option("--samples", eval->samples, "samples-*.npy from tsu dtm generate (default: generate eval.samples)");
-  e->add_option("--n", eval->n, "Samples to generate when no --samples (0 = the config's eval.samples)")
+  e->add_option("--model", eval->options.model, "Training output folder (holds checkpoint.bin)")->required();
+  e->add_option("--samples", eval->options.samples, "samples-*.npy from tsu dtm generate (default: generate eval.samples)");
+  e->add_option("--n", eval->options.n, "Samples to generate when no --samples (0 = the config's eval.samples)")
       ->check(at_least(0));
-  e->add_option("--seed", eval->seed, "Seed when generating")->capture_default_str();
+  e->add_option("--seed", eval->options.seed, "Seed when generating")->capture_default_str();
   e->add_option("--out", eval->out, "Also write the report to this JSON file");
   e->add_flag("--quiet", eval->quiet, "No summary");
   add_classifier_options(*e, eval->classifier);

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "api/hw.hpp"
 #include "commands.hpp"
 #include "common.hpp"
 #include "graph/model_io.hpp"
@@ -21,77 +22,44 @@ namespace tsu::cli {
 namespace {
 
 struct EnergyArgs {
-  std::string device = "paper";
-  std::optional<int> grid;
-  std::optional<std::string> rule;
-  hw::Workload work{250, 1, -1};
-  int colours = 2;
+  api::EnergyOptions options;
   bool json = false;
 };
 
-// The device with --grid and --rule applied, each recorded as its source.
-hw::Device device_with_array(const std::string& device, std::optional<int> grid, const std::optional<std::string>& rule) {
-  hw::Device d = hw::load_device(device);
-  if (grid) {
-    d.grid = *grid;
-    d.sources["grid"] = "--grid";
-  }
-  if (rule) {
-    d.rule = *rule;
-    d.sources["rule"] = "--rule";
-  }
-  hw::validate_device(d);
-  return d;
-}
-
 void run_energy(const EnergyArgs& args) {
-  const hw::Device d = device_with_array(args.device, args.grid, args.rule);
-  const auto shape = hw::grid_shape(d, int(d.grid), d.rule, args.colours);
-  const auto report = hw::energy_report(d, shape, args.work);
+  const api::EnergyResult r = api::hw_energy(args.options);
   if (args.json)
-    fmt::print("{}\n", hw::energy_json(report, d).dump(1));
+    fmt::print("{}\n", r.to_json().dump(1));
   else
-    fmt::print("{}", hw::format_energy(report, d));
+    fmt::print("{}", r.table());
 }
 
 void add_energy(CLI::App& hw_cmd) {
   auto args = std::make_shared<EnergyArgs>();
   auto* cmd = hw_cmd.add_subcommand("energy", "Energy, time, power and area per sample on a TSU array (DTM §3.4)");
   cmd->footer("Example:\n  tsu hw energy --device paper --grid 70 --rule G12 --sweeps 250 --steps 8 --json");
-  cmd->add_option("--device", args->device, "Device preset (paper, z1, ideal) or tsu-device-v1 JSON file")
+  cmd->add_option("--device", args->options.device, "Device preset (paper, z1, ideal) or tsu-device-v1 JSON file")
       ->capture_default_str();
-  cmd->add_option("--grid", args->grid, "Array side L (default: the device's)")->check(CLI::Range(1, 46340));
-  cmd->add_option("--rule", args->rule, "Connection rule G8..G24, G12-paper, G16-paper, Z1 (default: the device's)");
-  cmd->add_option("--sweeps", args->work.sweeps, "K: sweeps per step")->capture_default_str()->check(at_least(1));
-  cmd->add_option("--steps", args->work.steps, "T: steps per sample (denoising steps)")
+  cmd->add_option("--grid", args->options.grid, "Array side L (default: the device's)")->check(CLI::Range(1, 46340));
+  cmd->add_option("--rule", args->options.rule, "Connection rule G8..G24, G12-paper, G16-paper, Z1 (default: the device's)");
+  cmd->add_option("--sweeps", args->options.work.sweeps, "K: sweeps per step")->capture_default_str()->check(at_least(1));
+  cmd->add_option("--steps", args->options.work.steps, "T: steps per sample (denoising steps)")
       ->capture_default_str()
       ->check(at_least(1));
-  cmd->add_option("--data-nodes", args->work.data_nodes, "N_data: nodes written and read per step (default: every cell)")
+  cmd->add_option("--data-nodes", args->options.work.data_nodes, "N_data: nodes written and read per step (default: every cell)")
       ->check(at_least(0));
-  cmd->add_option("--colours", args->colours, "Clock phases per sweep")->capture_default_str()->check(at_least(1));
+  cmd->add_option("--colours", args->options.colours, "Clock phases per sweep")->capture_default_str()->check(at_least(1));
   cmd->add_flag("--json", args->json, "Print JSON instead of a table");
   cmd->callback([args] { run_energy(*args); });
 }
 
 // --- tsu hw run / calibrate: a model on the simulated chip ---
 
-struct ChipArgs {
-  std::string device = "paper";
-  std::string mode = "clocked";
-  std::vector<std::string> off;  // non-idealities switched off
-  bool ideal = false;
-  int64_t calibrate = 0;  // samples per calibration point; 0 = no calibration
-  uint64_t calibration_seed = 1;
-};
+using ChipArgs = api::ChipSettings;
 
 struct RunArgs {
   ModelArgs model;
-  ChipArgs chip;
-  int chains = 64;
-  Schedule schedule{100, 1000, 1};
-  uint64_t seed = 0;
-  int threads = 0;
-  bool compare = false;
+  api::HwRunOptions options;
   bool json = false;
   int show = 0;
   std::string out;
@@ -112,83 +80,6 @@ void add_chip_options(CLI::App& cmd, ChipArgs& args) {
       ->check(at_least(0));
   cmd.add_option("--calibration-seed", args.calibration_seed, "Seed of the calibration measurements")
       ->capture_default_str();
-}
-
-hw::ChipOptions chip_options(const ChipArgs& args) {
-  hw::ChipOptions o = args.ideal ? hw::ChipOptions::ideal() : hw::ChipOptions{};
-  o.mode = args.mode == "async" ? hw::ChipMode::Async : hw::ChipMode::Clocked;
-  for (const auto& name : args.off) {
-    if (name == "quantize") o.quantize = false;
-    if (name == "mismatch") o.mismatch = false;
-    if (name == "temperature") o.temperature = false;
-    if (name == "drift") o.drift = false;
-    if (name == "readout") o.readout = false;
-    if (name == "bias_delay") o.bias_delay = false;
-  }
-  return o;
-}
-
-nlohmann::json calibration_json(const hw::Calibration& c) {
-  return {{"samples_per_point", c.samples_per_point}, {"before_mean", c.before_mean}, {"before_max", c.before_max},
-          {"after_mean", c.after_mean}, {"after_max", c.after_max}};
-}
-
-// The number of configurations of the free nodes (enumerable only when small).
-double free_configurations(const Model& m, const Layout& layout) {
-  double n = 1;
-  for (size_t i = 0; i < m.size(); ++i)
-    if (!layout.clamped[i]) n *= m.nodes[i].states;
-  return n;
-}
-
-struct Statistics {
-  std::vector<std::vector<double>> marginals;
-  std::vector<double> moments;
-  double energy_mean = 0, energy_std = 0;
-};
-
-// Mean and largest total-variation distance between marginals, and the mean absolute difference of
-// the spin-pair moments (null without any).
-nlohmann::json distances(const Statistics& s, const std::vector<std::vector<double>>& marginals,
-                         const std::vector<double>& moments) {
-  double sum = 0, worst = 0, moment = 0;
-  for (size_t i = 0; i < marginals.size(); ++i) {
-    double tv = 0;
-    for (size_t k = 0; k < marginals[i].size(); ++k) tv += 0.5 * std::abs(s.marginals[i][k] - marginals[i][k]);
-    sum += tv;
-    worst = std::max(worst, tv);
-  }
-  for (size_t k = 0; k < moments.size(); ++k) moment += std::abs(s.moments[k] - moments[k]) / double(moments.size());
-  return {{"mean", sum / double(marginals.size())}, {"max", worst},
-          {"moment", moments.empty() ? nlohmann::json() : nlohmann::json(moment)}};
-}
-
-Statistics sample_with(Backend& backend, const CompiledModel& cm, const Layout& layout, const RunArgs& args) {
-  const Model& m = *cm.model;
-  backend.set_states(initial_states(cm, layout, args.chains, args.seed, InitKind::Uniform, m.beta));
-  MarginalObserver marginals(m);
-  PairMomentObserver pairs(m, two_spin_pairs(m));
-  EnergyObserver energy(m, m.beta);
-  std::vector<Observer*> observers = {&marginals, &pairs, &energy};
-  run(backend, args.schedule, BetaSchedule::constant(m.beta), observers);
-  return {marginals.marginals(), pairs.moments(), energy.mean(), std::sqrt(energy.variance())};
-}
-
-nlohmann::json account_json(const hw::ChipAccount& a, const RunArgs& args) {
-  const double chains = args.chains, observations = chains * double(args.schedule.samples);
-  return {{"total_J", a.total()},
-          {"per_observation_J", a.total() / observations},
-          {"sampling_J", a.e_updates + a.e_toggles},
-          {"updates_J", a.e_updates},
-          {"toggles_J", a.e_toggles},
-          {"read_J", a.e_reads},
-          {"write_J", a.e_writes},
-          {"updates", a.updates},
-          {"toggles", a.toggles},
-          {"activity", a.updates > 0 ? double(a.toggles) / double(a.updates) : 0.0},
-          {"J_per_update", a.updates > 0 ? (a.e_updates + a.e_toggles) / double(a.updates) : 0.0},
-          {"chip_seconds_per_chain", a.seconds},
-          {"power_W", a.seconds > 0 ? a.total() / (chains * a.seconds) : 0.0}};
 }
 
 void print_run(const nlohmann::json& doc) {
@@ -220,44 +111,17 @@ void print_run(const nlohmann::json& doc) {
   line("ideal engine vs exact:", c["ideal_vs_exact"]);
 }
 
-void run_chip(const RunArgs& args) {
-  auto model = std::make_shared<const Model>(load_model_arg(args.model));
-  const Layout layout = with_context(args.model.source, [&] { return default_layout(*model); });
-  const CompiledModel cm = compile(model);
-  args.schedule.validate();
-  hw::Chip chip(*model, hw::load_device(args.chip.device), chip_options(args.chip));
-  nlohmann::json chip_doc = {{"device", chip.device().name},
-                             {"mode", args.chip.mode},
-                             {"cells", model->size()},
-                             {"colours", layout.blocks.size()}};
-  if (args.chip.calibrate > 0) chip_doc["calibration"] = calibration_json(chip.calibrate(args.chip.calibrate, args.chip.calibration_seed));
-  const EngineOptions options{args.chains, args.seed, args.threads};
-  auto backend = hw::make_chip_backend(chip, layout, options);
-  const Statistics stats = sample_with(*backend, cm, layout, args);
-  nlohmann::json doc = {{"chip", chip_doc}};
-  doc["statistics"] = moments_json(*model, stats.marginals, stats.moments);
-  doc["statistics"]["energy"] = {{"mean", stats.energy_mean}, {"std", stats.energy_std}};
-  doc["energy"] = account_json(backend->account(), args);
-  doc["run"] = {{"model", args.model.source}, {"chains", args.chains}, {"warmup", args.schedule.warmup},
-                {"samples", args.schedule.samples}, {"every", args.schedule.every}, {"seed", args.seed},
-                {"sweeps", args.schedule.total_sweeps()}, {"beta", model->beta}};
-  if (args.compare) {
-    auto ideal = make_backend(cm, layout, options);
-    const Statistics reference = sample_with(*ideal, cm, layout, args);
-    doc["compare"]["chip_vs_ideal"] = distances(stats, reference.marginals, reference.moments);
-    if (free_configurations(*model, layout) <= double(1 << 20)) {
-      const auto exact = exact_moments(*model, layout.clamped, two_spin_pairs(*model), model->beta);
-      doc["compare"]["chip_vs_exact"] = distances(stats, exact.marginals, exact.pair_moments);
-      doc["compare"]["ideal_vs_exact"] = distances(reference, exact.marginals, exact.pair_moments);
-    }
-  }
-  if (!args.out.empty()) write_file_atomic(prepare_out_dir(args.out) / "hw.json", doc.dump(1) + "\n");
+void run_chip(RunArgs& args) {
+  const auto model = api::load(args.model);
+  args.options.model_name = args.model.source;
+  const api::HwRunResult r = api::hw_run(model, args.options);
+  if (!args.out.empty()) write_file_atomic(prepare_out_dir(args.out) / "hw.json", r.report.dump(1) + "\n");
   if (args.json) {
-    fmt::print("{}\n", doc.dump(1));
+    fmt::print("{}\n", r.report.dump(1));
     return;
   }
-  print_run(doc);
-  print_marginals(*model, stats.marginals, args.show);
+  print_run(r.report);
+  print_marginals(*model, r.marginals, args.show);
 }
 
 void add_run(CLI::App& hw_cmd) {
@@ -268,15 +132,15 @@ void add_run(CLI::App& hw_cmd) {
       "  tsu hw run examples/small.json --device paper --compare\n"
       "  tsu hw run grid:70:G12:open --device paper --chains 8 --samples 100 --json");
   add_model_options(*cmd, args->model);
-  add_chip_options(*cmd, args->chip);
-  cmd->add_option("--chains", args->chains, "Independent chains (each one array run)")
+  add_chip_options(*cmd, args->options.chip);
+  cmd->add_option("--chains", args->options.chains, "Independent chains (each one array run)")
       ->capture_default_str()
       ->check(at_least(1));
-  add_schedule_options(*cmd, args->schedule);
-  cmd->add_option("--seed", args->seed, "Seed of the chip's dynamics (the device's seed draws its mismatch)")
+  add_schedule_options(*cmd, args->options.schedule);
+  cmd->add_option("--seed", args->options.seed, "Seed of the chip's dynamics (the device's seed draws its mismatch)")
       ->capture_default_str();
-  cmd->add_option("--threads", args->threads, "Worker threads (0 = every core)")->capture_default_str()->check(at_least(0));
-  cmd->add_flag("--compare", args->compare, "Also run the ideal engine (and exact enumeration when small) side by side");
+  cmd->add_option("--threads", args->options.threads, "Worker threads (0 = every core)")->capture_default_str()->check(at_least(0));
+  cmd->add_flag("--compare", args->options.compare, "Also run the ideal engine (and exact enumeration when small) side by side");
   cmd->add_flag("--json", args->json, "Print the report as JSON");
   cmd->add_option("--out", args->out, "Also write DIR/hw.json");
   cmd->add_option("--show", args->show, "Print the marginals of the first N nodes")->check(at_least(0));
@@ -290,18 +154,17 @@ struct CalibrateArgs {
 };
 
 void run_calibrate(const CalibrateArgs& args) {
-  const Model model = load_model_arg(args.model);
-  hw::Chip chip(model, hw::load_device(args.chip.device), chip_options(args.chip));
-  const hw::Calibration c = chip.calibrate(std::max<int64_t>(args.chip.calibrate, 1), args.chip.calibration_seed);
+  const auto model = api::load(args.model);
+  const nlohmann::json c = api::hw_calibrate(model, args.chip);
   if (args.json) {
-    fmt::print("{}\n", calibration_json(c).dump(1));
+    fmt::print("{}\n", c.dump(1));
     return;
   }
-  fmt::print("calibrated {} cells with {} read-out samples per bias level ({} levels)\n", model.size(),
-             c.samples_per_point, 5);
-  fmt::print("|P_chip - P_ideal| before: mean {:.4f}, max {:.4f}\n", c.before_mean, c.before_max);
+  fmt::print("calibrated {} cells with {} read-out samples per bias level ({} levels)\n", model->size(),
+             int64_t(c["samples_per_point"]), 5);
+  fmt::print("|P_chip - P_ideal| before: mean {:.4f}, max {:.4f}\n", double(c["before_mean"]), double(c["before_max"]));
   fmt::print("|P_chip - P_ideal| after:  mean {:.4f}, max {:.4f}  (literature: ~0.05 per site, H&C §1.3)\n",
-             c.after_mean, c.after_max);
+             double(c["after_mean"]), double(c["after_max"]));
 }
 
 void add_calibrate(CLI::App& hw_cmd) {

@@ -1,0 +1,148 @@
+#include "api/dtm.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <fmt/format.h>
+
+#include "ml/evaluate.hpp"
+#include "ml/run.hpp"
+#include "sample/npy.hpp"
+#include "util/files.hpp"
+
+namespace tsu::api {
+
+using nlohmann::json;
+using namespace tsu::ml;
+
+namespace {
+
+// Samples as uint8 intensities 0..255, shape [n, side, side].
+void save_samples_npy(const std::string& path, const DtmConfig& config, const Generated& g) {
+  const int side = image_side(config);
+  const auto images = decode_images(config.data.encoding, g.x, size_t(g.samples));
+  NpyArray a;
+  a.dtype = "|u1";
+  a.shape = {size_t(g.samples), size_t(side), size_t(side)};
+  a.bytes.resize(images.size());
+  for (size_t i = 0; i < images.size(); ++i) a.bytes[i] = char(uint8_t(std::lround(images[i] * 255)));
+  write_npy(path, a);
+}
+
+void save_labels_npy(const std::string& path, const std::vector<int>& labels) {
+  NpyArray a;
+  a.dtype = "|u1";
+  a.shape = {labels.size()};
+  for (int l : labels) a.bytes.push_back(char(uint8_t(l)));
+  write_npy(path, a);
+}
+
+json counters_json(const SamplingCounters& c) {
+  return json{{"steps", c.steps},     {"sweeps_per_step", c.sweeps_per_step},
+              {"sites", c.sites},     {"copies", c.copies},   {"visible", c.visible},
+              {"samples", c.samples}, {"flips", c.flips},
+              {"seconds", c.seconds}, {"flips_per_ns", c.seconds > 0 ? c.flips / c.seconds * 1e-9 : 0.0}};
+}
+
+NpyArray read_samples_npy(const std::string& path, int side) {
+  NpyArray a = read_npy(path);
+  if (a.dtype != "|u1" || a.shape.size() != 3 || a.shape[1] != size_t(side) || a.shape[2] != size_t(side) ||
+      a.shape[0] < 2)
+    throw Error(fmt::format("{}: expected uint8 samples of shape [n >= 2, {}, {}] (as tsu dtm generate writes)", path,
+                            side, side));
+  return a;
+}
+
+}  // namespace
+
+json dtm_generate(const DtmGenerateOptions& args) {
+  const Dtm dtm = Dtm::load(checkpoint_path(args.model));
+  const auto& config = dtm.config();
+  const auto out = prepare_dir(args.out);
+  json report{{"model", args.model}, {"epochs", dtm.epochs_done()}, {"seed", args.seed}};
+  for (const std::string mode : {"free", "clamped"}) {
+    if (args.mode != "both" && args.mode != mode) continue;
+    if (mode == "clamped" && config.data.encoding.label_spots == 0) {
+      if (args.mode == "clamped") throw Error("--mode clamped: the model has no label variables");
+      continue;
+    }
+    GenerateOptions options;
+    options.samples = args.n;
+    options.seed = args.seed;
+    options.sweeps = args.sweeps;
+    options.threads = args.threads;
+    options.trajectory = args.trajectory;
+    if (mode == "clamped") options.labels = balanced_labels(args.n, config.data.encoding.classes);
+    const auto g = generate(dtm, options, [&](double done, double total) {
+      if (args.progress) args.progress(mode, done, total);
+    });
+    save_samples_npy((out / ("samples-" + mode + ".npy")).string(), config, g);
+    if (mode == "clamped") save_labels_npy((out / "labels-clamped.npy").string(), options.labels);
+    const int per_class = std::min(10, args.n / config.data.encoding.classes);
+    if (mode == "clamped" && per_class > 0) {
+      // One row per class: the first `per_class` samples of each.
+      Generated rows = g;
+      rows.x.clear();
+      const int per_label = args.n / config.data.encoding.classes;
+      for (int c = 0; c < config.data.encoding.classes; ++c)
+        for (int i = 0; i < per_class; ++i) {
+          const auto first = g.x.begin() + std::ptrdiff_t(size_t(c * per_label + i) * size_t(g.bits));
+          rows.x.insert(rows.x.end(), first, first + g.bits);
+        }
+      rows.samples = per_class * config.data.encoding.classes;
+      write_sample_grid((out / "grid-clamped.png").string(), config, rows, rows.samples, per_class);
+    } else {
+      write_sample_grid((out / ("grid-" + mode + ".png")).string(), config, g, 100, 10);
+    }
+    if (args.trajectory > 0) write_trajectory_grid((out / ("trajectory-" + mode + ".png")).string(), config, g);
+    report[mode] = counters_json(g.counters);
+  }
+  write_file_atomic((out / "generate.json").string(), report.dump(1) + "\n");
+  return report;
+}
+
+
+json dtm_eval(const DtmEvalOptions& args) {
+  const ml::Metric& metric = args.metric;
+  const Dtm dtm = Dtm::load(checkpoint_path(args.model));
+  const auto& config = dtm.config();
+  const auto train = load_fashion_mnist(Split::Train, config.data.dir, config.eval.reference_images);
+  const QualityEvaluator evaluator(config, train, metric);
+  json report{{"model", args.model}, {"metric", evaluator.metric()}, {"reference", evaluator.reference_count()}};
+  if (!args.samples.empty()) {
+    const NpyArray a = read_samples_npy(args.samples, image_side(config));
+    std::vector<float> images(a.bytes.size());
+    for (size_t i = 0; i < images.size(); ++i) images[i] = float(uint8_t(a.bytes[i])) / 255.0f;
+    report["samples"] = args.samples;
+    report["count"] = a.shape[0];
+    report["value"] = evaluator.score_images(images, a.shape[0]);
+  } else {
+    GenerateOptions options;
+    options.samples = args.n > 0 ? args.n : config.eval.samples;
+    options.seed = args.seed;
+    report["count"] = options.samples;
+    report["free"] = evaluator.score(generate(dtm, options));
+    if (config.data.encoding.label_spots > 0) {
+      options.labels = balanced_labels(options.samples, config.data.encoding.classes);
+      report["clamped"] = evaluator.score(generate(dtm, options));
+    }
+    report["epochs"] = dtm.epochs_done();
+  }
+  report["note"] = evaluator.metric() == "fd_pixel"
+                       ? "stand-in: Frechet distance of pixel intensities, not the paper's FID (see docs/dtm.md)"
+                       : "Frechet distance in the Fashion-MNIST classifier's feature space";
+  return report;
+}
+
+
+int dtm_train(const DtmTrainOptions& options) {
+  DtmConfig config = load_dtm_config(options.config);
+  if (options.threads >= 0) config.threads = options.threads;
+  if (options.epochs >= 0) config.training.epochs = options.epochs;
+  RunHooks hooks;
+  hooks.metric = options.metric;
+  hooks.progress = options.progress;
+  hooks.epoch_done = options.epoch_done;
+  return run_training(config, options.out, hooks);
+}
+
+}  // namespace tsu::api

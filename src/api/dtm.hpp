@@ -1,0 +1,55 @@
+// Denoising thermodynamic models through the API: train (resuming), generate into a folder, and
+// evaluate. The CLI's `tsu dtm train|generate|eval` and Python's tsu.dtm_* wrap these calls. The
+// quality metric is passed in (api/neural.hpp's classifier_metric, or empty for the pixel stand-in).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "ml/quality.hpp"
+
+namespace tsu::api {
+
+struct DtmTrainOptions {
+  std::string config;  // a run configuration file (configs/dtm/*.json)
+  std::string out;     // the run folder: checkpoint.bin, log.jsonl, config.json, samples/
+  int threads = -1;    // >= 0 overrides the config's
+  int epochs = -1;     // >= 0 overrides the config's
+  ml::Metric metric;   // scores the evaluated epochs
+  std::function<void(int epoch, double done, double total)> progress;  // flips within an epoch
+  std::function<void(const nlohmann::json& line)> epoch_done;         // the epoch's log line
+};
+
+// Trains (or resumes) to the configured epochs; returns the epochs done.
+int dtm_train(const DtmTrainOptions& options);
+
+struct DtmGenerateOptions {
+  std::string model;          // a run folder
+  std::string out;            // samples-{free,clamped}.npy, labels-clamped.npy, grid-*.png, trajectory-*.png,
+                              // generate.json
+  std::string mode = "both";  // free, clamped (labels held, classes balanced) or both
+  int n = 5120;
+  uint64_t seed = 0;
+  int sweeps = 0;      // per step; 0 = the config's
+  int threads = 0;     // 0 = the config's
+  int trajectory = 8;  // trajectories drawn
+  std::function<void(const std::string& mode, double done, double total)> progress;
+};
+
+// Returns generate.json: per mode the sampling counters (steps, sweeps, cells, flips, seconds).
+nlohmann::json dtm_generate(const DtmGenerateOptions& options);
+
+struct DtmEvalOptions {
+  std::string model;
+  std::string samples;  // uint8 [n, side, side] .npy as dtm_generate writes; "" = generate n
+  int n = 0;            // 0 = the config's eval.samples
+  uint64_t seed = 0;
+  ml::Metric metric;
+};
+
+// {model, metric, reference, count, and value (of the samples) or free and clamped (generated), note}
+nlohmann::json dtm_eval(const DtmEvalOptions& options);
+
+}  // namespace tsu::api
