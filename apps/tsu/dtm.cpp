@@ -20,7 +20,6 @@
 #include "ml/evaluate.hpp"
 #include "ml/run.hpp"
 #include "progress.hpp"
-#include "sample/npy.hpp"
 
 namespace tsu::cli {
 

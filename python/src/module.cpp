@@ -12,7 +12,9 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include "api/dtm.hpp"
 #include "api/exact.hpp"
+#include "api/hw.hpp"
 #include "api/model.hpp"
 #include "api/sample.hpp"
 
@@ -254,6 +256,114 @@ void bind_runs(nb::module_& m) {
       "model"_a, "Exact marginals, spin-pair moments and log Z by enumeration (at most 2^24 free configurations).");
 }
 
+tsu::api::ChipSettings chip_settings(const std::string& device, const std::string& mode, std::vector<std::string> off,
+                                     bool ideal, int64_t calibrate, uint64_t calibration_seed) {
+  return {device, mode, std::move(off), ideal, calibrate, calibration_seed};
+}
+
+// (what, done, total) progress for the DTM calls, with Ctrl-C checked as in python_progress.
+template <class... Args>
+std::function<void(Args...)> python_callback(std::optional<nb::callable> callback) {
+  return [callback](Args... args) {
+    nb::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw nb::python_error();
+    if (callback) (*callback)(args...);
+  };
+}
+
+void bind_hw(nb::module_& m) {
+  m.def(
+      "hw_energy",
+      [](const std::string& device, std::optional<int> grid, std::optional<std::string> rule, int sweeps, int steps,
+         int64_t data_nodes, int colours) {
+        const auto r = tsu::api::hw_energy({device, grid, rule, {sweeps, steps, data_nodes}, colours});
+        return json_to_python(r.to_json());
+      },
+      "device"_a = "paper", "grid"_a = nb::none(), "rule"_a = nb::none(), "sweeps"_a = 250, "steps"_a = 1,
+      "data_nodes"_a = -1, "colours"_a = 2,
+      "Energy, time, power and area per sample on a TSU array (the CLI's tsu hw energy --json).");
+  m.def(
+      "hw_run",
+      [](const PyModel& model, const std::string& device, const std::string& mode, std::vector<std::string> off,
+         bool ideal, int64_t calibrate, uint64_t calibration_seed, int chains, int64_t warmup, int64_t samples,
+         int64_t every, uint64_t seed, int threads, bool compare) {
+        tsu::api::HwRunOptions o;
+        o.chip = chip_settings(device, mode, std::move(off), ideal, calibrate, calibration_seed);
+        o.chains = chains;
+        o.schedule = {warmup, samples, every};
+        o.seed = seed;
+        o.threads = threads;
+        o.compare = compare;
+        tsu::api::HwRunResult r;
+        {
+          nb::gil_scoped_release released;
+          r = tsu::api::hw_run(model.ptr, o);
+        }
+        return json_to_python(r.report);
+      },
+      "model"_a, "device"_a = "paper", "mode"_a = "clocked", "off"_a = std::vector<std::string>{}, "ideal"_a = false,
+      "calibrate"_a = 0, "calibration_seed"_a = 1, "chains"_a = 64, "warmup"_a = 100, "samples"_a = 1000,
+      "every"_a = 1, "seed"_a = 0, "threads"_a = 0, "compare"_a = false,
+      "A model sampled on the simulated chip: the CLI's hw.json (chip, statistics, energy, run, compare).");
+  m.def(
+      "hw_calibrate",
+      [](const PyModel& model, const std::string& device, const std::string& mode, std::vector<std::string> off,
+         bool ideal, int64_t calibrate, uint64_t calibration_seed) {
+        const auto c = chip_settings(device, mode, std::move(off), ideal, calibrate, calibration_seed);
+        nlohmann::json report;
+        {
+          nb::gil_scoped_release released;
+          report = tsu::api::hw_calibrate(model.ptr, c);
+        }
+        return json_to_python(report);
+      },
+      "model"_a, "device"_a = "paper", "mode"_a = "clocked", "off"_a = std::vector<std::string>{}, "ideal"_a = false,
+      "calibrate"_a = 1000, "calibration_seed"_a = 1,
+      "Calibrates every cell of the model's chip: the residual |P_chip - P| before and after.");
+}
+
+void bind_dtm(nb::module_& m) {
+  m.def(
+      "dtm_train",
+      [](const std::string& config, const std::string& out, int epochs, int threads,
+         std::optional<nb::callable> progress) {
+        tsu::api::DtmTrainOptions o{config, out, threads, epochs, {}, {}, {}};
+        o.progress = python_callback<int, double, double>(std::move(progress));
+        nb::gil_scoped_release released;
+        return tsu::api::dtm_train(o);
+      },
+      "config"_a, "out"_a, "epochs"_a = -1, "threads"_a = -1, "progress"_a = nb::none(),
+      "Trains (or resumes) a DTM into the run folder OUT; returns the epochs done. progress(epoch, done, total).");
+  m.def(
+      "dtm_generate",
+      [](const std::string& model, const std::string& out, int n, const std::string& mode, uint64_t seed, int sweeps,
+         int threads, int trajectory, std::optional<nb::callable> progress) {
+        tsu::api::DtmGenerateOptions o{model, out, mode, n, seed, sweeps, threads, trajectory, {}};
+        o.progress = python_callback<const std::string&, double, double>(std::move(progress));
+        nlohmann::json report;
+        {
+          nb::gil_scoped_release released;
+          report = tsu::api::dtm_generate(o);
+        }
+        return json_to_python(report);
+      },
+      "model"_a, "out"_a, "n"_a = 1000, "mode"_a = "both", "seed"_a = 0, "sweeps"_a = 0, "threads"_a = 0,
+      "trajectory"_a = 8, "progress"_a = nb::none(),
+      "Ancestral sampling into OUT (samples-free.npy: uint8 [n, side, side], grids); returns generate.json.");
+  m.def(
+      "dtm_eval",
+      [](const std::string& model, const std::string& samples, int n, uint64_t seed) {
+        nlohmann::json report;
+        {
+          nb::gil_scoped_release released;
+          report = tsu::api::dtm_eval({model, samples, n, seed, {}});
+        }
+        return json_to_python(report);
+      },
+      "model"_a, "samples"_a = "", "n"_a = 0, "seed"_a = 0,
+      "Quality of a DTM's samples (the pixel-feature Frechet distance); the CLI's tsu dtm eval report.");
+}
+
 }  // namespace
 
 NB_MODULE(_tsu, m) {
@@ -262,4 +372,6 @@ NB_MODULE(_tsu, m) {
   bind_model(m);
   bind_results(m);
   bind_runs(m);
+  bind_hw(m);
+  bind_dtm(m);
 }

@@ -160,3 +160,19 @@ def test_color_gives_independent_blocks():
     blocks = tsu.color(model)
     assert sorted(i for b in blocks for i in b) == list(range(100))
     tsu.sample(model, chains=2, samples=2, blocks=blocks)  # accepted as a layout
+
+
+def test_hw_run_reports_the_chip_beside_the_ideal_engine(root):
+    model = tsu.load(str(root / "examples/ising_chain.json"))
+    r = tsu.hw_run(model, device="ideal", ideal=True, compare=True, samples=400, seed=1)
+    assert set(r) >= {"chip", "statistics", "energy", "run", "compare"}
+    assert r["compare"]["chip_vs_exact"]["mean"] < 0.05  # an ideal chip samples the model
+    with pytest.raises(ValueError, match="mode"):
+        tsu.hw_run(model, mode="sideways")
+
+
+def test_hw_energy_and_calibrate(root):
+    e = tsu.hw_energy(grid=70, rule="G12", sweeps=250, steps=8)
+    assert e["cells"] == 4900
+    c = tsu.hw_calibrate(tsu.load("grid:20:G8"), device=str(root / "examples/devices/mismatched.json"))
+    assert c["after_mean"] < c["before_mean"]

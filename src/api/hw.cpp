@@ -1,5 +1,6 @@
 #include "api/hw.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -28,14 +29,20 @@ hw::Device device_with_array(const std::string& device, std::optional<int> grid,
 
 hw::ChipOptions chip_options(const ChipSettings& args) {
   hw::ChipOptions o = args.ideal ? hw::ChipOptions::ideal() : hw::ChipOptions{};
+  if (args.mode != "clocked" && args.mode != "async")
+    throw Error(fmt::format("--mode: must be clocked or async, got {}", args.mode));
   o.mode = args.mode == "async" ? hw::ChipMode::Async : hw::ChipMode::Clocked;
+  const std::pair<const char*, bool hw::ChipOptions::*> switches[] = {
+      {"quantize", &hw::ChipOptions::quantize},       {"mismatch", &hw::ChipOptions::mismatch},
+      {"temperature", &hw::ChipOptions::temperature}, {"drift", &hw::ChipOptions::drift},
+      {"readout", &hw::ChipOptions::readout},         {"bias_delay", &hw::ChipOptions::bias_delay}};
   for (const auto& name : args.off) {
-    if (name == "quantize") o.quantize = false;
-    if (name == "mismatch") o.mismatch = false;
-    if (name == "temperature") o.temperature = false;
-    if (name == "drift") o.drift = false;
-    if (name == "readout") o.readout = false;
-    if (name == "bias_delay") o.bias_delay = false;
+    auto it = std::find_if(std::begin(switches), std::end(switches), [&](const auto& s) { return name == s.first; });
+    if (it == std::end(switches))
+      throw Error(fmt::format("--off: unknown non-ideality {} (quantize, mismatch, temperature, drift, readout, "
+                              "bias_delay)",
+                              name));
+    o.*(it->second) = false;
   }
   return o;
 }
