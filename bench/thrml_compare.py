@@ -30,7 +30,8 @@ import numpy as np  # noqa: E402
 
 import tsu  # noqa: E402
 
-DEFAULT_GRAPH = "/work/shared/data/graphs/pegasus14_gauss.txt"
+DEFAULT_GRAPH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "data", "graphs",
+                             "pegasus14_gauss.txt")
 
 
 def ising_arrays(model):

@@ -28,10 +28,10 @@ TEST_F(OptCli, MaxCutWritesAVerifiedSolutionAndReachesTheTarget) {
   EXPECT_EQ(doc["time_to_target"]["runs_reached"], 3);
   EXPECT_FALSE(doc["tts99_s"].is_null());
   EXPECT_GT(double(doc["tsu"]["energy_per_update_J"]), 0.0);
-  EXPECT_EQ(doc["solution_file"], "c5.sol");
-  const auto v = tsu("maxcut c5.txt --verify c5.sol");
+  EXPECT_EQ(doc["solution_file"], "out/c5.sol");  // under out/ by default
+  const auto v = tsu("maxcut c5.txt --verify out/c5.sol");
   ASSERT_EQ(v.status, 0) << v.err;
-  EXPECT_EQ(v.out, "c5.sol: cut 5\n");
+  EXPECT_EQ(v.out, "out/c5.sol: cut 5\n");
   file("mine.sol", "# all on one side\n0\n0\n0\n0\n0\n");
   EXPECT_EQ(tsu("maxcut c5.txt --verify mine.sol --target 1").out, "mine.sol: cut 0\ntarget 1: not reached\n");
 }
@@ -58,7 +58,8 @@ TEST_F(OptCli, ColorSatAndQuboSolveSmallInstances) {
   auto r = tsu("color petersen.col --colors 3 --chains 8 --sweeps 300 --json");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["best"], 0.0);
-  EXPECT_EQ(tsu("color petersen.col --colors 3 --verify petersen.sol").out, "petersen.sol: conflicts 0\ntarget 0: reached\n");
+  EXPECT_EQ(tsu("color petersen.col --colors 3 --verify out/petersen.sol").out,
+            "out/petersen.sol: conflicts 0\ntarget 0: reached\n");
   EXPECT_EQ(tsu("color petersen.col --colors 2 --chains 8 --sweeps 100 --time-limit 0.2 --json --solution two.sol").status, 0);
   file("f.cnf", "p cnf 4 5\n1 2 -3 0\n-1 3 0\n-3 4 0\n-2 -4 0\n1 -4 0\n");
   r = tsu("sat f.cnf --chains 8 --sweeps 200 --json");
@@ -69,7 +70,7 @@ TEST_F(OptCli, ColorSatAndQuboSolveSmallInstances) {
   r = tsu("qubo q.txt --chains 8 --sweeps 200 --json");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(json::parse(r.out)["best"], -2.0);
-  EXPECT_EQ(tsu::read_file((dir_ / "q.sol").string()), "# tsu qubo q: objective -2\n1\n0\n1\n");
+  EXPECT_EQ(tsu::read_file((dir_ / "out" / "q.sol").string()), "# tsu qubo q: objective -2\n1\n0\n1\n");
 }
 
 TEST_F(OptCli, QuboAcceptsAnIsingModel) {

@@ -25,6 +25,7 @@ void run_blocks(const BlocksArgs& args) {
   for (const auto& b : blocks) sizes.push_back(b.size());
   fmt::print("{} blocks; sizes {}\n", blocks.size(), fmt::join(sizes, " "));
   if (args.out.empty()) return;
+  prepare_parent(args.out);
   write_file_atomic(args.out, nlohmann::json{{"blocks", blocks}}.dump() + "\n");
   fmt::print("wrote {}\n", args.out);
 }

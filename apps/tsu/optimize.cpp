@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <fmt/format.h>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -196,7 +195,9 @@ void run_solve(const OptimizeArgs& args, const opt::Problem& p) {
     doc["chip_account"] = {{"energy_J", a.total()}, {"updates", a.updates}, {"toggles", a.toggles},
                            {"chip_seconds_per_chain", a.seconds}};
   }
-  const std::string solution = args.solution.empty() ? p.name + ".sol" : args.solution;
+  // By default under out/, so that runs from the checkout leave nothing beside the sources.
+  const std::string solution = args.solution.empty() ? "out/" + p.name + ".sol" : args.solution;
+  prepare_parent(solution);
   opt::write_solution(solution, opt::solution_values(p, r.best_state),
                       fmt::format("tsu {} {}: {} {:g}", p.kind, p.name, p.value_name, r.best_value));
   const double checked = verified_value(p, solution);
@@ -237,7 +238,7 @@ void add_optimize_options(CLI::App& cmd, OptimizeArgs& a, const std::optional<st
   cmd.add_option("--device", a.device, "TSU device for the energy figures: preset (paper, z1, ideal) or JSON file")
       ->capture_default_str();
   cmd.add_option("--best-known", a.best_known, "CSV of best-known values (default: best-known.csv beside FILE)");
-  cmd.add_option("--solution", a.solution, "Write the best solution here (default: INSTANCE.sol)");
+  cmd.add_option("--solution", a.solution, "Write the best solution here (default: out/INSTANCE.sol)");
   cmd.add_option("--out", a.out, "Write the JSON result here");
   cmd.add_flag("--json", a.json, "Print the JSON result instead of the report");
   cmd.add_option("--verify", a.verify, "Check this solution file against FILE instead of solving");

@@ -60,6 +60,10 @@ std::filesystem::path prepare_dir(const std::string& dir) {
   return dir;
 }
 
+void prepare_parent(const std::string& file) {
+  if (const auto parent = std::filesystem::path(file).parent_path(); !parent.empty()) prepare_dir(parent.string());
+}
+
 std::string find_shipped_file(const std::string& relative) {
   namespace fs = std::filesystem;
   std::vector<fs::path> places = {fs::current_path()};

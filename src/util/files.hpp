@@ -17,6 +17,8 @@ void write_file_atomic(const std::string& path, std::string_view content);
 
 // Creates the folder (and its parents) if missing; Error naming it when that fails.
 std::filesystem::path prepare_dir(const std::string& dir);
+// prepare_dir of the folder that will hold `file` (nothing for a bare file name).
+void prepare_parent(const std::string& file);
 
 // A file shipped with the checkout (e.g. "configs/dtm/demo.json"): `relative` beside the current folder
 // or beside any folder above the running executable (a build folder inside the checkout). Error naming
