@@ -248,7 +248,7 @@ TEST(Moments, PackedStatesGiveTheSameMoments) {
   for (auto& x : h) x = normal(gen);
   const auto cm = tsu::compile(g.model(w, h, 1.0));
   constexpr int chains = 70;  // two tiles, the second mostly empty
-  auto backend = tsu::make_backend(cm, g.negative_layout(), tsu::EngineOptions{chains, 3, 1, tsu::BackendKind::Fast});
+  auto backend = tsu::make_backend(cm, g.negative_layout(), tsu::EngineOptions{chains, 3, 1, "fast"});
   backend->set_states(g.initial_states(h, 1.0, chains, 9));
   MomentObserver unpacked(g.sites(), g.edges(), true), packed(g.sites(), g.edges(), true);
   tsu::StateBatch states;

@@ -37,7 +37,7 @@ TEST(HwChip, IdealChipIsTheReferenceEngineBitForBit) {
     const Model& m = t.model;
     const Layout layout = default_layout(m);
     const CompiledModel cm = compile(std::make_shared<const Model>(m));
-    const EngineOptions opt{16, 99, 1, BackendKind::Reference};
+    const EngineOptions opt{16, 99, 1, "reference"};
     // The ideal preset with every switch on: its zero constants must act as "off".
     const Chip chip(m, device_preset("ideal"));
     auto ideal = make_chip_backend(chip, layout, opt);

@@ -80,7 +80,7 @@ struct Measurement {
 
 // Best of three timed runs of `sweeps` sweeps at beta = 1, after one warm-up sweep; `sweeps` = 0
 // picks a count that takes about `target_seconds`.
-Measurement measure(const CompiledModel& cm, const Layout& layout, BackendKind kind, int chains, const BenchArgs& args,
+Measurement measure(const CompiledModel& cm, const Layout& layout, const std::string& kind, int chains, const BenchArgs& args,
                     double target_seconds) {
   auto backend = make_backend(cm, layout, EngineOptions{chains, args.seed, args.threads, kind});
   backend->set_states(initial_states(cm, layout, chains, args.seed, InitKind::Uniform, 1.0));
@@ -127,9 +127,9 @@ void run_bench(const BenchArgs& args) {
     const CompiledModel cm = compile(std::make_shared<const Model>(std::move(model)));
     const Layout layout = default_layout(*cm.model);
     for (int chains : c.chains) {
-      const Measurement fast = measure(cm, layout, BackendKind::Fast, chains, args, 0.5);
+      const Measurement fast = measure(cm, layout, "fast", chains, args, 0.5);
       Measurement reference;
-      if (!args.skip_reference) reference = measure(cm, layout, BackendKind::Reference, chains, args, 0.25);
+      if (!args.skip_reference) reference = measure(cm, layout, "reference", chains, args, 0.25);
       const double speedup = reference.flips_per_ns > 0 ? fast.flips_per_ns / reference.flips_per_ns : NAN;
       rows.push_back({{"graph", name},
                       {"spins", cm.size()},

@@ -168,7 +168,7 @@ void run_solve(const OptimizeArgs& args, const opt::Problem& p) {
     // The backend (and its account) dies with the solve.
     o.on_finish = [&](const Backend& b) { account = dynamic_cast<const hw::ChipBackend&>(b).account(); };
   } else {
-    o.backend = parse_backend(args.backend);
+    o.backend = args.backend;
   }
   const opt::SolveResult r = opt::solve(p, o);
 

@@ -166,7 +166,7 @@ SampleResult sample(const ModelPtr& model, const SampleOptions& options) {
   const std::string name = options.model_name.empty() ? model->name : options.model_name;
   const Layout layout = layout_for(*model, options.blocks, options.blocks ? options.blocks_source : name);
   const CompiledModel cm = compile(model);
-  const EngineOptions engine{options.chains, options.seed, options.threads, parse_backend(options.backend)};
+  const EngineOptions engine{options.chains, options.seed, options.threads, options.backend};
   const BetaSchedule beta_schedule = choose_beta(options, model->beta);
 
   auto backend = make_backend(cm, layout, engine);

@@ -51,7 +51,7 @@ double phase_flips(const Layout& layout, int chains, const Schedule& s) {
 
 PhaseMoments run_phase(const StepGraph& g, const CompiledModel& cm, const Layout& layout, const StateBatch& init,
                        const Schedule& schedule, double beta, uint64_t seed, int threads, bool mean_field) {
-  auto backend = make_backend(cm, layout, EngineOptions{init.chains, seed, threads, BackendKind::Auto});
+  auto backend = make_backend(cm, layout, EngineOptions{init.chains, seed, threads, "auto"});
   backend->set_states(init);
   MomentObserver moments(g.cells(), g.cell_edges(), mean_field);
   Observer* observers[] = {&moments};
@@ -107,7 +107,7 @@ double measure_mixing(const Dtm& dtm, int k, const TrainingData& data, int epoch
   const auto cm = compile(model);
   const auto& layout = g.negative_layout();
   const uint64_t seed = derive(cfg.seed, Purpose::MixingChains, {uint64_t(epoch), uint64_t(k)});
-  auto backend = make_backend(cm, layout, EngineOptions{chains, seed, threads, BackendKind::Auto});
+  auto backend = make_backend(cm, layout, EngineOptions{chains, seed, threads, "auto"});
   backend->set_states(phase_states(g, dtm.biases(k), chains, seed, cfg.training.beta, {}, inputs));
   std::vector<int32_t> image_nodes(g.visible_nodes().begin(), g.visible_nodes().begin() + data.encoding.image_bits());
   ProjectionObserver projection(std::move(image_nodes), cfg.mixing.dims, derive(cfg.seed, Purpose::Projection));

@@ -23,7 +23,6 @@ namespace tsu::opt {
 enum class Method { Annealing, Tempering };
 Method parse_method(const std::string& name);  // "sa" or "pt"
 
-using BackendFactory = std::function<std::unique_ptr<Backend>(const CompiledModel&, const Layout&, const EngineOptions&)>;
 
 struct SolverOptions {
   Method method = Method::Annealing;
@@ -36,7 +35,7 @@ struct SolverOptions {
   std::optional<double> target;    // value to reach (>= when maximising, <= when minimising)
   uint64_t seed = 0;
   int threads = 0;                 // 0 = all available
-  BackendKind backend = BackendKind::Auto;
+  std::string backend = "auto";
   BackendFactory make_backend;     // overrides `backend` (e.g. the simulated TSU of src/hw)
   // Called once after the last run, while the backend still exists (it dies with the solve): to
   // read what a backend accumulated, such as the simulated chip's energy account.

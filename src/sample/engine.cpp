@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "sample/backends.hpp"
 #include "sample/rng.hpp"
@@ -57,19 +58,50 @@ State draw_softmax(std::span<double> logits, double beta, float u) {
   return State(logits.size() - 1);
 }
 
-BackendKind parse_backend(const std::string& name) {
-  if (name == "auto") return BackendKind::Auto;
-  if (name == "reference") return BackendKind::Reference;
-  if (name == "fast") return BackendKind::Fast;
-  throw Error(fmt::format("backend: unknown backend \"{}\" (expected auto, reference or fast)", name));
+const BackendRegistry& BackendRegistry::builtin() {
+  static const BackendRegistry registry = [] {
+    BackendRegistry r;
+    r.add({"reference", 0, {}, &make_reference_backend});
+    r.add({"fast", 10, &is_pairwise_spin, &make_fast_backend});
+    return r;
+  }();
+  return registry;
 }
 
-std::unique_ptr<Backend> make_backend(const CompiledModel& cm, const Layout& layout, const EngineOptions& opt) {
+BackendRegistry& BackendRegistry::add(BackendEntry entry) {
+  const auto& names_now = names();
+  if (entry.name == "auto" || std::find(names_now.begin(), names_now.end(), entry.name) != names_now.end())
+    throw Error(fmt::format("backend registry: the name \"{}\" is taken", entry.name));
+  entries_.push_back(std::move(entry));
+  return *this;
+}
+
+std::vector<std::string> BackendRegistry::names() const {
+  std::vector<std::string> out;
+  for (const auto& e : entries_) out.push_back(e.name);
+  return out;
+}
+
+std::unique_ptr<Backend> BackendRegistry::make(const CompiledModel& cm, const Layout& layout,
+                                               const EngineOptions& opt) const {
+  const Model& m = *cm.model;
+  auto takes = [&](const BackendEntry& e) { return !e.supports || e.supports(m); };
+  const BackendEntry* chosen = nullptr;
+  for (const auto& e : entries_) {
+    if (opt.backend == "auto" ? takes(e) && (!chosen || e.priority > chosen->priority) : e.name == opt.backend)
+      chosen = &e;
+  }
+  if (!chosen && opt.backend != "auto")
+    throw Error(fmt::format("backend: unknown backend \"{}\" (expected auto, {})", opt.backend, fmt::join(names(), ", ")));
+  if (!chosen) throw Error("backend: no backend takes this model");
+  return chosen->make(cm, layout, opt);
+}
+
+std::unique_ptr<Backend> make_backend(const CompiledModel& cm, const Layout& layout, const EngineOptions& opt,
+                                      const BackendRegistry& registry) {
   if (opt.chains < 1) throw Error(fmt::format("chains: must be >= 1, got {}", opt.chains));
   if (opt.threads < 0) throw Error(fmt::format("threads: must be >= 0, got {}", opt.threads));
-  const bool fast = opt.backend == BackendKind::Fast ||
-                    (opt.backend == BackendKind::Auto && is_pairwise_spin(*cm.model));
-  return fast ? make_fast_backend(cm, layout, opt) : make_reference_backend(cm, layout, opt);
+  return registry.make(cm, layout, opt);
 }
 
 // Sum of the unary terms acting on `node`: the field (spin) or logits (categorical) it would have

@@ -72,14 +72,11 @@ struct BetaSchedule {
   void validate() const;
 };
 
-enum class BackendKind { Auto, Reference, Fast };
-BackendKind parse_backend(const std::string& name);  // "auto", "reference", "fast"
-
 struct EngineOptions {
   int chains = 1;
   uint64_t seed = 0;
-  int threads = 0;  // 0 = all available
-  BackendKind backend = BackendKind::Auto;
+  int threads = 0;               // 0 = all available
+  std::string backend = "auto";  // a registry name, or "auto": the preferred one that takes the model
 };
 
 class Backend {
@@ -103,8 +100,37 @@ class Backend {
 // Checks factors for set_beta_factors: `chains` entries, finite, >= 0.
 void validate_beta_factors(std::span<const double> factors, int chains);
 
-// Picks the fast backend when it supports the model (pairwise spin models) and `Auto` is asked.
-std::unique_ptr<Backend> make_backend(const CompiledModel& cm, const Layout& layout, const EngineOptions& opt);
+using BackendFactory =
+    std::function<std::unique_ptr<Backend>(const CompiledModel&, const Layout&, const EngineOptions&)>;
+
+// One way to sample, by name: the models it takes, and how much "auto" prefers it.
+struct BackendEntry {
+  std::string name;
+  int priority = 0;                                 // "auto" takes the highest that supports the model
+  std::function<bool(const Model&)> supports;       // empty = every model
+  BackendFactory make;
+};
+
+// The backends a run can choose from. A new backend (GPU, continuous variables, remote) is an
+// entry added to a registry, with no change to the engine; a caller passes its registry where it
+// makes backends, or uses the built-in one.
+class BackendRegistry {
+ public:
+  // "reference" (every model) and "fast" (pairwise spin models, preferred by "auto").
+  static const BackendRegistry& builtin();
+  // Error when the name is taken or is "auto".
+  BackendRegistry& add(BackendEntry entry);
+  // opt.backend by name (Error naming the choices when unknown, or when it does not take the model),
+  // or for "auto" the preferred entry that supports the model.
+  std::unique_ptr<Backend> make(const CompiledModel& cm, const Layout& layout, const EngineOptions& opt) const;
+  std::vector<std::string> names() const;
+
+ private:
+  std::vector<BackendEntry> entries_;
+};
+
+std::unique_ptr<Backend> make_backend(const CompiledModel& cm, const Layout& layout, const EngineOptions& opt,
+                                      const BackendRegistry& registry = BackendRegistry::builtin());
 
 // Initial states. Clamped nodes take the model's clamp value (or 0 if it has none); free nodes are
 //   uniform:  independent uniform draws;

@@ -1,0 +1,67 @@
+// Backends come from a registry: a new one is an entry, chosen by name or by "auto" priority.
+#include <gtest/gtest.h>
+
+#include "sample/backends.hpp"
+#include "sample/engine.hpp"
+
+using namespace tsu;
+
+namespace {
+
+Model chain(int n) {
+  Model m;
+  m.add_spin_nodes(n);
+  for (int i = 0; i + 1 < n; ++i) m.add_coupling(i, i + 1, 0.4);
+  return m;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(BackendRegistry, BuiltinAutoPrefersFastForPairwiseSpins) {
+  const CompiledModel cm = compile(std::make_shared<const Model>(chain(4)));
+  const Layout layout = default_layout(*cm.model);
+  EXPECT_EQ(make_backend(cm, layout, {8, 1, 1, "auto"})->name(), "fast");
+  EXPECT_EQ(make_backend(cm, layout, {8, 1, 1, "reference"})->name(), "reference");
+  Model potts;
+  potts.add_categorical_nodes(2, 3);
+  const CompiledModel pc = compile(std::make_shared<const Model>(potts));
+  EXPECT_EQ(make_backend(pc, default_layout(potts), {8, 1, 1, "auto"})->name(), "reference");
+}
+
+TEST(BackendRegistry, ANewEntryIsChosenByNameAndByPriority) {
+  BackendRegistry registry = BackendRegistry::builtin();
+  int made = 0;
+  registry.add({"mine", 100, [](const Model& m) { return m.size() < 10; },
+                [&](const CompiledModel& cm, const Layout& l, const EngineOptions& o) {
+                  ++made;
+                  return make_reference_backend(cm, l, o);
+                }});
+  const CompiledModel small = compile(std::make_shared<const Model>(chain(4)));
+  const CompiledModel large = compile(std::make_shared<const Model>(chain(20)));
+  make_backend(small, default_layout(*small.model), {8, 1, 1, "auto"}, registry);
+  EXPECT_EQ(made, 1);  // preferred where it takes the model
+  EXPECT_EQ(make_backend(large, default_layout(*large.model), {8, 1, 1, "auto"}, registry)->name(), "fast");
+  make_backend(large, default_layout(*large.model), {8, 1, 1, "mine"}, registry);
+  EXPECT_EQ(made, 2);  // by name, whatever it says it supports
+  EXPECT_EQ(registry.names(), (std::vector<std::string>{"reference", "fast", "mine"}));
+  EXPECT_EQ(BackendRegistry::builtin().names(), (std::vector<std::string>{"reference", "fast"}));
+}
+
+TEST(BackendRegistry, UnknownAndDuplicateNamesAreErrors) {
+  const CompiledModel cm = compile(std::make_shared<const Model>(chain(4)));
+  EXPECT_EQ(error_of([&] { make_backend(cm, default_layout(*cm.model), {8, 1, 1, "gpu"}); }),
+            "backend: unknown backend \"gpu\" (expected auto, reference, fast)");
+  BackendRegistry registry;
+  registry.add({"x", 0, {}, &make_reference_backend});
+  EXPECT_NE(error_of([&] { registry.add({"x", 0, {}, &make_reference_backend}); }).find("taken"), std::string::npos);
+  EXPECT_NE(error_of([&] { registry.add({"auto", 0, {}, &make_reference_backend}); }).find("taken"), std::string::npos);
+}
