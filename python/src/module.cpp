@@ -108,7 +108,7 @@ SampleResult run_sample(const PyModel& model, int chains, int64_t warmup, int64_
                         bool save_samples, std::optional<tsu::Schedule> schedule, const std::string& backend,
                         const std::string& init, std::optional<InitStates> init_states,
                         std::optional<std::pair<std::string, double>> anneal, std::vector<std::string> autocorr,
-                        std::optional<nb::callable> progress) {
+                        std::optional<nb::callable> progress, int64_t first_chain) {
   std::vector<std::pair<int32_t, int>> clamps;
   if (clamp) clamps.assign(clamp->begin(), clamp->end());
   const ModelPtr m = tsu::api::with_overrides(model.ptr, beta, clamps);
@@ -117,6 +117,7 @@ SampleResult run_sample(const PyModel& model, int chains, int64_t warmup, int64_
   o.schedule = schedule ? *schedule : tsu::Schedule{warmup, samples, every};
   o.seed = seed;
   o.threads = threads;
+  o.first_chain = first_chain;
   o.backend = backend;
   o.init = init;
   if (init_states) o.init_states = init_array(*init_states);
@@ -241,11 +242,12 @@ void bind_runs(nb::module_& m) {
         "beta"_a = nb::none(), "seed"_a = 0, "threads"_a = 0, "blocks"_a = nb::none(), "clamp"_a = nb::none(),
         "save_samples"_a = false, "schedule"_a = nb::none(), "backend"_a = "auto", "init"_a = "uniform",
         "init_states"_a = nb::none(), "anneal"_a = nb::none(), "autocorr"_a = std::vector<std::string>{},
-        "progress"_a = nb::none(),
+        "progress"_a = nb::none(), "first_chain"_a = 0,
         "Block-Gibbs sampling with many chains. schedule (a SamplingSchedule) replaces warmup/samples/every; "
         "blocks: lists of node indices (default: the model's, else DSATUR); clamp: {node: value}; init: "
         "'uniform', 'hinton' or a .npy path; init_states: [chains, nodes] or [nodes]; anneal: (kind, beta_start) "
-        "over the warmup; autocorr: ['energy', 'magnetization']; progress(done, total) after every chunk of sweeps. "
+        "over the warmup; autocorr: ['energy', 'magnetization']; progress(done, total) after every chunk of sweeps; "
+        "first_chain: this run's chains are chains first_chain.. of the seed's (ranges merge exactly). "
         "The same seed gives the same result at any thread count.");
   m.def(
       "exact",

@@ -176,3 +176,16 @@ def test_hw_energy_and_calibrate(root):
     assert e["cells"] == 4900
     c = tsu.hw_calibrate(tsu.load("grid:20:G8"), device=str(root / "examples/devices/mismatched.json"))
     assert c["after_mean"] < c["before_mean"]
+
+
+def test_chain_ranges_merge_into_the_whole_run():
+    model = tsu.load("grid:22:G12", beta=0.3)
+    whole = tsu.sample(model, chains=128, warmup=10, samples=5, seed=4, save_samples=True)
+    part = tsu.sample(model, chains=64, warmup=10, samples=5, seed=4, save_samples=True)
+    rest = tsu.sample(model, chains=64, warmup=10, samples=5, seed=4, save_samples=True, first_chain=64)
+    assert rest.run["first_chain"] == 64
+    part.merge(rest)
+    np.testing.assert_array_equal(part.samples, whole.samples)
+    np.testing.assert_allclose(part.marginals, whole.marginals, rtol=1e-12)
+    assert part.energy_mean == pytest.approx(whole.energy_mean, rel=1e-12)
+    assert part.energy_std == pytest.approx(whole.energy_std, rel=1e-9)

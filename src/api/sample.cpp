@@ -58,9 +58,10 @@ StateBatch states_from_array(const NpyArray& a, const std::string& source, const
 StateBatch choose_init(const SampleOptions& o, const CompiledModel& cm, const Layout& layout, double beta) {
   const bool hinton = o.init == "hinton";
   if (!o.init_states && (o.init == "uniform" || hinton))
-    return initial_states(cm, layout, o.chains, o.seed, hinton ? InitKind::Hinton : InitKind::Uniform, beta);
+    return initial_states(cm, layout, o.chains, o.seed, hinton ? InitKind::Hinton : InitKind::Uniform, beta,
+                          o.first_chain);
   // A uniform batch supplies the clamped values; the array supplies every free node.
-  const auto base = initial_states(cm, layout, o.chains, o.seed, InitKind::Uniform, beta);
+  const auto base = initial_states(cm, layout, o.chains, o.seed, InitKind::Uniform, beta, o.first_chain);
   if (o.init_states) return states_from_array(*o.init_states, "init_states", *cm.model, base, layout);
   return states_from_array(read_npy(o.init), o.init, *cm.model, base, layout);
 }
@@ -166,7 +167,7 @@ SampleResult sample(const ModelPtr& model, const SampleOptions& options) {
   const std::string name = options.model_name.empty() ? model->name : options.model_name;
   const Layout layout = layout_for(*model, options.blocks, options.blocks ? options.blocks_source : name);
   const CompiledModel cm = compile(model);
-  const EngineOptions engine{options.chains, options.seed, options.threads, options.backend};
+  const EngineOptions engine{options.chains, options.seed, options.threads, options.backend, options.first_chain};
   const BetaSchedule beta_schedule = choose_beta(options, model->beta);
 
   auto backend = make_backend(cm, layout, engine);
@@ -193,7 +194,8 @@ SampleResult sample(const ModelPtr& model, const SampleOptions& options) {
   const double flips_per_sweep = double(layout.free_count()) * options.chains;
   const double sweep_seconds = std::max(seconds - timed.seconds(), 0.0);
   RunFacts& f = r.run;
-  f = {name, options.chains, options.schedule, model->beta, options.seed, resolve_threads(options.threads),
+  f = {name, options.chains, options.schedule, model->beta, options.seed, options.first_chain,
+       resolve_threads(options.threads),
        backend->name(), layout.blocks.size(), options.schedule.total_sweeps(), seconds, timed.seconds(), 0.0};
   f.flips_per_ns = sweep_seconds > 0 ? flips_per_sweep * double(f.sweeps) / (sweep_seconds * 1e9) : 0.0;
   return r;
@@ -217,6 +219,7 @@ nlohmann::json SampleResult::to_json() const {
                 {"seconds", run.seconds},
                 {"observe_seconds", run.observe_seconds},
                 {"flips_per_ns", run.flips_per_ns}};
+  if (run.first_chain != 0) doc["run"]["first_chain"] = run.first_chain;  // a range of a larger run
   return doc;
 }
 
@@ -246,6 +249,7 @@ void SampleResult::merge(const SampleResult& other) {
   // Throughput over the sweeps of both runs: flips / ns = flips_per_ns x sweep seconds, summed.
   auto sweep_ns = [](const RunFacts& f) { return std::max(f.seconds - f.observe_seconds, 0.0) * 1e9; };
   const double flips = run.flips_per_ns * sweep_ns(run) + other.run.flips_per_ns * sweep_ns(other.run);
+  run.first_chain = std::min(run.first_chain, other.run.first_chain);
   run.chains += other.run.chains;
   run.seconds += other.run.seconds;
   run.observe_seconds += other.run.observe_seconds;

@@ -30,6 +30,8 @@ struct SampleOptions {
   Schedule schedule{100, 1000, 1};
   uint64_t seed = 0;
   int threads = 0;                  // 0 = every core; the samples do not depend on it
+  int64_t first_chain = 0;          // this run's chains are chains first_chain.. of the seed's: runs over
+                                    // disjoint ranges merge into exactly the run over all of them
   std::string backend = "auto";     // "auto", "reference", "fast"
   std::string init = "uniform";     // "uniform", "hinton", or a .npy file of initial states
   std::optional<NpyArray> init_states;  // initial states given directly (overrides `init`)
@@ -54,6 +56,7 @@ struct RunFacts {
   Schedule schedule;
   double beta = 1;
   uint64_t seed = 0;
+  int64_t first_chain = 0;
   int threads = 0;
   std::string backend;
   size_t blocks = 0;
@@ -77,7 +80,8 @@ struct SampleResult {
 
   // The moments.json document of `tsu sample`.
   nlohmann::json to_json() const;
-  // Folds in a run of the same model and schedule over other chains: averages weighted by their
+  // Folds in a run of the same model and schedule over other chains (another seed, or the next
+  // first_chain range of the same seed): averages weighted by their
   // draws, samples concatenated along the chain axis, run facts summed. Autocorrelations, which
   // cannot be merged from their summaries, are dropped. Error when the runs do not match.
   void merge(const SampleResult& other);

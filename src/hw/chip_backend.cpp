@@ -33,9 +33,10 @@ class ChipBackendImpl final : public ChipBackend {
     beta_factors_.assign(size_t(opt.chains), 1.0);
     for (const auto& block : layout.blocks) free_.insert(free_.end(), block.begin(), block.end());
     for (int c = 0; c < opt.chains; ++c) {
-      sweep_rng_.push_back(chain_stream(opt.seed, uint64_t(c)));
-      read_rng_.push_back(chain_stream(derive(opt.seed, Purpose::Readout), uint64_t(c), Stream::Aux));
-      drift_rng_.push_back(chain_stream(derive(opt.seed, Purpose::Drift), uint64_t(c), Stream::Aux));
+      const auto chain = uint64_t(opt.first_chain + c);
+      sweep_rng_.push_back(chain_stream(opt.seed, chain));
+      read_rng_.push_back(chain_stream(derive(opt.seed, Purpose::Readout), chain, Stream::Aux));
+      drift_rng_.push_back(chain_stream(derive(opt.seed, Purpose::Drift), chain, Stream::Aux));
     }
     counters_.resize(size_t(opt.chains));
     const size_t states = size_t(chip.state_index(size_t(nodes)));

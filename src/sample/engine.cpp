@@ -101,6 +101,8 @@ std::unique_ptr<Backend> make_backend(const CompiledModel& cm, const Layout& lay
                                       const BackendRegistry& registry) {
   if (opt.chains < 1) throw Error(fmt::format("chains: must be >= 1, got {}", opt.chains));
   if (opt.threads < 0) throw Error(fmt::format("threads: must be >= 0, got {}", opt.threads));
+  if (opt.first_chain < 0 || opt.first_chain + opt.chains > INT32_MAX)
+    throw Error(fmt::format("first_chain: must be >= 0 and leave room for {} chains, got {}", opt.chains, opt.first_chain));
   return registry.make(cm, layout, opt);
 }
 
@@ -123,12 +125,12 @@ static void unary_logits(const CompiledModel& cm, size_t node, std::span<double>
 
 
 StateBatch initial_states(const CompiledModel& cm, const Layout& layout, int chains, uint64_t seed, InitKind kind,
-                          double beta) {
+                          double beta, int64_t first_chain) {
   const Model& m = *cm.model;
   StateBatch batch(chains, int(m.size()));
   std::vector<double> logits(kMaxCategories);
   for (int c = 0; c < chains; ++c) {
-    auto rng = chain_stream(seed, uint64_t(c), Stream::Init);
+    auto rng = chain_stream(seed, uint64_t(first_chain + c), Stream::Init);
     auto state = batch.chain(c);
     for (size_t i = 0; i < m.size(); ++i) {
       if (layout.clamped[i]) {

@@ -77,6 +77,9 @@ struct EngineOptions {
   uint64_t seed = 0;
   int threads = 0;               // 0 = all available
   std::string backend = "auto";  // a registry name, or "auto": the preferred one that takes the model
+  // Chain c of this run draws the streams of chain first_chain + c, so that runs over disjoint chain
+  // ranges (processes, machines) together sample exactly what one run over all of them would.
+  int64_t first_chain = 0;
 };
 
 class Backend {
@@ -138,7 +141,7 @@ std::unique_ptr<Backend> make_backend(const CompiledModel& cm, const Layout& lay
 // using the chain's Init stream.
 enum class InitKind { Uniform, Hinton };
 StateBatch initial_states(const CompiledModel& cm, const Layout& layout, int chains, uint64_t seed, InitKind kind,
-                          double beta);
+                          double beta, int64_t first_chain = 0);
 
 class Observer {
  public:

@@ -34,13 +34,13 @@ class FastBackend final : public Backend {
     if (chains_ <= kLoneChainLimit) {
       sweep_jump_ = std::make_unique<fast::StreamJump>(program_.positions());
       for (int c = 0; c < chains_; ++c) {
-        lone_.push_back(fast::make_lone_chain(nodes_, c, opt.seed));
+        lone_.push_back(fast::make_lone_chain(nodes_, int(opt.first_chain) + c, opt.seed));
         fast::refresh_fields(program_, lone_.back());
       }
       if (splittable && chains_ == 1) lone_split_ = std::make_unique<fast::LoneSplit>(fast::make_lone_split(program_, threads_));
     } else {
       for (int first = 0; first < chains_; first += fast::kTileChains)
-        tiles_.push_back(fast::make_tile(nodes_, first, opt.seed));
+        tiles_.push_back(fast::make_tile(nodes_, int(opt.first_chain) + first, opt.seed));
       if (splittable && tiles_.size() == 1)
         split_ = std::make_unique<fast::TileSplit>(fast::make_tile_split(program_, threads_));
     }

@@ -15,7 +15,7 @@ class ReferenceBackend final : public Backend {
         states_(opt.chains, int(cm.size())),
         beta_factors_(size_t(opt.chains), 1.0),
         threads_(resolve_threads(opt.threads)) {
-    for (int c = 0; c < opt.chains; ++c) rngs_.push_back(chain_stream(opt.seed, uint64_t(c)));
+    for (int c = 0; c < opt.chains; ++c) rngs_.push_back(chain_stream(opt.seed, uint64_t(opt.first_chain + c)));
   }
 
   std::string name() const override { return "reference"; }
