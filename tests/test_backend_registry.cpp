@@ -1,6 +1,7 @@
 // Backends come from a registry: a new one is an entry, chosen by name or by "auto" priority.
 #include <gtest/gtest.h>
 
+#include "error_of.hpp"
 #include "sample/backends.hpp"
 #include "sample/engine.hpp"
 
@@ -13,15 +14,6 @@ Model chain(int n) {
   m.add_spin_nodes(n);
   for (int i = 0; i + 1 < n; ++i) m.add_coupling(i, i + 1, 0.4);
   return m;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace
