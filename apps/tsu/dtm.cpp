@@ -29,13 +29,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace tsu::ml;
 
-std::string format_duration(double seconds) {
-  const auto s = int64_t(seconds + 0.5);
-  if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, s / 60 % 60);
-  if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
-  return fmt::format("{}s", s);
-}
-
 // A progress line on a terminal: the current epoch's share, the spin-update rate and the time left
 // for the whole run (the remaining epochs at the current epoch's rate).
 class EpochProgress {

@@ -7,16 +7,12 @@
 
 namespace tsu::cli {
 
-namespace {
-
 std::string format_duration(double seconds) {
   const auto s = int64_t(seconds + 0.5);
   if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, s / 60 % 60);
   if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
   return fmt::format("{}s", s);
 }
-
-}  // namespace
 
 bool stderr_is_terminal() { return isatty(STDERR_FILENO) == 1; }
 

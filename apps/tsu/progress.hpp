@@ -11,6 +11,9 @@ namespace tsu::cli {
 
 bool stderr_is_terminal();
 
+// "42s", "3m07s", "2h05m": a time left, as the progress lines print it.
+std::string format_duration(double seconds);
+
 // "what NN%" on stderr for the steps of api calls that train (a classifier, a baseline).
 std::function<void(const std::string&, double, double)> step_progress();
 

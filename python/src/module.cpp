@@ -93,12 +93,14 @@ tsu::NpyArray init_array(const InitStates& a) {
 }
 
 // The progress hook of a long call: checks for Ctrl-C (raising KeyboardInterrupt through the C++
-// frames) and forwards (done, total) to the user's callback, with the GIL held for both.
-tsu::ProgressFn python_progress(std::optional<nb::callable> callback) {
-  return [callback](int64_t done, int64_t total) {
+// frames) and forwards its arguments (done, total, ...) to the user's callback, with the GIL held
+// for both.
+template <class... Args>
+std::function<void(Args...)> python_progress(std::optional<nb::callable> callback) {
+  return [callback](Args... args) {
     nb::gil_scoped_acquire gil;
     if (PyErr_CheckSignals() != 0) throw nb::python_error();
-    if (callback) (*callback)(done, total);
+    if (callback) (*callback)(args...);
   };
 }
 
@@ -125,7 +127,7 @@ SampleResult run_sample(const PyModel& model, int chains, int64_t warmup, int64_
   if (anneal) o.anneal = tsu::api::Anneal{anneal->first, anneal->second};
   o.autocorr = std::move(autocorr);
   o.save_samples = save_samples;
-  o.progress = python_progress(std::move(progress));
+  o.progress = python_progress<int64_t, int64_t>(std::move(progress));
   nb::gil_scoped_release released;
   return tsu::api::sample(m, o);
 }
@@ -263,16 +265,6 @@ tsu::api::ChipSettings chip_settings(const std::string& device, const std::strin
   return {device, mode, std::move(off), ideal, calibrate, calibration_seed};
 }
 
-// (what, done, total) progress for the DTM calls, with Ctrl-C checked as in python_progress.
-template <class... Args>
-std::function<void(Args...)> python_callback(std::optional<nb::callable> callback) {
-  return [callback](Args... args) {
-    nb::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() != 0) throw nb::python_error();
-    if (callback) (*callback)(args...);
-  };
-}
-
 void bind_hw(nb::module_& m) {
   m.def(
       "hw_energy",
@@ -330,7 +322,7 @@ void bind_dtm(nb::module_& m) {
       [](const std::string& config, const std::string& out, int epochs, int threads,
          std::optional<nb::callable> progress) {
         tsu::api::DtmTrainOptions o{config, out, threads, epochs, {}, {}, {}};
-        o.progress = python_callback<int, double, double>(std::move(progress));
+        o.progress = python_progress<int, double, double>(std::move(progress));
         nb::gil_scoped_release released;
         return tsu::api::dtm_train(o);
       },
@@ -341,7 +333,7 @@ void bind_dtm(nb::module_& m) {
       [](const std::string& model, const std::string& out, int n, const std::string& mode, uint64_t seed, int sweeps,
          int threads, int trajectory, std::optional<nb::callable> progress) {
         tsu::api::DtmGenerateOptions o{model, out, mode, n, seed, sweeps, threads, trajectory, {}};
-        o.progress = python_callback<const std::string&, double, double>(std::move(progress));
+        o.progress = python_progress<const std::string&, double, double>(std::move(progress));
         nlohmann::json report;
         {
           nb::gil_scoped_release released;

@@ -77,9 +77,8 @@ BetaSchedule choose_beta(const SampleOptions& o, double beta) {
   return schedule;
 }
 
+// What the engine does not check itself (make_backend checks chains, threads and first_chain).
 void validate(const SampleOptions& o) {
-  if (o.chains < 1) throw Error(fmt::format("chains: must be >= 1, got {}", o.chains));
-  if (o.threads < 0) throw Error(fmt::format("threads: must be >= 0, got {}", o.threads));
   o.schedule.validate();
   for (const auto& name : o.autocorr)
     if (name != "energy" && name != "magnetization")
