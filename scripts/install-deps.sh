@@ -12,8 +12,10 @@ packages=(
   libeigen3-dev           # dense linear algebra
   libgtest-dev libgmock-dev
   libbenchmark-dev
-  zlib1g-dev
+  zlib1g-dev              # the gzip IDX files of Fashion-MNIST
   dataset-fashion-mnist   # the DTM data set (IDX files in /usr/share/datasets/fashion-mnist)
+  libpng-dev              # every PNG tsu writes (sample grids, plots)
+  libcairo2-dev fonts-dejavu-core  # the plots of studies and reports, and their text
   libtorch-dev            # PyTorch's C++ API (1.13, CPU): the quality classifier and the neural baselines
   python3-dev python3-venv  # the Python package (built against Debian's python3) and its .venv
 )

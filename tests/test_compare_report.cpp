@@ -1,10 +1,9 @@
 // The compare report (src/cost/compare, schema): compare.json validates against
 // docs/compare.schema.json and broken documents do not; matched-quality ratios follow hand-made
 // curves; compare.png is a 640 x 420 PNG with every family drawn; report.html carries the table rows,
-// the plot and the sample grids; the shared PNG encoder round-trips its pixels.
+// the plot and the sample grids.
 #include <gtest/gtest.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -13,8 +12,9 @@
 #include "cost/schema.hpp"
 #include "error_of.hpp"
 #include "util/files.hpp"
-#include "hw/png.hpp"
-#include "ml/png.hpp"
+#include "decode_png.hpp"
+#include "util/image.hpp"
+#include "util/plot.hpp"
 
 using namespace tsu::cost;
 using nlohmann::json;
@@ -56,51 +56,7 @@ CompareRun hand_made_run() {
 
 json schema() { return json::parse(tsu::read_file(std::string(TSU_SOURCE_DIR) + "/docs/compare.schema.json")); }
 
-uint32_t be32(const std::string& bytes, size_t at) {
-  return uint32_t(uint8_t(bytes[at])) << 24 | uint32_t(uint8_t(bytes[at + 1])) << 16 |
-         uint32_t(uint8_t(bytes[at + 2])) << 8 | uint32_t(uint8_t(bytes[at + 3]));
-}
-
-// The decompressed IDAT stream of a PNG written as one IDAT chunk (as hw::encode_png does), after
-// checking every chunk's CRC.
-std::string inflate_png(const std::string& png, uint32_t& width, uint32_t& height, int& colour_type) {
-  std::string idat;
-  for (size_t at = 8; at + 12 <= png.size();) {
-    const uint32_t length = be32(png, at);
-    const std::string body = png.substr(at + 4, 4 + length);
-    EXPECT_EQ(be32(png, at + 8 + length), uint32_t(crc32(0, reinterpret_cast<const Bytef*>(body.data()), uInt(body.size()))));
-    if (body.starts_with("IHDR")) width = be32(body, 4), height = be32(body, 8), colour_type = body[13];
-    if (body.starts_with("IDAT")) idat += body.substr(4);
-    at += 12 + length;
-  }
-  uLongf size = 64 << 20;
-  std::string raw(size, '\0');
-  EXPECT_EQ(uncompress(reinterpret_cast<Bytef*>(raw.data()), &size, reinterpret_cast<const Bytef*>(idat.data()),
-                       uLong(idat.size())),
-            Z_OK);
-  raw.resize(size);
-  return raw;
-}
-
 }  // namespace
-
-TEST(HwPng, EncoderRoundTripsGreyAndRgbPixels) {
-  const std::vector<uint8_t> rgb = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18};  // 3 x 2
-  const std::string png = tsu::hw::encode_png(3, 2, 3, rgb);
-  EXPECT_EQ(png.substr(0, 8), "\x89PNG\r\n\x1a\n");
-  uint32_t w = 0, h = 0;
-  int type = -1;
-  const std::string raw = inflate_png(png, w, h, type);
-  EXPECT_EQ(w, 3u);
-  EXPECT_EQ(h, 2u);
-  EXPECT_EQ(type, 2);  // RGB
-  EXPECT_EQ(raw, std::string("\0", 1) + std::string(rgb.begin(), rgb.begin() + 9) + std::string("\0", 1) +
-                     std::string(rgb.begin() + 9, rgb.end()));
-  inflate_png(tsu::hw::encode_png(2, 1, 1, std::vector<uint8_t>{0, 255}), w, h, type);
-  EXPECT_EQ(type, 0);  // grey
-  EXPECT_THROW(tsu::hw::encode_png(3, 2, 3, std::vector<uint8_t>(17)), tsu::Error);
-  EXPECT_THROW(tsu::hw::encode_png(1, 1, 2, std::vector<uint8_t>(2)), tsu::Error);
-}
 
 TEST(CompareReport, JsonValidatesAgainstTheDocumentedSchema) {
   const json doc = compare_json(hand_made_run());
@@ -187,22 +143,20 @@ TEST(CompareReport, WritesThePlotAndASelfContainedHtmlReport) {
   const fs::path dir = temp_dir("report");
   CompareRun run = hand_made_run();
   run.models[0].sample_grid = (dir / "grid-dtm.png").string();
-  tsu::ml::write_image_grid(run.models[0].sample_grid, std::vector<float>(4 * 4 * 4, 1.0f), 4, 4, 4, 2);
+  tsu::write_png(run.models[0].sample_grid, tsu::image_grid(std::vector<float>(4 * 4 * 4, 1.0f), 4, 4, 4, 2));
   const CompareFiles files = write_compare_report(dir.string(), run);
 
   EXPECT_TRUE(schema_errors(schema(), json::parse(tsu::read_file(files.json))).empty());
-  uint32_t w = 0, h = 0;
-  int type = -1;
-  const std::string raw = inflate_png(tsu::read_file(files.png), w, h, type);
-  EXPECT_EQ(w, 640u);
-  EXPECT_EQ(h, 420u);
-  ASSERT_EQ(raw.size(), size_t(h) * (1 + 3 * w));
-  // Every family's series is drawn in its palette colour (hw/plot.cpp): dtm, vae, gan.
-  for (const std::array<uint8_t, 3> colour : {std::array<uint8_t, 3>{31, 119, 180}, {214, 39, 40}, {44, 160, 44}}) {
-    const std::string rgb(colour.begin(), colour.end());
-    EXPECT_NE(raw.find(rgb), std::string::npos) << int(colour[0]);
+  const tsu::Image image = decode_png(tsu::read_file(files.png));
+  EXPECT_EQ(image.width, 640);
+  EXPECT_EQ(image.height, 420);
+  ASSERT_EQ(image.channels, 3);
+  const std::string raw(image.pixels.begin(), image.pixels.end());
+  for (size_t family = 0; family < 3; ++family) {  // dtm, vae, gan: each drawn in its palette colour
+    const auto colour = tsu::series_colour(family);
+    EXPECT_NE(raw.find(std::string(colour.begin(), colour.end())), std::string::npos) << family;
   }
-  const tsu::hw::Plot plot = compare_plot(run);
+  const tsu::Plot plot = compare_plot(run);
   EXPECT_TRUE(plot.log_y);
   ASSERT_EQ(plot.series.size(), 3u);
   EXPECT_EQ(plot.series[1].x, (std::vector<double>{10, 20}));  // the VAE's points, sorted by FD

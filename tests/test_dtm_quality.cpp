@@ -1,4 +1,4 @@
-// DTM evaluation: the Frechet distance against closed forms, the classifier hook, PNG output, and
+// DTM evaluation: the Frechet distance against closed forms, the classifier hook, and
 // the end-to-end check that the shipped `tiny` config trains into samples that beat the untrained
 // model on the (stand-in) quality metric.
 #include <gtest/gtest.h>
@@ -12,7 +12,6 @@
 
 #include "util/files.hpp"
 #include "ml/evaluate.hpp"
-#include "ml/png.hpp"
 #include "ml/quality.hpp"
 #include "ml/run.hpp"
 
@@ -74,24 +73,6 @@ TEST(Frechet, AMetricReplacesThePixelStandInForTheSizesItTakes) {
   };
   EXPECT_EQ(feature_map_for(metric, 28, 28).metric, "fd_classifier");
   EXPECT_EQ(feature_map_for(metric, 14, 14).metric, "fd_pixel");
-}
-
-TEST(Png, GridHasTheExpectedSize) {
-  const auto dir = temp_dir("png");
-  const std::vector<float> images(5 * 3 * 2, 0.5f);
-  const auto path = (dir / "grid.png").string();
-  write_image_grid(path, images, 5, 3, 2, 2, 2);  // 2 columns x 3 rows of 3 x 2 tiles, zoom 2
-  const std::string bytes = tsu::read_file(path);
-  ASSERT_GT(bytes.size(), 24u);
-  EXPECT_EQ(bytes.substr(1, 3), "PNG");
-  auto be32 = [&](size_t at) {
-    return uint32_t(uint8_t(bytes[at])) << 24 | uint32_t(uint8_t(bytes[at + 1])) << 16 |
-           uint32_t(uint8_t(bytes[at + 2])) << 8 | uint32_t(uint8_t(bytes[at + 3]));
-  };
-  EXPECT_EQ(be32(16), 2u * (2 * 2 + 1) + 1);  // width
-  EXPECT_EQ(be32(20), 3u * (3 * 2 + 1) + 1);  // height
-  EXPECT_THROW(write_image_grid(path, images, 6, 3, 2, 2), tsu::Error);
-  fs::remove_all(dir);
 }
 
 // The shipped tiny config (Fashion-MNIST from the package) trains end to end, writes its log,

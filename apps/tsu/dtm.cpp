@@ -16,7 +16,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "util/files.hpp"
-#include "hw/plot.hpp"
+#include "util/plot.hpp"
 #include "ml/evaluate.hpp"
 #include "ml/run.hpp"
 #include "progress.hpp"
@@ -218,9 +218,9 @@ void write_study_outputs(const fs::path& out, const std::vector<StudyRun>& runs,
   write_file_atomic((out / "study.csv").string(), csv);
   auto plot = [&](const std::string& file, const std::string& title, const std::string& y_label,
                   std::vector<double> StudyRun::*series) {
-    hw::Plot p{title, "EPOCH", y_label, false, false, {}};
+    Plot p{title, "EPOCH", y_label, false, false, {}};
     for (const StudyRun& r : runs) p.series.push_back({r.name, r.epoch, r.*series});
-    hw::write_plot_png((out / file).string(), p);
+    write_plot_png((out / file).string(), p);
   };
   plot("quality-free.png", "FREE GENERATION QUALITY PER EPOCH", metric, &StudyRun::free);
   plot("quality-clamped.png", "LABEL-CLAMPED GENERATION QUALITY PER EPOCH", metric, &StudyRun::clamped);

@@ -200,7 +200,7 @@ void run_studies(const StudyArgs& args) {
   for (const auto& name : args.names) {
     const hw::Table table = hw::run_study(name, model, device, args.options);
     write_file_atomic(dir / (name + ".csv"), table.csv());
-    hw::write_plot_png((dir / (name + ".png")).string(), hw::study_plot(name, table));
+    write_plot_png((dir / (name + ".png")).string(), hw::study_plot(name, table));
     fmt::print("{}: wrote {} and {}\n{}", name, (dir / (name + ".csv")).string(), (dir / (name + ".png")).string(),
                table.csv());
   }

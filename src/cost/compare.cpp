@@ -246,12 +246,12 @@ json compare_json(const CompareRun& run) {
           {"models", models},           {"matched_quality", ratios}};
 }
 
-hw::Plot compare_plot(const CompareRun& run) {
-  hw::Plot plot{"Energy per sample vs quality", "Frechet distance (lower is better)", "J per sample", false, true, {}};
+Plot compare_plot(const CompareRun& run) {
+  Plot plot{"Energy per sample vs quality", "Frechet distance (lower is better)", "J per sample", false, true, {}};
   for (const std::string& family : families(run)) {
     std::vector<CurvePoint> points = family_curve(run, family, "primary");
     std::sort(points.begin(), points.end(), [](const CurvePoint& a, const CurvePoint& b) { return a.fd < b.fd; });
-    hw::Series series{family, {}, {}};
+    Series series{family, {}, {}};
     for (const CurvePoint& p : points) series.x.push_back(p.fd), series.y.push_back(p.energy);
     plot.series.push_back(series);
   }
@@ -288,7 +288,7 @@ CompareFiles write_compare_report(const std::string& dir, const CompareRun& run)
   const std::filesystem::path d(dir);
   const CompareFiles files{(d / "compare.json").string(), (d / "compare.png").string(), (d / "report.html").string()};
   write_file_atomic(files.json, compare_json(run).dump(2) + "\n");
-  hw::write_plot_png(files.png, compare_plot(run));
+  write_plot_png(files.png, compare_plot(run));
   write_file_atomic(files.html, report_html(run, files.png));
   return files;
 }

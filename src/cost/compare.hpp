@@ -16,7 +16,7 @@
 #include "cost/fields.hpp"
 #include "cost/gpu.hpp"
 #include "cost/tsu.hpp"
-#include "hw/plot.hpp"
+#include "util/plot.hpp"
 
 namespace tsu::cost {
 
@@ -90,7 +90,7 @@ std::vector<MatchedRatio> matched_ratios(const CompareRun& run);
 void validate_run(const CompareRun& run);
 
 nlohmann::json compare_json(const CompareRun& run);  // validates
-hw::Plot compare_plot(const CompareRun& run);
+Plot compare_plot(const CompareRun& run);
 std::string report_html(const CompareRun& run, const std::string& plot_png_path);  // reads the PNGs
 
 struct CompareFiles {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "hw/chip.hpp"
-#include "hw/plot.hpp"
+#include "util/plot.hpp"
 
 namespace tsu::hw {
 

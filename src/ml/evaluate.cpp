@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "ml/png.hpp"
+#include "util/image.hpp"
 
 namespace tsu::ml {
 
@@ -38,7 +38,7 @@ double QualityEvaluator::score(const Generated& samples) const {
 void write_sample_grid(const std::string& path, const DtmConfig& config, const Generated& g, int count, int grid_cols) {
   const int n = std::min(count, g.samples);
   const int side = image_side(config);
-  write_image_grid(path, decode_images(config.data.encoding, g.x, size_t(n)), n, side, side, grid_cols);
+  write_png(path, image_grid(decode_images(config.data.encoding, g.x, size_t(n)), n, side, side, grid_cols));
 }
 
 void write_trajectory_grid(const std::string& path, const DtmConfig& config, const Generated& g) {
@@ -54,7 +54,7 @@ void write_trajectory_grid(const std::string& path, const DtmConfig& config, con
       const auto image = decode_images(e, item, 1);
       tiles.insert(tiles.end(), image.begin(), image.end());
     }
-  write_image_grid(path, tiles, rows * frames, side, side, frames);
+  write_png(path, image_grid(tiles, rows * frames, side, side, frames));
 }
 
 }  // namespace tsu::ml

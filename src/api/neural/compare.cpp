@@ -13,7 +13,7 @@
 #include "baselines/metric.hpp"
 #include "hw/device.hpp"
 #include "ml/evaluate.hpp"
-#include "ml/png.hpp"
+#include "util/image.hpp"
 #include "ml/run.hpp"
 #include "api/neural/entry.hpp"
 #include "util/files.hpp"
@@ -77,7 +77,7 @@ cost::Quality quality_of(const baselines::QualityReport& r) {
 
 void write_grid(const std::string& path, std::span<const float> images, int count, int side) {
   const int shown = std::min(count, 100);  // the first 100 samples, 10 per row
-  ml::write_image_grid(path, images.first(size_t(shown) * size_t(side * side)), shown, side, side, 10);
+  write_png(path, image_grid(images.first(size_t(shown) * size_t(side * side)), shown, side, side, 10));
 }
 
 // Everything one run shares: the metric, the GPU and TSU pricing inputs, the output folder.
