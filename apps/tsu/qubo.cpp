@@ -3,25 +3,9 @@
 #include <memory>
 
 #include "commands.hpp"
-#include "util/files.hpp"
-#include "graph/graph_io.hpp"
-#include "graph/model_io.hpp"
-#include "opt/formats.hpp"
 #include "optimize.hpp"
 
 namespace tsu::cli {
-
-namespace {
-
-opt::Problem load_qubo_or_ising(const std::string& path) {
-  const std::string text = read_file(path);
-  if (opt::looks_like_qubo(text)) return opt::qubo_problem(opt::parse_qubo(text, path));
-  opt::Problem p = opt::ising_problem(load_model(path));
-  p.name = instance_name(path);  // as for every other kind: best-known look-ups and the .sol name use the file's stem
-  return p;
-}
-
-}  // namespace
 
 void add_qubo_command(CLI::App& app) {
   auto args = std::make_shared<OptimizeArgs>();
@@ -31,8 +15,8 @@ void add_qubo_command(CLI::App& app) {
       "tsu-model-v1 JSON / Ising edge list (minimises E = -sum of factor terms at beta 1).\n"
       "Example: tsu qubo ../shared/data/graphs/pegasus14_gauss.txt --runs 4 --sweeps 2000");
   cmd->add_option("FILE", args->file, "QUBO or model file")->required();
-  add_optimize_options(*cmd, *args);
-  cmd->callback([args] { run_optimize(*args, [&] { return load_qubo_or_ising(args->file); }); });
+  add_optimize_options(*cmd, *args, "qubo");
+  cmd->callback([args] { run_optimize(*args); });
 }
 
 }  // namespace tsu::cli
