@@ -96,6 +96,39 @@ TEST_F(DtmCli, ResumedRunEqualsUninterruptedRun) {
   EXPECT_EQ(lines, 3);
 }
 
+TEST_F(DtmCli, StudyTrainsEveryConfigThenTabulatesAndPlotsTheirEpochs) {
+  // The same config twice under two names: two run folders, one table with both, the plots; a
+  // config that does not parse stops the study before anything trains.
+  json config = json::parse(tsu::read_file(tiny()));
+  config["name"] = "tiny-b";
+  config["data"]["dir"] = tsu::ml::load_dtm_config(tiny()).data.dir;
+  tsu::write_file_atomic((dir_ / "b.json").string(), config.dump());
+  const auto r = tsu("dtm study --config " + tiny() + " --config b.json --out study --threads 1");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("== b.json -> study/tiny-b"), std::string::npos) << r.out;
+  std::istringstream csv(tsu::read_file((dir_ / "study" / "study.csv").string()));
+  std::string line;
+  std::getline(csv, line);
+  EXPECT_EQ(line, "config,epoch,fd_free,fd_clamped,max_autocorr,seconds,flips_per_ns");
+  std::vector<std::string> rows, scores;  // "config,epoch" and "fd_free,fd_clamped,max_autocorr"
+  while (std::getline(csv, line)) {
+    const size_t second = line.find(',', line.find(',') + 1);
+    rows.push_back(line.substr(0, second));
+    size_t end = second;
+    for (int k = 0; k < 3; ++k) end = line.find(',', end + 1);
+    scores.push_back(line.substr(second + 1, end - second - 1));
+  }
+  EXPECT_EQ(rows, (std::vector<std::string>{"tiny,1", "tiny,2", "tiny,3", "tiny-b,1", "tiny-b,2", "tiny-b,3"}));
+  // Same config, same seed: the two runs score the same.
+  ASSERT_EQ(scores.size(), 6u);
+  for (size_t e = 0; e < 3; ++e) EXPECT_EQ(scores[e], scores[e + 3]) << e;
+  for (const char* png : {"quality-free.png", "quality-clamped.png", "autocorr.png"})
+    EXPECT_EQ(tsu::read_file((dir_ / "study" / png).string()).substr(1, 3), "PNG") << png;
+  const auto bad = tsu("dtm study --config " + tiny() + " --config missing.json --out study2");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_FALSE(fs::exists(dir_ / "study2" / "tiny"));
+}
+
 TEST_F(DtmCli, BadInputIsReported) {
   auto r = tsu("dtm train --config missing.json --out run");
   EXPECT_EQ(r.status, 2);

@@ -9,14 +9,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
+#include <memory>
 
 #include "api/dtm.hpp"
 #include "api/neural.hpp"
 #include "commands.hpp"
 #include "common.hpp"
 #include "util/files.hpp"
-#include "util/plot.hpp"
 #include "ml/evaluate.hpp"
 #include "ml/run.hpp"
 #include "progress.hpp"
@@ -107,25 +106,38 @@ struct TrainArgs {
   ClassifierArgs classifier;
 };
 
+// What training prints: a progress line on a terminal, and one line per epoch.
+class EpochPrinter {
+ public:
+  EpochPrinter(bool quiet, int epochs) : quiet_(quiet), epochs_(epochs), line_(!quiet && stderr_is_terminal(), epochs) {}
+
+  void progress(int epoch, double done, double total) { line_.update(epoch, done, total); }
+
+  void epoch_done(const json& line) {
+    line_.clear();
+    if (quiet_) return;
+    const json& ac = line["max_autocorr"];
+    fmt::print("epoch {}/{}: {:.1f} s, {:.3g} flips/ns, lr {:.4g}{}{}\n", line["epoch"].get<int>(), epochs_,
+               line["seconds"].get<double>(), line["flips_per_ns"].get<double>(), line["learning_rate"].get<double>(),
+               ac.is_null() ? "" : fmt::format(", max autocorr {:.4f}", ac.get<double>()), quality_text(line));
+    std::fflush(stdout);
+  }
+
+ private:
+  bool quiet_;
+  int epochs_;
+  EpochProgress line_;
+};
+
 // `metric` scores the evaluated epochs (the pixel stand-in when empty).
 void run_train(const TrainArgs& args, const ml::Metric& metric) {
   const int epochs = args.epochs >= 0 ? args.epochs : load_dtm_config(args.config).training.epochs;
   prepare_out_dir(args.out);
-  EpochProgress progress(!args.quiet && stderr_is_terminal(), epochs);
+  EpochPrinter printer(args.quiet, epochs);
   api::DtmTrainOptions o{args.config, args.out, args.threads, args.epochs, metric, {}, {}};
-  o.progress = [&](int epoch, double done, double total) { progress.update(epoch, done, total); };
-  o.epoch_done = [&](const json& line) {
-    progress.clear();
-    if (args.quiet) return;
-    const json& ac = line["max_autocorr"];
-    fmt::print("epoch {}/{}: {:.1f} s, {:.3g} flips/ns, lr {:.4g}{}{}\n", line["epoch"].get<int>(),
-               epochs, line["seconds"].get<double>(), line["flips_per_ns"].get<double>(),
-               line["learning_rate"].get<double>(),
-               ac.is_null() ? "" : fmt::format(", max autocorr {:.4f}", ac.get<double>()), quality_text(line));
-    std::fflush(stdout);
-  };
+  o.progress = [&](int epoch, double done, double total) { printer.progress(epoch, done, total); };
+  o.epoch_done = [&](const json& line) { printer.epoch_done(line); };
   const int done = api::dtm_train(o);
-  progress.clear();
   if (!args.quiet) fmt::print("{} epochs done; model in {}\n", done, checkpoint_path(args.out));
 }
 
@@ -183,70 +195,22 @@ struct StudyArgs {
   ClassifierArgs classifier;
 };
 
-// One config's log.jsonl as per-epoch series.
-struct StudyRun {
-  std::string name;
-  std::vector<double> epoch, free, clamped, autocorr, seconds, flips_per_ns;
-};
-
-double number_or_nan(const json& j, const char* key) {
-  return j.contains(key) && j[key].is_number() ? j[key].get<double>() : NAN;
-}
-
-StudyRun read_study_run(const std::string& name, const std::string& dir) {
-  StudyRun r{name, {}, {}, {}, {}, {}, {}};
-  std::istringstream lines(read_file(log_path(dir)));
-  for (std::string line; std::getline(lines, line);) {
-    const json j = json::parse(line);
-    const json q = j.value("quality", json::object());
-    r.epoch.push_back(j["epoch"].get<double>());
-    r.free.push_back(number_or_nan(q, "free"));
-    r.clamped.push_back(number_or_nan(q, "clamped"));
-    r.autocorr.push_back(number_or_nan(j, "max_autocorr"));
-    r.seconds.push_back(number_or_nan(j, "seconds"));
-    r.flips_per_ns.push_back(number_or_nan(j, "flips_per_ns"));
-  }
-  return r;
-}
-
-void write_study_outputs(const fs::path& out, const std::vector<StudyRun>& runs, const std::string& metric) {
-  std::string csv = "config,epoch,fd_free,fd_clamped,max_autocorr,seconds,flips_per_ns\n";
-  for (const StudyRun& r : runs)
-    for (size_t i = 0; i < r.epoch.size(); ++i)
-      csv += fmt::format("{},{:g},{:.6g},{:.6g},{:.6g},{:.4g},{:.4g}\n", r.name, r.epoch[i], r.free[i], r.clamped[i],
-                         r.autocorr[i], r.seconds[i], r.flips_per_ns[i]);
-  write_file_atomic((out / "study.csv").string(), csv);
-  auto plot = [&](const std::string& file, const std::string& title, const std::string& y_label,
-                  std::vector<double> StudyRun::*series) {
-    Plot p{title, "EPOCH", y_label, false, false, {}};
-    for (const StudyRun& r : runs) p.series.push_back({r.name, r.epoch, r.*series});
-    write_plot_png((out / file).string(), p);
-  };
-  plot("quality-free.png", "FREE GENERATION QUALITY PER EPOCH", metric, &StudyRun::free);
-  plot("quality-clamped.png", "LABEL-CLAMPED GENERATION QUALITY PER EPOCH", metric, &StudyRun::clamped);
-  plot("autocorr.png", "MAX LONG-LAG AUTOCORRELATION PER EPOCH", "AUTOCORRELATION", &StudyRun::autocorr);
-}
-
 // Trains every config into OUT/<config name> (resuming), then tabulates and plots their logs side by
 // side: the training-stability experiment (MEBM vs DTM vs DTM + ACP) and the degree ablation of
 // docs/dtm.md are `tsu dtm study` over configs/dtm/study/.
 void run_study(const StudyArgs& args) {
-  const ml::Metric classifier = use_classifier(args.classifier, args.quiet);
-  const fs::path out = prepare_out_dir(args.out);
-  std::vector<StudyRun> runs;
-  std::string metric = "fd_pixel";
-  for (const std::string& path : args.configs) {
-    DtmConfig config = load_dtm_config(path);
-    if (args.threads >= 0) config.threads = args.threads;
-    const std::string dir = (out / config.name).string();
+  api::DtmStudyOptions o{args.configs, args.out, args.threads, use_classifier(args.classifier, args.quiet), {}, {}, {}};
+  std::unique_ptr<EpochPrinter> printer;
+  o.config_started = [&](const std::string& path, const std::string& dir, int epochs) {
+    printer.reset();
     if (!args.quiet) fmt::print("== {} -> {}\n", path, dir);
-    TrainArgs train{path, dir, args.threads, -1, args.quiet, {}};
-    run_train(train, classifier);
-    runs.push_back(read_study_run(config.name, dir));
-  }
-  if (classifier) metric = "fd_classifier";
-  write_study_outputs(out, runs, metric);
-  if (!args.quiet) fmt::print("wrote study.csv, quality-free.png, quality-clamped.png, autocorr.png to {}\n", out.string());
+    printer = std::make_unique<EpochPrinter>(args.quiet, epochs);
+  };
+  o.progress = [&](int epoch, double done, double total) { printer->progress(epoch, done, total); };
+  o.epoch_done = [&](const json& line) { printer->epoch_done(line); };
+  const json report = api::dtm_study(o);
+  printer.reset();
+  if (!args.quiet) fmt::print("wrote study.csv, quality-free.png, quality-clamped.png, autocorr.png to {}\n", args.out);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // tsu hw energy|run|calibrate|study: the TSU hardware model (src/hw). Devices are presets (paper, z1,
 // ideal) or tsu-device-v1 JSON files.
 #include <cmath>
+#include <filesystem>
 #include <fmt/format.h>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -180,34 +181,17 @@ void add_calibrate(CLI::App& hw_cmd) {
 
 // --- tsu hw study ---
 
-struct StudyArgs {
-  std::vector<std::string> names;
-  std::string device = "paper";
-  std::string model;
-  hw::StudyOptions options;
-  std::string out;
-};
-
-void run_studies(const StudyArgs& args) {
-  const hw::Device device = hw::load_device(args.device);
-  Model model = hw::study_model();
-  if (!args.model.empty()) {
-    auto spec = model_from_spec(args.model, 0.6, 0.3, 7);
-    model = spec ? std::move(*spec) : load_model(args.model);
-  }
-  args.options.schedule.validate();
-  const auto dir = prepare_out_dir(args.out);
-  for (const auto& name : args.names) {
-    const hw::Table table = hw::run_study(name, model, device, args.options);
-    write_file_atomic(dir / (name + ".csv"), table.csv());
-    write_plot_png((dir / (name + ".png")).string(), hw::study_plot(name, table));
-    fmt::print("{}: wrote {} and {}\n{}", name, (dir / (name + ".csv")).string(), (dir / (name + ".png")).string(),
-               table.csv());
-  }
+void run_studies(api::HwStudyOptions options) {
+  options.study_done = [&](const std::string& name, const hw::Table& table) {
+    const auto file = (std::filesystem::path(options.out) / name).string();
+    fmt::print("{}: wrote {}.csv and {}.png\n{}", name, file, file, table.csv());
+    std::fflush(stdout);
+  };
+  api::hw_study(options);
 }
 
 void add_study(CLI::App& hw_cmd) {
-  auto args = std::make_shared<StudyArgs>();
+  auto args = std::make_shared<api::HwStudyOptions>();
   auto* cmd = hw_cmd.add_subcommand("study", "Accuracy of the chip against exact answers as hardware parameters vary");
   cmd->footer("Example:\n  tsu hw study mismatch dac clock async calibration pbit transfer --out docs/hardware");
   cmd->add_option("STUDY", args->names, "mismatch, dac, clock, async, calibration, pbit, transfer")
@@ -215,18 +199,18 @@ void add_study(CLI::App& hw_cmd) {
       ->check(CLI::IsMember(hw::study_names()));
   cmd->add_option("--device", args->device, "Device preset or file (the base of every point)")->capture_default_str();
   cmd->add_option("--model", args->model, "Model file or spec (default: 4 x 4 open G8 grid, J ~ N(0, 0.6), h ~ N(0, 0.3))");
-  cmd->add_option("--chains", args->options.chains, "Chains per point")->capture_default_str()->check(at_least(1));
-  cmd->add_option("--samples", args->options.schedule.samples, "Observations per chain")
+  cmd->add_option("--chains", args->study.chains, "Chains per point")->capture_default_str()->check(at_least(1));
+  cmd->add_option("--samples", args->study.schedule.samples, "Observations per chain")
       ->capture_default_str()
       ->check(at_least(1));
-  cmd->add_option("--instances", args->options.instances, "Chip instances averaged per mismatch point")
+  cmd->add_option("--instances", args->study.instances, "Chip instances averaged per mismatch point")
       ->capture_default_str()
       ->check(at_least(1));
-  cmd->add_option("--calibration-samples", args->options.calibration_samples, "Read-out samples per calibration level")
+  cmd->add_option("--calibration-samples", args->study.calibration_samples, "Read-out samples per calibration level")
       ->capture_default_str()
       ->check(at_least(1));
-  cmd->add_option("--seed", args->options.seed, "Seed of the sampling runs")->capture_default_str();
-  cmd->add_option("--threads", args->options.threads, "Worker threads (0 = every core)")->check(at_least(0));
+  cmd->add_option("--seed", args->study.seed, "Seed of the sampling runs")->capture_default_str();
+  cmd->add_option("--threads", args->study.threads, "Worker threads (0 = every core)")->check(at_least(0));
   cmd->add_option("--out", args->out, "Output folder for STUDY.csv and STUDY.png")->required();
   cmd->callback([args] { run_studies(*args); });
 }

@@ -3,11 +3,13 @@
 #include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
+#include <sstream>
 
 #include "ml/evaluate.hpp"
 #include "ml/run.hpp"
 #include "sample/npy.hpp"
 #include "util/files.hpp"
+#include "util/plot.hpp"
 
 namespace tsu::api {
 
@@ -50,6 +52,53 @@ NpyArray read_samples_npy(const std::string& path, int side) {
     throw Error(fmt::format("{}: expected uint8 samples of shape [n >= 2, {}, {}] (as tsu dtm generate writes)", path,
                             side, side));
   return a;
+}
+
+// One config's log.jsonl as per-epoch series.
+struct StudyRun {
+  std::string name;
+  std::vector<double> epoch, free, clamped, autocorr, seconds, flips_per_ns;
+};
+
+double number_or_nan(const json& j, const char* key) { return j.contains(key) && j[key].is_number() ? j[key].get<double>() : NAN; }
+
+StudyRun read_study_run(const std::string& name, const std::string& dir) {
+  StudyRun r{name, {}, {}, {}, {}, {}, {}};
+  std::istringstream lines(read_file(log_path(dir)));
+  for (std::string line; std::getline(lines, line);) {
+    const json j = json::parse(line);
+    const json q = j.value("quality", json::object());
+    r.epoch.push_back(j["epoch"].get<double>());
+    r.free.push_back(number_or_nan(q, "free"));
+    r.clamped.push_back(number_or_nan(q, "clamped"));
+    r.autocorr.push_back(number_or_nan(j, "max_autocorr"));
+    r.seconds.push_back(number_or_nan(j, "seconds"));
+    r.flips_per_ns.push_back(number_or_nan(j, "flips_per_ns"));
+  }
+  return r;
+}
+
+// study.csv and the three per-epoch plots; returns the files written.
+std::vector<std::string> write_study_outputs(const std::filesystem::path& out, const std::vector<StudyRun>& runs,
+                                             const std::string& metric) {
+  std::string csv = "config,epoch,fd_free,fd_clamped,max_autocorr,seconds,flips_per_ns\n";
+  for (const StudyRun& r : runs)
+    for (size_t i = 0; i < r.epoch.size(); ++i)
+      csv += fmt::format("{},{:g},{:.6g},{:.6g},{:.6g},{:.4g},{:.4g}\n", r.name, r.epoch[i], r.free[i], r.clamped[i],
+                         r.autocorr[i], r.seconds[i], r.flips_per_ns[i]);
+  std::vector<std::string> files{(out / "study.csv").string()};
+  write_file_atomic(files.back(), csv);
+  auto plot = [&](const std::string& file, const std::string& title, const std::string& y_label,
+                  std::vector<double> StudyRun::*series) {
+    Plot p{title, "epoch", y_label, false, false, {}};
+    for (const StudyRun& r : runs) p.series.push_back({r.name, r.epoch, r.*series});
+    files.push_back((out / file).string());
+    write_plot_png(files.back(), p);
+  };
+  plot("quality-free.png", "Free generation quality per epoch", metric, &StudyRun::free);
+  plot("quality-clamped.png", "Label-clamped generation quality per epoch", metric, &StudyRun::clamped);
+  plot("autocorr.png", "Max long-lag autocorrelation per epoch", "autocorrelation", &StudyRun::autocorr);
+  return files;
 }
 
 }  // namespace
@@ -143,6 +192,24 @@ int dtm_train(const DtmTrainOptions& options) {
   hooks.progress = options.progress;
   hooks.epoch_done = options.epoch_done;
   return run_training(config, options.out, hooks);
+}
+
+json dtm_study(const DtmStudyOptions& options) {
+  const auto out = prepare_dir(options.out);
+  std::vector<DtmConfig> configs;  // every config read before the first one trains
+  for (const std::string& path : options.configs) configs.push_back(load_dtm_config(path));
+  std::vector<StudyRun> runs;
+  json report{{"metric", options.metric ? "fd_classifier" : "fd_pixel"}, {"runs", json::array()}};
+  for (size_t k = 0; k < configs.size(); ++k) {
+    const std::string dir = (out / configs[k].name).string();
+    if (options.config_started) options.config_started(options.configs[k], dir, configs[k].training.epochs);
+    const int epochs = dtm_train({options.configs[k], dir, options.threads, -1, options.metric, options.progress,
+                                  options.epoch_done});
+    runs.push_back(read_study_run(configs[k].name, dir));
+    report["runs"].push_back({{"config", options.configs[k]}, {"dir", dir}, {"epochs", epochs}});
+  }
+  report["files"] = write_study_outputs(out, runs, report["metric"]);
+  return report;
 }
 
 }  // namespace tsu::api

@@ -1,5 +1,5 @@
 // Denoising thermodynamic models through the API: train (resuming), generate into a folder, and
-// evaluate. The CLI's `tsu dtm train|generate|eval` and Python's tsu.dtm_* wrap these calls. The
+// evaluate, and several configs side by side. The CLI's `tsu dtm train|generate|eval|study` and Python's tsu.dtm_* wrap these calls. The
 // quality metric is passed in (api/neural.hpp's classifier_metric, or empty for the pixel stand-in).
 #pragma once
 
@@ -7,6 +7,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "ml/quality.hpp"
 
@@ -51,5 +52,20 @@ struct DtmEvalOptions {
 
 // {model, metric, reference, count, and value (of the samples) or free and clamped (generated), note}
 nlohmann::json dtm_eval(const DtmEvalOptions& options);
+
+struct DtmStudyOptions {
+  std::vector<std::string> configs;  // run configurations, each trained into out/<config name>
+  std::string out;                   // + study.csv, quality-free.png, quality-clamped.png, autocorr.png
+  int threads = -1;                  // >= 0 overrides every config's
+  ml::Metric metric;
+  std::function<void(const std::string& config, const std::string& dir, int epochs)> config_started;
+  std::function<void(int epoch, double done, double total)> progress;  // as in DtmTrainOptions
+  std::function<void(const nlohmann::json& line)> epoch_done;
+};
+
+// Trains every config (resuming) and tabulates and plots their logs side by side: the training-
+// stability experiment and the degree ablation of docs/dtm.md. Returns {metric, runs: [{config, dir,
+// epochs}], files}.
+nlohmann::json dtm_study(const DtmStudyOptions& options);
 
 }  // namespace tsu::api

@@ -3,10 +3,15 @@
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "hw/study.hpp"
 #include "sample/exact.hpp"
 #include "sample/observers.hpp"
+#include "graph/model_io.hpp"
+#include "graph/topology.hpp"
+#include "util/files.hpp"
+#include "util/plot.hpp"
 
 namespace tsu::api {
 
@@ -158,6 +163,29 @@ HwRunResult hw_run(const ModelPtr& model, const HwRunOptions& args) {
 nlohmann::json hw_calibrate(const ModelPtr& model, const ChipSettings& chip) {
   hw::Chip c(*model, hw::load_device(chip.device), chip_options(chip));
   return calibration_json(c.calibrate(std::max<int64_t>(chip.calibrate, 1), chip.calibration_seed));
+}
+
+std::vector<hw::Table> hw_study(const HwStudyOptions& options) {
+  const hw::Device device = hw::load_device(options.device);
+  Model model = hw::study_model();
+  if (!options.model.empty()) {
+    auto spec = model_from_spec(options.model, 0.6, 0.3, 7);
+    model = spec ? std::move(*spec) : load_model(options.model);
+  }
+  options.study.schedule.validate();
+  const auto known = hw::study_names();  // every name checked before the first study runs
+  for (const auto& name : options.names)
+    if (std::find(known.begin(), known.end(), name) == known.end())
+      throw Error(fmt::format("study: unknown study \"{}\" (expected {})", name, fmt::join(known, ", ")));
+  const auto dir = prepare_dir(options.out);
+  std::vector<hw::Table> tables;
+  for (const auto& name : options.names) {
+    tables.push_back(hw::run_study(name, model, device, options.study));
+    write_file_atomic((dir / (name + ".csv")).string(), tables.back().csv());
+    write_plot_png((dir / (name + ".png")).string(), hw::study_plot(name, tables.back()));
+    if (options.study_done) options.study_done(name, tables.back());
+  }
+  return tables;
 }
 
 }  // namespace tsu::api

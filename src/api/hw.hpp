@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include "api/model.hpp"
 #include "hw/chip.hpp"
 #include "hw/energy.hpp"
+#include "hw/study.hpp"
 #include "sample/engine.hpp"
 
 namespace tsu::api {
@@ -65,5 +67,17 @@ HwRunResult hw_run(const ModelPtr& model, const HwRunOptions& options);
 // Calibrates every cell of the model's chip; {samples_per_point, before_mean, before_max, after_mean,
 // after_max}.
 nlohmann::json hw_calibrate(const ModelPtr& model, const ChipSettings& chip);
+
+struct HwStudyOptions {
+  std::vector<std::string> names;  // hw::study_names(): mismatch, dac, clock, async, calibration, pbit, transfer
+  std::string device = "paper";    // the base of every point
+  std::string model;               // a model file or spec; "" = hw::study_model()
+  hw::StudyOptions study;
+  std::string out;                 // STUDY.csv and STUDY.png for each study
+  std::function<void(const std::string& name, const hw::Table& table)> study_done;
+};
+
+// Runs the studies in order, writing each one's CSV and plot as soon as it is done; returns the tables.
+std::vector<hw::Table> hw_study(const HwStudyOptions& options);
 
 }  // namespace tsu::api
