@@ -1,157 +1,43 @@
 // tsu bench: sampling throughput in flips/ns (attempted spin updates per nanosecond) of the fast
-// backend, against the reference backend measured in the same run. Without --graph it runs the
-// standard suite: Pegasus P14 (THRML's benchmark graph) and the DTM paper's 70 x 70 G12 torus.
-#include <chrono>
-#include <cmath>
-#include <filesystem>
+// backend, against the reference backend measured in the same run (api/bench.hpp). Without --graph
+// it runs the standard suite: Pegasus P14 (THRML's benchmark graph) and the DTM paper's 70 x 70 G12
+// torus.
 #include <fmt/format.h>
+#include <memory>
 #include <nlohmann/json.hpp>
-#include <utility>
 
+#include "api/bench.hpp"
 #include "commands.hpp"
 #include "common.hpp"
-#include "graph/blocks.hpp"
-#include "graph/model_io.hpp"
-#include "graph/topology.hpp"
-#include "sample/backends.hpp"
 
 namespace tsu::cli {
 namespace {
 
-namespace fs = std::filesystem;
-
 struct BenchArgs {
-  std::string graph;
-  std::vector<int> chains;
-  int threads = 0;
-  int64_t sweeps = 0;  // 0: enough for about half a second per measurement
-  uint64_t seed = 1;
+  api::BenchOptions options;
   bool json = false;
-  bool skip_reference = false;
-  std::string data;
 };
 
-struct Case {
-  std::string spec;
-  std::vector<int> chains;
-};
-
-const char* const kPegasusFile = "graphs/pegasus14_gauss.txt";
-
-// The shared data folder: --data, else ../shared/data (or shared/data) beside the current folder
-// or beside any folder above the executable (a build folder inside the checkout).
-fs::path find_data_dir(const std::string& option) {
-  if (!option.empty()) {
-    if (!fs::exists(fs::path(option) / kPegasusFile))
-      throw Error(fmt::format("--data {}: no {} there", option, kPegasusFile));
-    return option;
-  }
-  std::vector<fs::path> candidates = {fs::current_path() / "../shared/data", fs::current_path() / "shared/data"};
-  std::error_code ec;
-  for (fs::path dir = fs::read_symlink("/proc/self/exe", ec).parent_path(); !ec && dir.has_relative_path();
-       dir = dir.parent_path())
-    candidates.push_back(dir / "../shared/data");
-  for (const auto& dir : candidates)
-    if (fs::exists(dir / kPegasusFile)) return fs::weakly_canonical(dir);
-  throw Error(fmt::format("pegasus: cannot find {} in ../shared/data beside the current folder or the tsu "
-                          "executable; pass the data folder with --data DIR",
-                          kPegasusFile));
+std::string number_or_dash(const nlohmann::json& v, const char* format) {
+  return v.is_null() ? "-" : fmt::format(fmt::runtime(format), double(v));
 }
 
-// "pegasus", a topology spec (Gaussian couplings and biases, sigma 1) or a model file.
-Model bench_model(const std::string& spec, const BenchArgs& args) {
-  if (spec == "pegasus") return load_model((find_data_dir(args.data) / kPegasusFile).string());
-  if (auto model = model_from_spec(spec, 1.0, 1.0, args.seed)) return std::move(*model);
-  return load_model(spec);
-}
-
-size_t edge_count(const Model& m) {
-  size_t edges = 0;
-  for (const auto& g : m.groups)
-    if (g.n_spin == 2 && g.n_cat == 0) edges += g.count();
-  return edges;
-}
-
-struct Measurement {
-  double flips_per_ns = 0;
-  int64_t sweeps = 0;
-  double seconds = 0;  // of the best of three timed runs
-};
-
-// Best of three timed runs of `sweeps` sweeps at beta = 1, after one warm-up sweep; `sweeps` = 0
-// picks a count that takes about `target_seconds`.
-Measurement measure(const CompiledModel& cm, const Layout& layout, const std::string& kind, int chains, const BenchArgs& args,
-                    double target_seconds) {
-  auto backend = make_backend(cm, layout, EngineOptions{chains, args.seed, args.threads, kind});
-  backend->set_states(initial_states(cm, layout, chains, args.seed, InitKind::Uniform, 1.0));
-  const auto beta = BetaSchedule::constant(1.0);
-  auto timed = [&](int64_t n) {
-    const auto start = std::chrono::steady_clock::now();
-    backend->sweeps(n, beta, 0);
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  };
-  int64_t sweeps = args.sweeps;
-  if (sweeps == 0) {
-    double t = timed(1);
-    for (sweeps = 1; t < target_seconds / 8 && sweeps < (int64_t(1) << 40); t = timed(sweeps *= 2)) {
-    }
-    sweeps = std::max<int64_t>(1, int64_t(double(sweeps) * target_seconds / std::max(t, 1e-9)));
-  } else {
-    timed(1);
-  }
-  Measurement m{0, sweeps, INFINITY};
-  for (int rep = 0; rep < 3; ++rep) m.seconds = std::min(m.seconds, timed(sweeps));
-  m.flips_per_ns = double(layout.free_count()) * double(sweeps) * chains / (m.seconds * 1e9);
-  return m;
-}
-
-nlohmann::json optional_number(bool present, double value) { return present ? nlohmann::json(value) : nullptr; }
-
-void run_bench(const BenchArgs& args) {
-  std::vector<Case> cases;
-  if (args.graph.empty()) {
-    cases = {{"pegasus", {1, 64, 128, 256}}, {"grid:70:G12", {64, 128, 256}}};
-  } else {
-    cases = {{args.graph, {1, 64, 128, 256}}};
-  }
-  if (!args.chains.empty())
-    for (auto& c : cases) c.chains = args.chains;
-
-  const int threads = resolve_threads(args.threads);
-  nlohmann::json rows = nlohmann::json::array();
+void run_bench(BenchArgs& args) {
   bool header = args.json;  // printed before the first row, so that an error comes alone
-  for (const auto& c : cases) {
-    Model model = bench_model(c.spec, args);
-    model.clamp.clear();
-    const std::string name = model.name.empty() ? c.spec : model.name;
-    const CompiledModel cm = compile(std::make_shared<const Model>(std::move(model)));
-    const Layout layout = default_layout(*cm.model);
-    for (int chains : c.chains) {
-      const Measurement fast = measure(cm, layout, "fast", chains, args, 0.5);
-      Measurement reference;
-      if (!args.skip_reference) reference = measure(cm, layout, "reference", chains, args, 0.25);
-      const double speedup = reference.flips_per_ns > 0 ? fast.flips_per_ns / reference.flips_per_ns : NAN;
-      rows.push_back({{"graph", name},
-                      {"spins", cm.size()},
-                      {"edges", edge_count(*cm.model)},
-                      {"blocks", layout.blocks.size()},
-                      {"chains", chains},
-                      {"threads", threads},
-                      {"sweeps", fast.sweeps},
-                      {"seconds", fast.seconds},
-                      {"fast_flips_per_ns", fast.flips_per_ns},
-                      {"reference_flips_per_ns", optional_number(!args.skip_reference, reference.flips_per_ns)},
-                      {"speedup", optional_number(!args.skip_reference, speedup)}});
-      if (!std::exchange(header, true))
-        fmt::print("{:<28} {:>7} {:>8} {:>6} {:>7} {:>7} {:>13} {:>13} {:>9}\n", "graph", "spins", "edges", "blocks",
-                   "chains", "threads", "fast flips/ns", "ref. flips/ns", "speed-up");
-      if (!args.json)
-        fmt::print("{:<28} {:>7} {:>8} {:>6} {:>7} {:>7} {:>13.3f} {:>13} {:>9}\n", name, cm.size(),
-                   edge_count(*cm.model), layout.blocks.size(), chains, threads, fast.flips_per_ns,
-                   args.skip_reference ? "-" : fmt::format("{:.4f}", reference.flips_per_ns),
-                   args.skip_reference ? "-" : fmt::format("{:.1f}x", speedup));
+  args.options.row_done = [&](const nlohmann::json& r) {
+    if (!header) {
+      header = true;
+      fmt::print("{:<28} {:>7} {:>8} {:>6} {:>7} {:>7} {:>13} {:>13} {:>9}\n", "graph", "spins", "edges", "blocks",
+                 "chains", "threads", "fast flips/ns", "ref. flips/ns", "speed-up");
     }
-  }
+    if (args.json) return;
+    fmt::print("{:<28} {:>7} {:>8} {:>6} {:>7} {:>7} {:>13.3f} {:>13} {:>9}\n", std::string(r["graph"]), int64_t(r["spins"]),
+               int64_t(r["edges"]), int64_t(r["blocks"]), int(r["chains"]), int(r["threads"]),
+               double(r["fast_flips_per_ns"]), number_or_dash(r["reference_flips_per_ns"], "{:.4f}"),
+               number_or_dash(r["speedup"], "{:.1f}x"));
+    std::fflush(stdout);
+  };
+  const nlohmann::json rows = api::bench(args.options);
   if (args.json) fmt::print("{}\n", rows.dump(2));
 }
 
@@ -160,19 +46,19 @@ void run_bench(const BenchArgs& args) {
 void add_bench_command(CLI::App& app) {
   auto args = std::make_shared<BenchArgs>();
   auto* cmd = app.add_subcommand("bench", "Sampling throughput (flips/ns) of the fast and reference backends");
-  cmd->add_option("--graph", args->graph,
+  cmd->add_option("--graph", args->options.graph,
                   "pegasus (Pegasus P14, shared data), grid:L:RULE[:open], rr:N:DEGREE or a model file; "
                   "default: the standard suite (pegasus and grid:70:G12)");
-  cmd->add_option("--chains", args->chains, "Chain counts, comma-separated (default: 1,64,128,256; the suite's own)")
+  cmd->add_option("--chains", args->options.chains, "Chain counts, comma-separated (default: 1,64,128,256; the suite's own)")
       ->delimiter(',')
       ->check(CLI::Range(1, 1 << 20));
-  cmd->add_option("--threads", args->threads, "Worker threads (0 = every core)")->check(at_least(0));
-  cmd->add_option("--sweeps", args->sweeps, "Sweeps per timed run (0 = about half a second's worth)")
+  cmd->add_option("--threads", args->options.threads, "Worker threads (0 = every core)")->check(at_least(0));
+  cmd->add_option("--sweeps", args->options.sweeps, "Sweeps per timed run (0 = about half a second's worth)")
       ->check(at_least(0));
-  cmd->add_option("--seed", args->seed, "Seed of the topology weights and of the chains")->capture_default_str();
+  cmd->add_option("--seed", args->options.seed, "Seed of the topology weights and of the chains")->capture_default_str();
   cmd->add_flag("--json", args->json, "Print the results as JSON");
-  cmd->add_flag("--no-reference", args->skip_reference, "Do not measure the reference backend");
-  cmd->add_option("--data", args->data, "The shared data folder (holds graphs/pegasus14_gauss.txt)");
+  cmd->add_flag("--no-reference", args->options.skip_reference, "Do not measure the reference backend");
+  cmd->add_option("--data", args->options.data, "The shared data folder (holds graphs/pegasus14_gauss.txt)");
   cmd->callback([args] { run_bench(*args); });
 }
 
