@@ -12,10 +12,13 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include "api/bench.hpp"
+#include "api/cost.hpp"
 #include "api/dtm.hpp"
 #include "api/exact.hpp"
 #include "api/hw.hpp"
 #include "api/model.hpp"
+#include "api/optimize.hpp"
 #include "api/sample.hpp"
 
 namespace nb = nanobind;
@@ -358,6 +361,146 @@ void bind_dtm(nb::module_& m) {
       "Quality of a DTM's samples (the pixel-feature Frechet distance); the CLI's tsu dtm eval report.");
 }
 
+// The JSON result of a call that runs with the GIL released.
+template <class Call>
+nb::object released_json(Call call) {
+  nlohmann::json report;
+  {
+    nb::gil_scoped_release released;
+    report = call();
+  }
+  return json_to_python(report);
+}
+
+// The options of `kind`'s tuned defaults, with every argument the caller gave on top.
+tsu::api::OptimizeOptions optimize_options(const std::string& kind, std::optional<std::string> method,
+                                           std::optional<int> chains, std::optional<int64_t> sweeps,
+                                           std::optional<double> beta_start, std::optional<double> beta_end,
+                                           std::optional<std::string> schedule, int runs, double time_limit,
+                                           std::optional<std::string> target, uint64_t seed, int threads,
+                                           const std::string& backend, const std::string& device,
+                                           const std::string& best_known, const std::string& solution) {
+  tsu::api::OptimizeOptions o = tsu::api::optimize_defaults(kind);
+  auto& s = o.solver;
+  if (method) o.method = *method;
+  if (chains) s.chains = *chains;
+  if (sweeps) s.sweeps = *sweeps;
+  if (beta_start) s.beta_start = *beta_start;
+  if (beta_end) s.beta_end = *beta_end;
+  if (schedule) o.schedule = *schedule;
+  if (target) o.target = *target;
+  s.runs = runs, s.time_limit = time_limit, s.seed = seed, s.threads = threads, s.backend = backend;
+  o.device = device, o.best_known = best_known, o.solution = solution;
+  s.validate();
+  return o;
+}
+
+void bind_optimize(nb::module_& m) {
+  m.def(
+      "optimize",
+      [](const std::string& kind, const std::string& file, int colors, std::optional<std::string> method,
+         std::optional<int> chains, std::optional<int64_t> sweeps, std::optional<double> beta_start,
+         std::optional<double> beta_end, std::optional<std::string> schedule, int runs, double time_limit,
+         std::optional<std::string> target, uint64_t seed, int threads, const std::string& backend,
+         const std::string& device, const std::string& best_known, const std::string& solution) {
+        const auto o = optimize_options(kind, method, chains, sweeps, beta_start, beta_end, schedule, runs, time_limit,
+                                        target, seed, threads, backend, device, best_known, solution);
+        tsu::api::OptimizeResult r;
+        {
+          nb::gil_scoped_release released;
+          r = tsu::api::optimize(tsu::api::load_problem(kind, file, colors), file, o);
+        }
+        nb::object report = json_to_python(r.report);
+        report["solution"] = owned_array(std::vector<int32_t>(r.solution.begin(), r.solution.end()), {r.solution.size()});
+        return report;
+      },
+      "kind"_a, "file"_a, "colors"_a = 0, "method"_a = nb::none(), "chains"_a = nb::none(), "sweeps"_a = nb::none(),
+      "beta_start"_a = nb::none(), "beta_end"_a = nb::none(), "schedule"_a = nb::none(), "runs"_a = 1,
+      "time_limit"_a = 10.0, "target"_a = nb::none(), "seed"_a = 0, "threads"_a = 0, "backend"_a = "auto",
+      "device"_a = "paper", "best_known"_a = "", "solution"_a = "",
+      "Solves a maxcut, color, sat or qubo problem read from FILE on the sampler (None = the kind's tuned default); "
+      "returns the CLI's --json report with 'solution' (the best solution's values) added, and writes the solution "
+      "file (default out/INSTANCE.sol).");
+  m.def(
+      "verify_solution",
+      [](const std::string& kind, const std::string& file, const std::string& solution, int colors,
+         std::optional<std::string> target, const std::string& best_known) {
+        auto o = tsu::api::optimize_defaults(kind);
+        if (target) o.target = *target;
+        o.best_known = best_known;
+        return released_json(
+            [&] { return tsu::api::verify_solution(tsu::api::load_problem(kind, file, colors), file, solution, o); });
+      },
+      "kind"_a, "file"_a, "solution"_a, "colors"_a = 0, "target"_a = nb::none(), "best_known"_a = "",
+      "Reads a solution file and evaluates it on the problem: {value, target, reached, ...}.");
+}
+
+void bind_cost(nb::module_& m) {
+  m.def(
+      "cost",
+      [](const std::string& calculator, const std::string& preset, const std::string& model, const std::string& gpu,
+         const std::string& precision, std::vector<std::string> platforms, const std::string& config,
+         std::map<std::string, double> inputs) {
+        const tsu::api::CostOptions o{calculator, preset, model, gpu, precision, std::move(platforms), config,
+                                      std::move(inputs)};
+        return json_to_python(tsu::cost::to_json(tsu::api::cost(o)));
+      },
+      "calculator"_a, "preset"_a = "", "model"_a = "llama-70b", "gpu"_a = "h100", "precision"_a = "fp32",
+      "platforms"_a = std::vector<std::string>{}, "config"_a = "", "inputs"_a = std::map<std::string, double>{},
+      "An energy and cost calculator (llm, infer, asic, gpu): every input with its source and every output, as the "
+      "CLI's tsu cost ... --json. inputs: {'tokens_in': 1000, ...} overrides the preset's values.");
+  m.def("cost_presets", [] { return json_to_python(tsu::api::cost_presets()); },
+        "Every cost preset with its sources (the CLI's tsu cost list --json).");
+}
+
+void bind_studies(nb::module_& m) {
+  m.def(
+      "bench",
+      [](const std::string& graph, std::vector<int> chains, int threads, int64_t sweeps, uint64_t seed,
+         bool reference, const std::string& data) {
+        return released_json([&] {
+          return tsu::api::bench({graph, std::move(chains), threads, sweeps, seed, !reference, data, {}});
+        });
+      },
+      "graph"_a = "", "chains"_a = std::vector<int>{}, "threads"_a = 0, "sweeps"_a = 0, "seed"_a = 1,
+      "reference"_a = true, "data"_a = "",
+      "Flips/ns of the fast backend (and of the reference one, in the same run) per graph and chain count; "
+      "graph '' = the standard suite (Pegasus P14 and grid:70:G12).");
+  m.def(
+      "hw_study",
+      [](std::vector<std::string> names, const std::string& out, const std::string& device, const std::string& model,
+         int chains, int64_t samples, int instances, int64_t calibration_samples, uint64_t seed, int threads) {
+        tsu::api::HwStudyOptions o;
+        o.names = std::move(names);
+        o.out = out, o.device = device, o.model = model;
+        o.study.chains = chains, o.study.schedule.samples = samples, o.study.instances = instances;
+        o.study.calibration_samples = calibration_samples, o.study.seed = seed, o.study.threads = threads;
+        std::vector<tsu::hw::Table> tables;
+        {
+          nb::gil_scoped_release released;
+          tables = tsu::api::hw_study(o);
+        }
+        nb::dict result;
+        for (size_t k = 0; k < tables.size(); ++k)
+          result[nb::str(o.names[k].c_str())] = nb::make_tuple(tables[k].columns, tables[k].rows);
+        return result;
+      },
+      "names"_a, "out"_a, "device"_a = "paper", "model"_a = "", "chains"_a = 256, "samples"_a = 400,
+      "instances"_a = 4, "calibration_samples"_a = 1000, "seed"_a = 1, "threads"_a = 0,
+      "Chip-vs-exact accuracy as one hardware parameter varies (mismatch, dac, clock, async, calibration, pbit, "
+      "transfer); writes NAME.csv and NAME.png to OUT and returns {name: (columns, rows)}.");
+  m.def(
+      "dtm_study",
+      [](std::vector<std::string> configs, const std::string& out, int threads, std::optional<nb::callable> progress) {
+        tsu::api::DtmStudyOptions o{std::move(configs), out, threads, {}, {}, {}, {}};
+        o.progress = python_progress<int, double, double>(std::move(progress));
+        return released_json([&] { return tsu::api::dtm_study(o); });
+      },
+      "configs"_a, "out"_a, "threads"_a = -1, "progress"_a = nb::none(),
+      "Trains every config into OUT/<name> (resuming), then writes study.csv and per-epoch plots of their quality "
+      "and autocorrelation; returns {metric, runs, files}.");
+}
+
 }  // namespace
 
 NB_MODULE(_tsu, m) {
@@ -368,4 +511,7 @@ NB_MODULE(_tsu, m) {
   bind_runs(m);
   bind_hw(m);
   bind_dtm(m);
+  bind_optimize(m);
+  bind_cost(m);
+  bind_studies(m);
 }
