@@ -12,7 +12,7 @@ def root():
     return ROOT
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def cli():
     """The tsu executable of `make build`; the CLI-parity tests need it."""
     path = ROOT / "build" / "apps" / "tsu" / "tsu"
