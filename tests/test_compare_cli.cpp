@@ -9,11 +9,12 @@
 #include <set>
 
 #include "cli_fixture.hpp"
-#include "cost/schema.hpp"
+#include "json_schema.hpp"
 #include "util/files.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using tsu::testing::schema_errors;
 
 namespace {
 
@@ -37,7 +38,7 @@ TEST_F(CompareCli, TinyScaleEndToEndThenCorruptCheckpointsFail) {
   const auto first = tsu(run);
   ASSERT_EQ(first.status, 0) << first.err;
   const json report = json::parse(tsu::read_file((dir_ / "c" / "compare.json").string()));
-  EXPECT_EQ(tsu::cost::schema_errors(schema(), report), std::vector<std::string>{});
+  EXPECT_EQ(schema_errors(schema(), report), std::vector<std::string>{});
   std::set<std::string> families;
   for (const json& m : report["models"]) {
     families.insert(m["family"].get<std::string>());

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cost/compare.hpp"
-#include "cost/schema.hpp"
+#include "json_schema.hpp"
 #include "error_of.hpp"
 #include "util/files.hpp"
 #include "decode_png.hpp"
@@ -17,6 +17,7 @@
 #include "util/plot.hpp"
 
 using namespace tsu::cost;
+using tsu::testing::schema_errors;
 using nlohmann::json;
 namespace fs = std::filesystem;
 

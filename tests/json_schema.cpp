@@ -1,10 +1,10 @@
-#include "cost/schema.hpp"
+#include "json_schema.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 
-namespace tsu::cost {
+namespace tsu::testing {
 
 namespace {
 
@@ -69,4 +69,4 @@ std::vector<std::string> schema_errors(const json& schema, const json& document)
   return errors;
 }
 
-}  // namespace tsu::cost
+}  // namespace tsu::testing
