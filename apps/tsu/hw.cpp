@@ -1,22 +1,13 @@
 // tsu hw energy|run|calibrate|study: the TSU hardware model (src/hw). Devices are presets (paper, z1,
 // ideal) or tsu-device-v1 JSON files.
-#include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <optional>
 
 #include "api/hw.hpp"
 #include "commands.hpp"
 #include "common.hpp"
-#include "graph/model_io.hpp"
-#include "graph/topology.hpp"
-#include "hw/chip.hpp"
-#include "hw/energy.hpp"
-#include "hw/study.hpp"
-#include "sample/exact.hpp"
-#include "sample/observers.hpp"
 
 namespace tsu::cli {
 
