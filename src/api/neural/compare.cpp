@@ -206,6 +206,9 @@ CompareResult run_compare(const CompareOptions& args) {
   const Reporter report(args);
   const int samples = args.samples > 0 ? args.samples : scale.samples;
   if (samples < 10 || samples % 10 != 0) throw Error(fmt::format("--samples: must be a multiple of 10 >= 10, got {}", samples));
+  // Every baseline's config is found before the classifier and the DTM train, not hours later.
+  for (const std::string& family : args.families)
+    for (const std::string& bscale : scale.baseline_scales) baselines::generator_config_path(family, bscale);
 
   baselines::ClassifierConfig cconfig =
       baselines::load_classifier_config(baselines::classifier_config_path(scale.name));
