@@ -18,6 +18,7 @@
 #include "api/exact.hpp"
 #include "api/hw.hpp"
 #include "api/model.hpp"
+#include "api/neural.hpp"
 #include "api/optimize.hpp"
 #include "api/sample.hpp"
 
@@ -26,6 +27,7 @@ using namespace nb::literals;
 
 namespace {
 
+using tsu::api::ClassifierMetric;
 using tsu::api::ExactResult;
 using tsu::api::ModelPtr;
 using tsu::api::SampleResult;
@@ -319,18 +321,34 @@ void bind_hw(nb::module_& m) {
       "Calibrates every cell of the model's chip: the residual |P_chip - P| before and after.");
 }
 
+// The JSON result of a call that runs with the GIL released.
+template <class Call>
+nb::object released_json(Call call) {
+  nlohmann::json report;
+  {
+    nb::gil_scoped_release released;
+    report = call();
+  }
+  return json_to_python(report);
+}
+
+// The DTM calls' quality metric: a classifier's, or the pixel stand-in (empty) when None.
+tsu::ml::Metric metric_of(const ClassifierMetric* metric) { return metric ? metric->metric : tsu::ml::Metric{}; }
+
 void bind_dtm(nb::module_& m) {
   m.def(
       "dtm_train",
       [](const std::string& config, const std::string& out, int epochs, int threads,
-         std::optional<nb::callable> progress) {
-        tsu::api::DtmTrainOptions o{config, out, threads, epochs, {}, {}, {}};
+         const ClassifierMetric* metric, std::optional<nb::callable> progress) {
+        tsu::api::DtmTrainOptions o{config, out, threads, epochs, metric_of(metric), {}, {}};
         o.progress = python_progress<int, double, double>(std::move(progress));
         nb::gil_scoped_release released;
         return tsu::api::dtm_train(o);
       },
-      "config"_a, "out"_a, "epochs"_a = -1, "threads"_a = -1, "progress"_a = nb::none(),
-      "Trains (or resumes) a DTM into the run folder OUT; returns the epochs done. progress(epoch, done, total).");
+      "config"_a, "out"_a, "epochs"_a = -1, "threads"_a = -1, "metric"_a.none() = nb::none(),
+      "progress"_a = nb::none(),
+      "Trains (or resumes) a DTM into the run folder OUT; returns the epochs done. progress(epoch, done, total). "
+      "metric: a classifier_metric() to score the evaluated epochs with (default: the pixel stand-in).");
   m.def(
       "dtm_generate",
       [](const std::string& model, const std::string& out, int n, const std::string& mode, uint64_t seed, int sweeps,
@@ -349,27 +367,11 @@ void bind_dtm(nb::module_& m) {
       "Ancestral sampling into OUT (samples-free.npy: uint8 [n, side, side], grids); returns generate.json.");
   m.def(
       "dtm_eval",
-      [](const std::string& model, const std::string& samples, int n, uint64_t seed) {
-        nlohmann::json report;
-        {
-          nb::gil_scoped_release released;
-          report = tsu::api::dtm_eval({model, samples, n, seed, {}});
-        }
-        return json_to_python(report);
+      [](const std::string& model, const std::string& samples, int n, uint64_t seed, const ClassifierMetric* metric) {
+        return released_json([&] { return tsu::api::dtm_eval({model, samples, n, seed, metric_of(metric)}); });
       },
-      "model"_a, "samples"_a = "", "n"_a = 0, "seed"_a = 0,
+      "model"_a, "samples"_a = "", "n"_a = 0, "seed"_a = 0, "metric"_a.none() = nb::none(),
       "Quality of a DTM's samples (the pixel-feature Frechet distance); the CLI's tsu dtm eval report.");
-}
-
-// The JSON result of a call that runs with the GIL released.
-template <class Call>
-nb::object released_json(Call call) {
-  nlohmann::json report;
-  {
-    nb::gil_scoped_release released;
-    report = call();
-  }
-  return json_to_python(report);
 }
 
 // The options of `kind`'s tuned defaults, with every argument the caller gave on top.
@@ -491,14 +493,51 @@ void bind_studies(nb::module_& m) {
       "transfer); writes NAME.csv and NAME.png to OUT and returns {name: (columns, rows)}.");
   m.def(
       "dtm_study",
-      [](std::vector<std::string> configs, const std::string& out, int threads, std::optional<nb::callable> progress) {
-        tsu::api::DtmStudyOptions o{std::move(configs), out, threads, {}, {}, {}, {}};
+      [](std::vector<std::string> configs, const std::string& out, int threads, const ClassifierMetric* metric,
+         std::optional<nb::callable> progress) {
+        tsu::api::DtmStudyOptions o{std::move(configs), out, threads, metric_of(metric), {}, {}, {}};
         o.progress = python_progress<int, double, double>(std::move(progress));
         return released_json([&] { return tsu::api::dtm_study(o); });
       },
-      "configs"_a, "out"_a, "threads"_a = -1, "progress"_a = nb::none(),
+      "configs"_a, "out"_a, "threads"_a = -1, "metric"_a.none() = nb::none(), "progress"_a = nb::none(),
       "Trains every config into OUT/<name> (resuming), then writes study.csv and per-epoch plots of their quality "
       "and autocorrelation; returns {metric, runs, files}.");
+}
+
+// The calls that load libtsu_neural.so (and libtorch) on first use: the classifier metric and compare.
+void bind_neural(nb::module_& m) {
+  nb::class_<ClassifierMetric>(m, "ClassifierMetric",
+                               "The Fashion-MNIST classifier's features as the DTM calls' quality metric (fd_classifier).")
+      .def_ro("path", &ClassifierMetric::path, "The classifier's cache file.")
+      .def_ro("test_accuracy", &ClassifierMetric::test_accuracy);
+  m.def(
+      "classifier_metric",
+      [](const std::string& scale, const std::string& cache, int threads, std::optional<nb::callable> progress) {
+        const auto report = python_progress<const std::string&, double, double>(std::move(progress));
+        nb::gil_scoped_release released;
+        return tsu::api::classifier_metric(scale, cache, threads, report);
+      },
+      "scale"_a = "demo", "cache"_a = "", "threads"_a = 0, "progress"_a = nb::none(),
+      "The classifier metric of a scale (tiny, demo, full), loaded from CACHE ('' = $TSU_CACHE, else ~/.cache/tsu) "
+      "or trained there first (a minute or more). progress(step, done, total).");
+  m.def(
+      "compare",
+      [](const std::string& out, const std::string& scale, const std::string& dtm, std::vector<std::string> families,
+         const std::string& cache, const std::string& device, const std::string& gpu, const std::string& precision,
+         double batch, int samples, uint64_t seed, int threads, std::optional<nb::callable> log,
+         std::optional<nb::callable> progress) {
+        tsu::api::CompareOptions o{scale,  out,   dtm,     std::move(families), cache, device, gpu, precision,
+                                   batch, samples, seed, threads, {}, {}};
+        o.log = python_progress<const std::string&>(std::move(log));
+        o.progress = python_progress<const std::string&, double, double>(std::move(progress));
+        return released_json([&] { return tsu::cost::compare_json(tsu::api::compare(o).run); });
+      },
+      "out"_a, "scale"_a = "demo", "dtm"_a = "", "families"_a = std::vector<std::string>{"vae", "gan", "diffusion"},
+      "cache"_a = "", "device"_a = "paper", "gpu"_a = "h100", "precision"_a = "fp32", "batch"_a = 256.0,
+      "samples"_a = 0, "seed"_a = 1, "threads"_a = 0, "log"_a = nb::none(), "progress"_a = nb::none(),
+      "tsu compare: trains (or resumes from OUT) the classifier, a DTM and the neural baselines, scores them with one "
+      "metric, prices each on its hardware and writes compare.json, compare.png and report.html to OUT; returns "
+      "compare.json. log(line) gets one line per step, progress(step, done, total) the long ones.");
 }
 
 }  // namespace
@@ -514,4 +553,5 @@ NB_MODULE(_tsu, m) {
   bind_optimize(m);
   bind_cost(m);
   bind_studies(m);
+  bind_neural(m);
 }

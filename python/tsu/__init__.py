@@ -14,12 +14,15 @@ Errors carry the CLI's messages: bad input raises ValueError, files OSError.
 import numpy as _np
 
 from ._tsu import (
+    ClassifierMetric,
     ExactResult,
     Model,
     SampleResult,
     SamplingSchedule,
     bench,
+    classifier_metric,
     color,
+    compare,
     cost,
     cost_presets,
     dtm_eval,
@@ -38,12 +41,15 @@ from ._tsu import (
 )
 
 __all__ = [
+    "ClassifierMetric",
     "ExactResult",
     "Model",
     "SampleResult",
     "SamplingSchedule",
     "bench",
+    "classifier_metric",
     "color",
+    "compare",
     "cost",
     "cost_presets",
     "dtm_eval",
