@@ -233,7 +233,6 @@ INSTANTIATE_TEST_SUITE_P(
                  "exact big.json --out o", {"big.json", "configurations"}},
         BadInput{"MalformedEdgeListLine", "g.txt", "a name\n0 1 0.5\n1 2 x\n", "sample g.txt --out o",
                  {"g.txt:3"}},
-        BadInput{"MissingFile", "", "", "sample nowhere.json --out o", {"nowhere.json"}},
         BadInput{"ZeroChains", "", "", "sample pair.json --chains 0 --out o", {"--chains"}},
         BadInput{"UnknownOption", "", "", "sample pair.json --out o --bogus", {"--bogus"}},
         BadInput{"BadSpec", "", "", "sample grid:8:G99 --out o", {"G99"}},

@@ -131,7 +131,7 @@ TEST(HwChip, MismatchBiasesTheSamplesAndCalibrationRemovesMostOfIt) {
   });
   EXPECT_GT(worst_ratio(chip_moments(Chip(m, d), 200, kSchedule), m), 1.0);
   Chip chip(m, d);
-  const Calibration cal = chip.calibrate(20000, 3);
+  const Calibration cal = chip.calibrate(20000, 3, 0);
   EXPECT_GT(cal.before_mean, 0.05);
   EXPECT_LT(cal.after_mean, 0.01);
 }
@@ -148,8 +148,8 @@ TEST(HwChip, CalibrationResidualIsBelowTheTargetAndShrinksWithSamples) {
   });
   ChipOptions options;
   options.quantize = false;
-  const Calibration few = Chip(m, d, options).calibrate(300, 1);
-  const Calibration many = Chip(m, d, options).calibrate(5000, 1);
+  const Calibration few = Chip(m, d, options).calibrate(300, 1, 0);
+  const Calibration many = Chip(m, d, options).calibrate(5000, 1, 0);
   EXPECT_GT(few.before_mean, 0.07);  // 0.077 for this device's mismatch draw
   EXPECT_LT(few.after_mean, 0.05);  // the literature's ~5 % residual (H&C §1.3)
   // The residual is sampling error: it shrinks about as 1 / sqrt(samples) (sqrt(5000 / 300) = 4.1).
@@ -164,7 +164,7 @@ TEST(HwChip, ReadoutErrorsBiasAnUncorrectedCalibration) {
   Chip chip(m, d);
   // Read-out flips pull every measured probability towards 1/2, so the fitted gain is too small
   // and the "corrected" cells overshoot: calibration through a noisy read-out makes things worse.
-  const Calibration cal = chip.calibrate(20000, 2);
+  const Calibration cal = chip.calibrate(20000, 2, 0);
   EXPECT_EQ(cal.before_mean, 0.0);
   EXPECT_GT(cal.after_mean, 0.02);
 }

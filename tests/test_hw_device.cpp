@@ -111,7 +111,7 @@ TEST(HwDevice, LoadsPresetsAndFiles) {
   EXPECT_EQ(d.dac_bits, 0);
   std::filesystem::remove(path);
   EXPECT_EQ(load_device("z1").grid, 500);
-  EXPECT_NE(error_of([] { load_device("/no/such/device.json"); }).find("/no/such/device.json: cannot open"),
+  EXPECT_NE(error_of([] { load_device("/no/such/device.json"); }).find("/no/such/device.json: not a device preset (paper, z1, ideal) and no such file"),
             std::string::npos);
 }
 

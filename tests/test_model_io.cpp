@@ -142,7 +142,7 @@ Model mixed_model() {
   m.add_bias(6, -2.5e-17);
   m.add_coupling(0, 1, 0.1 + 0.2);
   m.spin_group(3).spins = {0, 1, 2};
-  m.spin_group(3).weights = {-1e300};
+  m.spin_group(3).weights = {-1e100};  // the largest magnitude a model may hold (kMaxMagnitude)
   FactorGroup pair;  // a 3x4 table over two categoricals, two factors
   pair.n_cat = 2;
   pair.cat_dims = {3, 4};
@@ -212,7 +212,8 @@ TEST(ModelJson, ErrorsNameTheFileAndField) {
       {doc(R"([{"spin": 5}])", R"([{"spins": [[1.5]], "w": [1]}])"),
        "factors[0].spins[0][0]: expected a node index, got 1.5"},
       {doc(sss, R"([{"spins": [[0]], "w": [1]}, {"spins": [[1]], "w": [1e999]}])"),
-       "number overflow parsing '1e999'"},
+       "invalid JSON: number overflow parsing '1e999'"},
+      {doc(sss, R"([{"spins": [[0]], "w": [1.5e100]}])"), "factors[0].w[0]: 1.5e+100 is beyond tsu's limit of +-1e+100"},
       {doc(sss, R"([{"spins": [[0]], "w": ["nan"]}])"), "factors[0].w[0]: expected a number, got string \"nan\""},
       {doc(sss, R"([{"spins": [[0]], "w": [null]}])"), "factors[0].w[0]: expected a number, got null"},
       {R"({"nodes": ["spin"], "factors": []})", "format: missing; expected \"tsu-model-v1\""},
@@ -261,7 +262,7 @@ TEST(ModelJson, ErrorsNameTheFileAndField) {
       {R"({"format": "tsu-model-v1", "nodes": ["spin"]})", "factors: missing"},
       {doc(sss, R"([{"spins": [[0]], "w": [1], "w": [2]}])"), "duplicate key \"w\""},
       {"[1, 2]", "expected a JSON object at the top level, got a list of 2 entries"},
-      {"{\"format\": \"tsu-model-v1\",\n \"nodes\": [}", "parse error at line 2, column 12"},
+      {"{\"format\": \"tsu-model-v1\",\n \"nodes\": [}", "invalid JSON: parse error at line 2, column 12"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.text);
@@ -315,9 +316,10 @@ TEST(EdgeList, ErrorsNameTheFileAndLine) {
       {"name\n\n0 -1 1\n", "g.txt:3: negative node index -1"},
       {"name\n0 200000000 1\n", "g.txt:2: node index 200000000 is too large"},
       {"name\n0 99999999999999999999 1\n", "g.txt:2: node index 99999999999999999999 is out of range"},
-      {"name\n0 1 nan\n", "g.txt:2: weight \"nan\" is NaN or infinite"},
-      {"name\n0 1 inf\n", "g.txt:2: weight \"inf\" is NaN or infinite"},
-      {"name\n0 1 -Infinity\n", "g.txt:2: weight \"-Infinity\" is NaN or infinite"},
+      {"name\n0 1 nan\n", "g.txt:2: weight \"nan\": NaN or infinite"},
+      {"name\n0 1 inf\n", "g.txt:2: weight \"inf\": NaN or infinite"},
+      {"name\n0 1 -Infinity\n", "g.txt:2: weight \"-Infinity\": NaN or infinite"},
+      {"name\n0 1 2e100\n", "g.txt:2: weight \"2e100\": 2e+100 is beyond tsu's limit of +-1e+100"},
       {"name\n0 1 1e999\n", "g.txt:2: weight 1e999 is out of the range of a double"},
       {"name\n0 1 1\n# c\n1 0 2\n", "g.txt:4: duplicate edge (1, 0) (first on line 2)"},
       {"name\n3 3 1\n3 3 1\n", "g.txt:3: duplicate bias of node 3 (first on line 2)"},

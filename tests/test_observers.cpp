@@ -87,7 +87,7 @@ TEST(Observers, MixedSpinCategoricalMomentA13) {
 TEST(Observers, EnergyTracesPerChain) {
   const Model m = spin_spin_cat();
   const double beta = 2.0;
-  EnergyObserver o(m, beta);
+  EnergyObserver o(m, beta, 1);
   const auto b0 = batch(2, 3, {1, 1, 2, 0, 1, 0});
   const auto b1 = batch(2, 3, {0, 1, 1, 0, 0, 0});
   o.observe(b0, 0);
@@ -131,7 +131,7 @@ TEST(Observers, EnergyFindsFactorsByNodeA9) {
     expected -= m.groups[1].weights[27 * b + 9 * code(c(3, b)) + 3 * code(c(1, b)) + code(c(2, b))];
     expected -= spin(s(1, b)) * m.groups[2].weights[9 * b + 3 * code(c(2, b)) + code(c(1, b))];
   }
-  EnergyObserver o(m, 1.0);
+  EnergyObserver o(m, 1.0, 1);
   o.observe(states, 0);
   EXPECT_NEAR(o.traces()[0][0], expected, 1e-12 * std::abs(expected));
 }

@@ -18,7 +18,9 @@ void add_hw_command(CLI::App& app);    // tsu hw energy|run|...
 void add_dtm_command(CLI::App& app);    // tsu dtm train|generate|eval
 void add_compare_command(CLI::App& app);  // DTM on a TSU vs GPU generators at matched quality
 
-// Exit status for invalid input (bad file, field or argument).
+// Exit status for invalid input (bad file, field or argument), and for a system failure (a file that
+// cannot be read or written, out of memory).
 constexpr int kExitBadInput = 2;
+constexpr int kExitSystem = 1;
 
 }  // namespace tsu::cli

@@ -8,6 +8,7 @@
 #include "api/neural.hpp"
 #include "commands.hpp"
 #include "common.hpp"
+#include "interrupt.hpp"
 #include "progress.hpp"
 
 namespace tsu::cli {
@@ -42,10 +43,11 @@ void print_summary(const cost::CompareRun& run) {
 void run_compare(CompareArgs& args) {
   api::CompareOptions& o = args.options;
   prepare_out_dir(o.out);
-  if (!args.quiet) {
-    o.log = [](const std::string& line) { fmt::print("{}\n", line); };
-    if (stderr_is_terminal()) o.progress = step_progress();
-  }
+  o.progress = step_progress(!args.quiet && stderr_is_terminal());
+  o.log = [quiet = args.quiet](const std::string& line) {
+    if (!quiet) fmt::print("{}\n", line);
+    stop_if_interrupted();
+  };
   const api::CompareResult r = api::compare(o);
   if (args.quiet) return;
   print_summary(r.run);

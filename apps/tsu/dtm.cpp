@@ -18,6 +18,7 @@
 #include "util/files.hpp"
 #include "ml/evaluate.hpp"
 #include "ml/run.hpp"
+#include "interrupt.hpp"
 #include "progress.hpp"
 
 namespace tsu::cli {
@@ -32,10 +33,11 @@ using namespace tsu::ml;
 // for the whole run (the remaining epochs at the current epoch's rate).
 class EpochProgress {
  public:
-  EpochProgress(bool enabled, int epochs) : enabled_(enabled), epochs_(epochs) {}
+  EpochProgress(bool enabled, int epochs) : enabled_(enabled), epochs_(epochs) { stop_at_next_step_on_interrupt(); }
   ~EpochProgress() { clear(); }
 
   void update(int epoch, double done, double total) {
+    stop_if_interrupted();
     if (!enabled_) return;
     const auto now = Clock::now();
     if (epoch != epoch_) epoch_ = epoch, epoch_start_ = now;
@@ -93,7 +95,7 @@ void add_classifier_options(CLI::App& cmd, ClassifierArgs& args) {
 ml::Metric use_classifier(const ClassifierArgs& args, bool quiet) {
   if (args.scale.empty()) return {};
   if (!quiet) fmt::print("metric: fd_classifier of scale {} (loads it from the cache, or trains it there first)\n", args.scale);
-  const auto c = api::classifier_metric(args.scale, args.cache, 0, !quiet && stderr_is_terminal() ? step_progress() : nullptr);
+  const auto c = api::classifier_metric(args.scale, args.cache, 0, step_progress(!quiet && stderr_is_terminal()));
   if (!quiet) fmt::print("metric: {} (test accuracy {:.4f})\n", c.path, c.test_accuracy);
   return c.metric;
 }

@@ -5,6 +5,8 @@
 #include <string>
 #include <unistd.h>
 
+#include "interrupt.hpp"
+
 namespace tsu::cli {
 
 std::string format_duration(double seconds) {
@@ -16,19 +18,25 @@ std::string format_duration(double seconds) {
 
 bool stderr_is_terminal() { return isatty(STDERR_FILENO) == 1; }
 
-std::function<void(const std::string&, double, double)> step_progress() {
-  return [](const std::string& what, double done, double total) {
+std::function<void(const std::string&, double, double)> step_progress(bool draw) {
+  stop_at_next_step_on_interrupt();
+  return [draw](const std::string& what, double done, double total) {
+    stop_if_interrupted();
+    if (!draw) return;
     fmt::print(stderr, "\r\033[K{} {:.0f}%", what, total > 0 ? 100 * done / total : 100.0);
     if (done >= total) fmt::print(stderr, "\r\033[K");
     std::fflush(stderr);
   };
 }
 
-Progress::Progress(bool enabled, double flips_per_sweep) : enabled_(enabled), flips_per_sweep_(flips_per_sweep) {}
+Progress::Progress(bool enabled, double flips_per_sweep) : enabled_(enabled), flips_per_sweep_(flips_per_sweep) {
+  stop_at_next_step_on_interrupt();
+}
 
 Progress::~Progress() { finish(); }
 
 void Progress::update(int64_t done, int64_t total) {
+  stop_if_interrupted();
   if (!enabled_) return;
   const auto now = Clock::now();
   if (done < total && now - last_draw_ < std::chrono::milliseconds(500)) return;

@@ -1,5 +1,6 @@
 // A one-line progress report on stderr for long runs: sweeps done, throughput and time left. It
-// draws only when stderr is a terminal, so logs and CI output stay clean.
+// draws only when stderr is a terminal, so logs and CI output stay clean. Every report is also where
+// a command stops after Ctrl-C (interrupt.hpp): creating a reporter makes the command stoppable.
 #pragma once
 
 #include <chrono>
@@ -14,8 +15,8 @@ bool stderr_is_terminal();
 // "42s", "3m07s", "2h05m": a time left, as the progress lines print it.
 std::string format_duration(double seconds);
 
-// "what NN%" on stderr for the steps of api calls that train (a classifier, a baseline).
-std::function<void(const std::string&, double, double)> step_progress();
+// For the steps of api calls that train (a classifier, a baseline): "what NN%" on stderr when `draw`.
+std::function<void(const std::string&, double, double)> step_progress(bool draw);
 
 class Progress {
  public:

@@ -2,12 +2,14 @@
 // spin-pair moments, energy, optional autocorrelation, run facts) and optionally DIR/samples.npy.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <filesystem>
 #include <memory>
 
 #include "api/sample.hpp"
 #include "commands.hpp"
 #include "common.hpp"
 #include "progress.hpp"
+#include "util/error.hpp"
 
 namespace tsu::cli {
 
@@ -42,11 +44,20 @@ void run_sample(SampleArgs& args) {
     o.blocks_source = args.blocks;
   }
   if (!args.anneal.empty()) o.anneal = api::Anneal{args.anneal, *args.beta_start};
+  const bool out_existed = std::filesystem::exists(args.out);
   const auto out_dir = prepare_out_dir(args.out);
   const double flips_per_sweep = double(model->free_count()) * o.chains;
   Progress progress(!args.quiet && stderr_is_terminal(), flips_per_sweep);
   o.progress = [&](int64_t done, int64_t total) { progress.update(done, total); };
-  const api::SampleResult r = api::sample(model, o);
+  const api::SampleResult r = [&] {
+    try {
+      return api::sample(model, o);
+    } catch (const Interrupted&) {
+      std::error_code ec;
+      if (!out_existed) std::filesystem::remove(out_dir, ec);  // stopped before writing: no empty folder left
+      throw;
+    }
+  }();
   progress.finish();
   const auto written = api::save(r, out_dir.string());
   if (!args.quiet) print_summary(r, written);

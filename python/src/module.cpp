@@ -307,17 +307,17 @@ void bind_hw(nb::module_& m) {
   m.def(
       "hw_calibrate",
       [](const PyModel& model, const std::string& device, const std::string& mode, std::vector<std::string> off,
-         bool ideal, int64_t calibrate, uint64_t calibration_seed) {
+         bool ideal, int64_t calibrate, uint64_t calibration_seed, int threads) {
         const auto c = chip_settings(device, mode, std::move(off), ideal, calibrate, calibration_seed);
         nlohmann::json report;
         {
           nb::gil_scoped_release released;
-          report = tsu::api::hw_calibrate(model.ptr, c);
+          report = tsu::api::hw_calibrate(model.ptr, c, threads);
         }
         return json_to_python(report);
       },
       "model"_a, "device"_a = "paper", "mode"_a = "clocked", "off"_a = std::vector<std::string>{}, "ideal"_a = false,
-      "calibrate"_a = 1000, "calibration_seed"_a = 1,
+      "calibrate"_a = 1000, "calibration_seed"_a = 1, "threads"_a = 0,
       "Calibrates every cell of the model's chip: the residual |P_chip - P| before and after.");
 }
 

@@ -1,7 +1,7 @@
 #include "api/cost.hpp"
+#include "util/json.hpp"
 
 #include <fmt/format.h>
-#include <fstream>
 #include <string_view>
 
 #include "cost/asic.hpp"
@@ -32,21 +32,12 @@ constexpr const char* kConfigPrefix = "config ";
                           user_set || source.empty() ? "" : " (default from: " + source + ")"));
 }
 
-nlohmann::json read_config(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) throw Error(fmt::format("{}: cannot open the config file", path));
-  try {
-    return nlohmann::json::parse(file);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(fmt::format("{}: not valid JSON: {}", path, e.what()));
-  }
-}
 
 // The config first, then the single values, each recorded as the source of what it sets.
 void apply_overrides(const std::vector<Field>& fields, const CostOptions& o, Sources& sources) {
   if (!o.config.empty()) {
     try {
-      apply_json(fields, read_config(o.config), sources, kConfigPrefix + o.config);
+      apply_json(fields, read_json_file(o.config), sources, kConfigPrefix + o.config);
     } catch (const InputError& e) {
       throw Error(fmt::format("cost {}: {}: {}", o.calculator, o.config, e.what()));
     }

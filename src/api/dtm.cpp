@@ -1,4 +1,5 @@
 #include "api/dtm.hpp"
+#include "util/json.hpp"
 
 #include <cmath>
 #include <filesystem>
@@ -64,9 +65,11 @@ double number_or_nan(const json& j, const char* key) { return j.contains(key) &&
 
 StudyRun read_study_run(const std::string& name, const std::string& dir) {
   StudyRun r{name, {}, {}, {}, {}, {}, {}};
-  std::istringstream lines(read_file(log_path(dir)));
+  const std::string path = log_path(dir);
+  std::istringstream lines(read_file(path));
+  int number = 0;
   for (std::string line; std::getline(lines, line);) {
-    const json j = json::parse(line);
+    const json j = parse_json(line, fmt::format("{}: line {}", path, ++number));
     const json q = j.value("quality", json::object());
     r.epoch.push_back(j["epoch"].get<double>());
     r.free.push_back(number_or_nan(q, "free"));

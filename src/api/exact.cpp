@@ -1,5 +1,6 @@
 #include "api/exact.hpp"
 
+#include "api/model.hpp"
 #include "sample/exact.hpp"
 #include "sample/observers.hpp"
 #include "util/files.hpp"
@@ -8,6 +9,7 @@ namespace tsu::api {
 
 ExactResult exact(const ModelPtr& model, const std::string& model_name) {
   const std::string name = model_name.empty() ? model->name : model_name;
+  layout_for(*model, std::nullopt, name);  // the model's own blocks are checked as sampling checks them
   auto pairs = two_spin_pairs(*model);
   const auto r = with_context(name, [&] { return exact_moments(*model, clamp_mask(*model), pairs, model->beta); });
   return {model, r.marginals, std::move(pairs), r.pair_moments, r.log_z, r.mean_energy, name};

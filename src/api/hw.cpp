@@ -92,7 +92,7 @@ Statistics sample_with(Backend& backend, const CompiledModel& cm, const Layout& 
   backend.set_states(initial_states(cm, layout, args.chains, args.seed, InitKind::Uniform, m.beta));
   MarginalObserver marginals(m);
   PairMomentObserver pairs(m, two_spin_pairs(m));
-  EnergyObserver energy(m, m.beta);
+  EnergyObserver energy(m, m.beta, args.threads);
   std::vector<Observer*> observers = {&marginals, &pairs, &energy};
   run(backend, args.schedule, BetaSchedule::constant(m.beta), observers);
   return {marginals.marginals(), pairs.moments(), energy.mean(), std::sqrt(energy.variance())};
@@ -136,7 +136,7 @@ HwRunResult hw_run(const ModelPtr& model, const HwRunOptions& args) {
                              {"mode", args.chip.mode},
                              {"cells", model->size()},
                              {"colours", layout.blocks.size()}};
-  if (args.chip.calibrate > 0) chip_doc["calibration"] = calibration_json(chip.calibrate(args.chip.calibrate, args.chip.calibration_seed));
+  if (args.chip.calibrate > 0) chip_doc["calibration"] = calibration_json(chip.calibrate(args.chip.calibrate, args.chip.calibration_seed, args.threads));
   const EngineOptions options{args.chains, args.seed, args.threads};
   auto backend = hw::make_chip_backend(chip, layout, options);
   const Statistics stats = sample_with(*backend, cm, layout, args);
@@ -160,9 +160,9 @@ HwRunResult hw_run(const ModelPtr& model, const HwRunOptions& args) {
   return {model, stats.marginals, std::move(doc)};
 }
 
-nlohmann::json hw_calibrate(const ModelPtr& model, const ChipSettings& chip) {
+nlohmann::json hw_calibrate(const ModelPtr& model, const ChipSettings& chip, int threads) {
   hw::Chip c(*model, hw::load_device(chip.device), chip_options(chip));
-  return calibration_json(c.calibrate(std::max<int64_t>(chip.calibrate, 1), chip.calibration_seed));
+  return calibration_json(c.calibrate(std::max<int64_t>(chip.calibrate, 1), chip.calibration_seed, threads));
 }
 
 std::vector<hw::Table> hw_study(const HwStudyOptions& options) {

@@ -66,7 +66,7 @@ HwRunResult hw_run(const ModelPtr& model, const HwRunOptions& options);
 
 // Calibrates every cell of the model's chip; {samples_per_point, before_mean, before_max, after_mean,
 // after_max}.
-nlohmann::json hw_calibrate(const ModelPtr& model, const ChipSettings& chip);
+nlohmann::json hw_calibrate(const ModelPtr& model, const ChipSettings& chip, int threads = 0);
 
 struct HwStudyOptions {
   std::vector<std::string> names;  // hw::study_names(): mismatch, dac, clock, async, calibration, pbit, transfer

@@ -1,4 +1,5 @@
 #include "api/model.hpp"
+#include "util/json.hpp"
 
 #include <cmath>
 #include <fmt/format.h>
@@ -18,6 +19,7 @@ void check_sigma(double sigma, const char* option) {
 
 void check_beta(double beta, const char* option) {
   if (!std::isfinite(beta) || beta < 0) throw Error(fmt::format("{}: must be finite and >= 0, got {}", option, beta));
+  if (const auto problem = magnitude_problem(beta); !problem.empty()) throw Error(fmt::format("{}: {}", option, problem));
 }
 
 // The state code of a clamp value: -1/+1 for a spin, 0..K-1 for a categorical.
@@ -103,15 +105,11 @@ std::vector<uint8_t> clamp_mask(const Model& model) {
 }
 
 Blocks load_blocks_file(const std::string& path) {
-  nlohmann::json doc;
-  const std::string text = read_file(path);
-  try {
-    doc = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("{}: invalid JSON: {}", path, e.what()));
-  }
+  const nlohmann::json doc = read_json_file(path);
   if (!doc.is_object() || !doc.contains("blocks"))
     throw Error(fmt::format("{}: expected an object with a field \"blocks\": [[node, ...], ...]", path));
+  for (const auto& [key, value] : doc.items())
+    if (key != "blocks") throw Error(fmt::format("{}: {}: unknown field (a blocks file holds only \"blocks\")", path, key));
   const auto& list = doc["blocks"];
   if (!list.is_array() || list.empty()) throw Error(fmt::format("{}: blocks: must be a non-empty list of lists", path));
   Blocks blocks(list.size());

@@ -60,6 +60,8 @@ StateBatch choose_init(const SampleOptions& o, const CompiledModel& cm, const La
   if (!o.init_states && (o.init == "uniform" || hinton))
     return initial_states(cm, layout, o.chains, o.seed, hinton ? InitKind::Hinton : InitKind::Uniform, beta,
                           o.first_chain);
+  if (!o.init_states && !o.init.ends_with(".npy"))
+    throw Error(fmt::format("init: must be uniform, hinton or a FILE.npy of initial states, got \"{}\"", o.init));
   // A uniform batch supplies the clamped values; the array supplies every free node.
   const auto base = initial_states(cm, layout, o.chains, o.seed, InitKind::Uniform, beta, o.first_chain);
   if (o.init_states) return states_from_array(*o.init_states, "init_states", *cm.model, base, layout);
@@ -90,7 +92,7 @@ void validate(const SampleOptions& o) {
 // Everything a run records.
 struct Recorders {
   Recorders(const Model& model, const SampleOptions& o)
-      : marginals(model), pairs(model, two_spin_pairs(model)), energy(model, model.beta) {
+      : marginals(model), pairs(model, two_spin_pairs(model)), energy(model, model.beta, o.threads) {
     all = {&marginals, &pairs, &energy};
     if (o.save_samples) all.push_back(&samples);
     for (const auto& name : o.autocorr) {
@@ -257,14 +259,16 @@ void SampleResult::merge(const SampleResult& other) {
 
 std::vector<std::string> save(const SampleResult& result, const std::string& dir) {
   const auto folder = prepare_dir(dir);
-  const std::string moments = (folder / "moments.json").string();
-  write_file_atomic(moments, result.to_json().dump(1) + "\n");
-  std::vector<std::string> written{moments};
+  const std::string moments = (folder / "moments.json").string(), samples = (folder / "samples.npy").string();
+  // moments.json last, so that a folder never pairs it with the samples of another run.
   if (result.samples) {
-    written.push_back((folder / "samples.npy").string());
-    write_npy(written.back(), *result.samples);
+    write_npy(samples, *result.samples);
+  } else if (std::error_code ec; std::filesystem::remove(samples, ec), ec) {
+    throw IoError(fmt::format("{}: cannot remove the samples of an earlier run: {}", samples, ec.message()));
   }
-  return written;
+  write_file_atomic(moments, result.to_json().dump(1) + "\n");
+  if (!result.samples) return {moments};
+  return {moments, samples};
 }
 
 }  // namespace tsu::api

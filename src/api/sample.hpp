@@ -89,8 +89,9 @@ struct SampleResult {
 
 SampleResult sample(const ModelPtr& model, const SampleOptions& options);
 
-// Writes DIR/moments.json (and DIR/samples.npy when the result holds samples), creating DIR;
-// returns the paths written. Errors name the folder or file.
+// Writes DIR/moments.json (and DIR/samples.npy when the result holds samples, else removes the
+// samples.npy of an earlier run), creating DIR; returns the paths written. Errors name the folder or
+// file.
 std::vector<std::string> save(const SampleResult& result, const std::string& dir);
 
 }  // namespace tsu::api

@@ -8,7 +8,7 @@
 #include <set>
 
 #include "baselines/metric.hpp"
-#include "ml/json_fields.hpp"
+#include "util/json.hpp"
 #include "util/files.hpp"
 #include "graph/model.hpp"
 
@@ -18,7 +18,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-using ml::require;
 
 // The name becomes part of a file name in the cache folder.
 bool is_file_name(const std::string& name) {
@@ -40,7 +39,7 @@ void validate(const ClassifierConfig& c) {
 
 ClassifierConfig parse(const json& doc) {
   ClassifierConfig c;
-  ml::JsonFields f(doc, "");
+  JsonFields f(doc, "");
   f.get("name", c.name);
   f.get("seed", c.seed);
   f.get("epochs", c.epochs);
@@ -58,11 +57,11 @@ ClassifierConfig parse(const json& doc) {
 }  // namespace
 
 ClassifierConfig parse_classifier_config(const json& doc, const std::string& source) {
-  return ml::parse_with_source(doc, source, parse);
+  return parse_with_source(doc, source, parse);
 }
 
 ClassifierConfig load_classifier_config(const std::string& path) {
-  return parse_classifier_config(ml::read_json_file(path), path);
+  return parse_classifier_config(read_json_file(path), path);
 }
 
 json to_json(const ClassifierConfig& c) {

@@ -7,7 +7,7 @@
 
 #include "baselines/generator.hpp"
 #include "baselines/metric.hpp"
-#include "ml/json_fields.hpp"
+#include "util/json.hpp"
 #include "util/files.hpp"
 #include "graph/model.hpp"
 
@@ -22,7 +22,6 @@ const std::set<std::string> kFamilies = {"vae", "gan", "diffusion"};
 bool has_latent(const std::string& family) { return family == "vae" || family == "gan"; }
 bool is_diffusion(const std::string& family) { return family == "diffusion"; }
 
-using ml::require;
 
 void validate(const GeneratorConfig& c) {
   require(!c.name.empty(), "name", "must not be empty");
@@ -48,7 +47,7 @@ void validate(const GeneratorConfig& c) {
 
 GeneratorConfig parse(const json& doc) {
   GeneratorConfig c;
-  ml::JsonFields f(doc, "");
+  JsonFields f(doc, "");
   f.get("family", c.family);
   require(kFamilies.count(c.family) > 0, "family",
           fmt::format("must be vae, gan or diffusion, got \"{}\"", c.family));
@@ -75,7 +74,7 @@ GeneratorConfig parse(const json& doc) {
 }  // namespace
 
 GeneratorConfig load_generator_config(const std::string& path) {
-  return ml::parse_with_source(ml::read_json_file(path), path, parse);
+  return parse_with_source(read_json_file(path), path, parse);
 }
 
 std::string generator_config_path(const std::string& family, const std::string& scale) {

@@ -199,7 +199,7 @@ void TorchGenerator::train(const std::string& dir, const Progress& progress) {
     timing_.train_seconds += seconds;
     json line{{"epoch", epoch}, {"seconds", seconds}};
     for (size_t i = 0; i < names.size(); ++i) line[names[i]] = losses[i];
-    ml::append_log_line(log, line.dump());
+    append_line_atomic(log, line.dump());
     save(checkpoint);
   }
 }

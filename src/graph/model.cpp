@@ -60,8 +60,14 @@ static void check_member(const Model& m, size_t gi, size_t f, int32_t node, bool
                             want_spin ? "spins" : "cats"));
 }
 
+std::string magnitude_problem(double x) {
+  if (std::isnan(x) || std::isinf(x)) return "NaN or infinite";
+  if (std::abs(x) > kMaxMagnitude) return fmt::format("{} is beyond tsu's limit of +-{:g}", x, kMaxMagnitude);
+  return "";
+}
+
 void Model::validate() const {
-  if (!std::isfinite(beta)) throw Error("beta: must be a finite number");
+  if (const auto problem = magnitude_problem(beta); !problem.empty()) throw Error("beta: " + problem);
   for (size_t i = 0; i < nodes.size(); ++i) {
     int k = nodes[i].states;
     if (k < 2 || k > kMaxCategories)
@@ -95,7 +101,8 @@ void Model::validate() const {
           if (members[a] == members[b])
             throw Error(fmt::format("factors[{}] entry {}: node {} appears twice in one factor", gi, f, members[a]));
       for (double w : g.table_of(f))
-        if (!std::isfinite(w)) throw Error(fmt::format("factors[{}] entry {}: weight is not finite", gi, f));
+        if (const auto problem = magnitude_problem(w); !problem.empty())
+          throw Error(fmt::format("factors[{}] entry {}: weight {}", gi, f, problem));
     }
   }
   if (!clamp.empty() && clamp.size() != nodes.size())

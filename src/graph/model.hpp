@@ -24,6 +24,14 @@ inline State spin_code(int s) { return s > 0 ? 1 : 0; }
 
 constexpr int kMaxCategories = 256;
 
+// The largest |weight| and |beta| a model may hold (tsu's own bound, not from the literature). A
+// conditional is already 0 or 1 in double precision once 2 beta |field| passes about 745, so no useful
+// model comes near it; the bound keeps every field, energy and sum of them over 1e8 nodes finite
+// (beta * weight * count < 1e300), so that no backend, kernel or enumeration meets an overflow.
+constexpr double kMaxMagnitude = 1e100;
+// "" when |x| <= kMaxMagnitude, else why not (for an error naming the field).
+std::string magnitude_problem(double x);
+
 struct NodeKind {
   enum class Type : uint8_t { Spin, Categorical };
   Type type = Type::Spin;

@@ -1,6 +1,7 @@
 #include "graph/model_io.hpp"
 
 #include "util/files.hpp"
+#include "util/json.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -16,7 +17,6 @@
 #include <string_view>
 #include <type_traits>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include <fmt/format.h>
@@ -51,6 +51,9 @@ constexpr std::string_view kFormat = "tsu-model-v1";
 // Node counts and indices beyond this are taken as mistakes rather than allocated.
 constexpr int64_t kMaxNodes = 100'000'000;
 constexpr int kMaxCatSlots = 16;  // as Model::validate() allows
+// 2^24 weights (128 MiB) per factor table: checked before a table is read, so that a few bytes naming
+// sixteen 256-state nodes cannot ask for an impossible allocation.
+constexpr size_t kMaxTableEntries = size_t(1) << 24;
 
 // A field path such as factors[2].w[1], kept on the stack and rendered only when an error is thrown.
 // A Field points to its parent, so a derived one must not outlive the full expression that made
@@ -160,7 +163,7 @@ class JsonReader {
   double finite_number(const json& j, const Field& at) const {
     if (!j.is_number()) fail(at, "expected a number, got " + describe(j));
     double v = j.get<double>();
-    if (!std::isfinite(v)) fail(at, "NaN or infinite");
+    if (const auto problem = magnitude_problem(v); !problem.empty()) fail(at, problem);
     return v;
   }
 
@@ -276,7 +279,13 @@ class JsonReader {
 
   // The table dimensions come from the first factor's nodes; every factor must match them.
   void read_cat_dims(FactorGroup& g, const Field& at) const {
-    for (int j = 0; j < g.n_cat; ++j) g.cat_dims.push_back(m_.nodes[g.cats[j]].states);
+    size_t entries = 1;
+    for (int j = 0; j < g.n_cat; ++j) {
+      g.cat_dims.push_back(m_.nodes[g.cats[j]].states);
+      entries *= size_t(g.cat_dims.back());
+      if (entries > kMaxTableEntries)
+        fail(at[0], fmt::format("the weight table of these nodes would exceed {} entries per factor", kMaxTableEntries));
+    }
     for (size_t f = 0, n = g.cats.size() / g.n_cat; f < n; ++f)
       for (int j = 0; j < g.n_cat; ++j) {
         int32_t node = g.cats[f * g.n_cat + j];
@@ -306,7 +315,6 @@ class JsonReader {
   void read_weights(const json& w, const Field& at, FactorGroup& g, size_t count) const {
     list(w, at, g.n_cat ? "a list of weight tables, one per factor" : "a list of weights, one per factor");
     if (w.size() != count) fail(at, fmt::format("{} entries but the group has {} factors", w.size(), count));
-    g.weights.reserve(count * g.table_size());
     for (size_t f = 0; f < count; ++f) read_table(w[f], at[f], g.cat_dims, 0, g.weights);
   }
 
@@ -367,27 +375,6 @@ class JsonReader {
     }
   }
 };
-
-// nlohmann keeps the last of repeated keys silently; a repeated "w" or "factors" is almost surely a
-// mistake, so it is an error.
-json::parser_callback_t duplicate_key_guard(const std::string& source) {
-  auto open = std::make_shared<std::vector<std::unordered_set<std::string>>>();
-  return [open, source](int, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::object_start) open->emplace_back();
-    if (event == json::parse_event_t::object_end) open->pop_back();
-    if (event == json::parse_event_t::key && !open->back().insert(parsed.get<std::string>()).second)
-      throw Error(fmt::format("{}: duplicate key {}", source, json_literal(parsed.get<std::string>())));
-    return true;
-  };
-}
-
-// nlohmann's messages start with a tag such as "[json.exception.parse_error.101] "; a parse error's
-// rest names the line and column.
-std::string strip_exception_tag(const char* what) {
-  std::string_view msg(what);
-  if (auto end = msg.find("] "); msg.starts_with("[json.exception") && end != msg.npos) msg.remove_prefix(end + 2);
-  return std::string(msg);
-}
 
 ordered_json table_json(std::span<const double> table, std::span<const int> dims) {
   if (dims.empty()) return table[0];
@@ -553,7 +540,7 @@ class EdgeListReader {
     std::errc ec = parse_number(field, w);
     if (ec == std::errc::result_out_of_range) fail(fmt::format("weight {} is out of the range of a double", field));
     if (ec != std::errc()) fail(fmt::format("expected a number as weight, got \"{}\"", field));
-    if (!std::isfinite(w)) fail(fmt::format("weight \"{}\" is NaN or infinite", field));
+    if (const auto problem = magnitude_problem(w); !problem.empty()) fail(fmt::format("weight \"{}\": {}", field, problem));
     return w;
   }
 };
@@ -561,13 +548,7 @@ class EdgeListReader {
 }  // namespace
 
 Model parse_model_json(const std::string& text, const std::string& source_name) {
-  json doc;
-  try {
-    doc = json::parse(text, duplicate_key_guard(source_name));
-  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number overflow
-    throw Error(fmt::format("{}: {}", source_name, strip_exception_tag(e.what())));
-  }
-  return JsonReader(source_name).read(doc);
+  return JsonReader(source_name).read(parse_json(text, source_name));
 }
 
 Model parse_edge_list(std::istream& in, const std::string& source_name) {

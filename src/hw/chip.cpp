@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
+#include <omp.h>
 
 #include "graph/blocks.hpp"
 #include "hw/cell.hpp"
@@ -154,7 +155,7 @@ std::pair<double, double> Chip::transfer_error() const {
   return {sum / double(n), worst};
 }
 
-Calibration Chip::calibrate(int64_t samples_per_point, uint64_t seed) {
+Calibration Chip::calibrate(int64_t samples_per_point, uint64_t seed, int threads) {
   if (samples_per_point < 1) throw Error(fmt::format("calibration samples: must be >= 1, got {}", samples_per_point));
   Calibration result;
   result.samples_per_point = samples_per_point;
@@ -165,7 +166,7 @@ Calibration Chip::calibrate(int64_t samples_per_point, uint64_t seed) {
   const double read_error = options_.readout ? device_.readout_error : 0.0;
   const double drift_sigma = options_.drift ? device_.drift_sigma : 0.0;
   const auto n = int64_t(model_->size());
-#pragma omp parallel for schedule(dynamic, 64)
+#pragma omp parallel for schedule(dynamic, 64) num_threads(threads > 0 ? threads : omp_get_max_threads())
   for (int64_t i = 0; i < n; ++i) {
     auto rng = chain_stream(derive(seed, Purpose::Calibration), uint64_t(i), Stream::Aux);
     const int states = model_->nodes[i].states;

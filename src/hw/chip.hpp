@@ -67,7 +67,7 @@ class Chip {
 
   // Measures each cell's transfer curve through the read-out (samples_per_point latched samples at each
   // of five bias levels, clocked at the device's period), fits gain and offset, and corrects them.
-  Calibration calibrate(int64_t samples_per_point, uint64_t seed);
+  Calibration calibrate(int64_t samples_per_point, uint64_t seed, int threads);  // threads: 0 = every core
   // The error measure of Calibration for the current correction.
   std::pair<double, double> transfer_error() const;  // (mean, max)
 

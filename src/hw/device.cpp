@@ -1,14 +1,13 @@
 #include "hw/device.hpp"
+#include "util/files.hpp"
+#include "util/json.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
+#include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 namespace tsu::hw {
 
@@ -187,12 +186,7 @@ void validate_device(const Device& d) {
 
 Device parse_device_json(const std::string& text, const std::string& source_name) {
   auto fail = [&](const std::string& message) { return Error(source_name + ": " + message); };
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw fail(fmt::format("not valid JSON: {}", e.what()));
-  }
+  const nlohmann::json doc = parse_json(text, source_name);
   if (!doc.is_object()) throw fail("must be a JSON object");
   if (!doc.contains("format") || doc["format"] != kFormat)
     throw fail(fmt::format("format: must be \"{}\"", kFormat));
@@ -234,13 +228,9 @@ Device parse_device_json(const std::string& text, const std::string& source_name
 Device load_device(const std::string& preset_or_path) {
   const auto presets = device_presets();
   if (std::find(presets.begin(), presets.end(), preset_or_path) != presets.end()) return device_preset(preset_or_path);
-  std::ifstream in(preset_or_path);
-  if (!in)
-    throw Error(fmt::format("{}: cannot open the device file ({}); presets: paper, z1, ideal", preset_or_path,
-                            std::strerror(errno)));
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_device_json(text.str(), preset_or_path);
+  if (!std::filesystem::exists(preset_or_path))
+    throw Error(fmt::format("{}: not a device preset (paper, z1, ideal) and no such file", preset_or_path));
+  return parse_device_json(read_file(preset_or_path), preset_or_path);
 }
 
 GridRule array_rule(const std::string& name) {

@@ -49,7 +49,7 @@ Table mismatch_study(const Model& m, const Device& base, const StudyOptions& opt
       d.seed = double(seed);
       Chip chip(m, d, only(&ChipOptions::mismatch));
       const Accuracy raw = chip_accuracy(chip, opt);
-      const Calibration cal = chip.calibrate(opt.calibration_samples, seed);
+      const Calibration cal = chip.calibrate(opt.calibration_samples, seed, opt.threads);
       const Accuracy fixed = chip_accuracy(chip, opt);
       return std::vector<double>{raw.marginal, raw.moment, fixed.marginal, fixed.moment, cal.after_mean};
     });
@@ -113,10 +113,10 @@ Table calibration_study(const Model& m, const Device& base, const StudyOptions& 
       d.gain_sigma = d.offset_sigma = 0.3;
       d.seed = double(seed);
       Chip fresh(m, d, only(&ChipOptions::mismatch));
-      const Calibration a = fresh.calibrate(samples, seed);
+      const Calibration a = fresh.calibrate(samples, seed, opt.threads);
       d.clock_period = d.tau;
       Chip correlated(m, d, only(&ChipOptions::mismatch));
-      const Calibration b = correlated.calibrate(samples, seed);
+      const Calibration b = correlated.calibrate(samples, seed, opt.threads);
       return std::vector<double>{a.after_mean, b.after_mean, a.after_max, a.before_mean};
     });
     t.rows.push_back({double(samples), row[0], row[1], row[2], row[3]});

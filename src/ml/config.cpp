@@ -9,7 +9,7 @@
 #include "util/files.hpp"
 #include "hw/device.hpp"
 #include "ml/fashion_mnist.hpp"
-#include "ml/json_fields.hpp"
+#include "util/json.hpp"
 
 namespace tsu::ml {
 

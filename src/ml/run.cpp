@@ -117,7 +117,8 @@ int run_training(const DtmConfig& config, const std::string& out_dir, const RunH
     line["max_autocorr"] = config.mixing.enabled ? json(max_autocorr) : json(nullptr);
     if (evaluator && (epoch % config.eval.every == 0 || epoch == config.training.epochs))
       line["quality"] = evaluate_epoch(dtm, *evaluator, fs::path(out_dir) / "samples");
-    append_log_line(log_path(out_dir), line.dump());
+    // The log before the checkpoint: a kill between the two leaves it one line ahead, trimmed on resume.
+    append_line_atomic(log_path(out_dir), line.dump());
     dtm.save(checkpoint_path(out_dir));
     if (hooks.epoch_done) hooks.epoch_done(line);
   }
@@ -136,12 +137,6 @@ void trim_epoch_log(const std::string& path, int epochs_done) {
     kept += line + "\n";
   }
   write_file_atomic(path, kept);
-}
-
-void append_log_line(const std::string& path, const std::string& line) {
-  std::ofstream out(path, std::ios::app);
-  out << line << '\n';
-  if (!out) throw Error(fmt::format("{}: cannot append", path));
 }
 
 }  // namespace tsu::ml

@@ -33,11 +33,10 @@ int run_training(const DtmConfig& config, const std::string& out_dir, const RunH
 
 std::string checkpoint_path(const std::string& out_dir);
 
-// JSON-lines epoch logs (shared with src/baselines' training folders): keeps the lines of the
-// epochs a checkpoint holds (a killed run may have logged one more, or cut a line short), and
-// appends one line.
+// JSON-lines epoch logs (shared with src/baselines' training folders), appended with
+// append_line_atomic before each checkpoint: keeps the lines of the epochs a checkpoint holds (a run
+// killed between the two has logged one more).
 void trim_epoch_log(const std::string& path, int epochs_done);
-void append_log_line(const std::string& path, const std::string& line);
 std::string log_path(const std::string& out_dir);
 
 }  // namespace tsu::ml

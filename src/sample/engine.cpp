@@ -25,6 +25,8 @@ double BetaSchedule::at(int64_t sweep) const {
 
 void BetaSchedule::validate() const {
   if (!std::isfinite(start) || !std::isfinite(end)) throw Error("beta: must be finite");
+  for (const double b : {start, end})
+    if (const auto problem = magnitude_problem(b); !problem.empty()) throw Error("beta: " + problem);
   if (start < 0 || end < 0) throw Error("beta: must be >= 0");
   if (kind == Kind::Geometric && (start <= 0 || end <= 0)) throw Error("beta: a geometric schedule needs beta > 0");
   if (sweeps < 1) throw Error("beta schedule: needs at least one sweep");
@@ -34,7 +36,7 @@ void validate_beta_factors(std::span<const double> factors, int chains) {
   if (factors.size() != size_t(chains))
     throw Error(fmt::format("beta factors: {} given for {} chains", factors.size(), chains));
   for (size_t c = 0; c < factors.size(); ++c)
-    if (!std::isfinite(factors[c]) || factors[c] < 0)
+    if (!std::isfinite(factors[c]) || factors[c] < 0 || factors[c] > kMaxMagnitude)
       throw Error(fmt::format("beta factors: chain {} has {}, expected a finite number >= 0", c, factors[c]));
 }
 

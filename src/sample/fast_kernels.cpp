@@ -69,12 +69,14 @@ PairwiseRows pairwise_rows(const Model& model) {
   return rows;
 }
 
-// The largest shift k with bound * 2^k <= 2^30 (0 for an isolated node without bias).
+// The largest shift k with bound * 2^k <= 2^30 (0 for an isolated node without bias). With bound =
+// m 2^e, 0.5 <= m < 1 (frexp), that is 30 - e, or 31 - e when m is exactly 0.5. Model::validate keeps
+// the bound finite (kMaxMagnitude).
 int fixed_point_shift(double bound) {
   if (bound <= 0) return 0;
-  int k = 30 - int(std::ceil(std::log2(bound)));
-  while (std::ldexp(bound, k) > std::ldexp(1.0, 30)) --k;
-  return k;
+  int e = 0;
+  const double m = std::frexp(bound, &e);
+  return m == 0.5 ? 31 - e : 30 - e;
 }
 
 int32_t to_fixed(double x, int k) { return int32_t(std::llround(std::ldexp(x, k))); }

@@ -42,6 +42,20 @@ size_t element_count(const std::vector<size_t>& shape) {
   return n;
 }
 
+// The data bytes a header declares, checked for overflow (a forged shape must not wrap around to a
+// size that passes the file-size check).
+size_t declared_bytes(const NpyArray& a, size_t itemsize, const std::string& path) {
+  size_t bytes = itemsize;
+  for (size_t d : a.shape)
+    if (__builtin_mul_overflow(bytes, d, &bytes))
+      throw Error(fmt::format("{}: shape {} of dtype '{}' is too large to address", path, shape_text(a.shape), a.dtype));
+  return bytes;
+}
+
+// numpy itself refuses headers above 10,000 bytes unless told otherwise; tsu allows 1 MiB before
+// allocating anything for one.
+constexpr size_t kMaxHeaderBytes = size_t(1) << 20;
+
 // Header dictionary of format 1.0, padded with spaces so that the data starts 64-byte aligned.
 std::string header_of(const NpyArray& a) {
   std::string dict = fmt::format("{{'descr': '{}', 'fortran_order': False, 'shape': {}, }}", a.dtype,
@@ -174,8 +188,7 @@ void write_npy(const std::string& path, const NpyArray& a) {
 }
 
 NpyArray read_npy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  std::ifstream in = open_for_reading(path);
   unsigned char lead[kMagicSize + 2];
   if (!in.read(reinterpret_cast<char*>(lead), sizeof lead) || std::memcmp(lead, kMagic, kMagicSize) != 0)
     throw Error(fmt::format("{}: not a .npy file (bad magic string)", path));
@@ -185,7 +198,11 @@ NpyArray read_npy(const std::string& path) {
   unsigned char length[4];
   if (!in.read(reinterpret_cast<char*>(length), length_bytes))
     throw Error(fmt::format("{}: bad .npy header: truncated", path));
-  std::string header(little_endian(length, length_bytes), '\0');
+  const size_t header_bytes = little_endian(length, length_bytes);
+  if (header_bytes > kMaxHeaderBytes)
+    throw Error(fmt::format("{}: bad .npy header: declares {} bytes, more than the {} allowed", path, header_bytes,
+                            kMaxHeaderBytes));
+  std::string header(header_bytes, '\0');
   if (!in.read(header.data(), std::streamsize(header.size())))
     throw Error(fmt::format("{}: bad .npy header: truncated", path));
 
@@ -197,7 +214,7 @@ NpyArray read_npy(const std::string& path) {
   } catch (const Error& e) {
     throw Error(fmt::format("{}: {}", path, e.what()));
   }
-  const size_t expected = a.elements() * itemsize;
+  const size_t expected = declared_bytes(a, itemsize, path);
   const auto data_start = in.tellg();
   in.seekg(0, std::ios::end);
   const auto available = size_t(in.tellg() - data_start);
@@ -206,7 +223,8 @@ NpyArray read_npy(const std::string& path) {
                             shape_text(a.shape), a.dtype, expected, available));
   in.seekg(data_start);
   a.bytes.resize(expected);
-  if (!in.read(a.bytes.data(), std::streamsize(expected))) throw Error(fmt::format("{}: read error", path));
+  if (!in.read(a.bytes.data(), std::streamsize(expected)))
+    throw IoError(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
   return a;
 }
 

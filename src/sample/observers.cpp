@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <omp.h>
 #include <memory>
 #include <numbers>
 
@@ -132,7 +133,7 @@ std::vector<double> PairMomentObserver::moments() const {
   return out;
 }
 
-EnergyObserver::EnergyObserver(const Model& m, double beta) : model_(&m), beta_(beta) {}
+EnergyObserver::EnergyObserver(const Model& m, double beta, int threads) : model_(&m), beta_(beta), threads_(threads) {}
 
 void EnergyObserver::observe(const StateBatch& states, int64_t) {
   check_nodes(states, model_->size(), "energy observer");
@@ -140,7 +141,7 @@ void EnergyObserver::observe(const StateBatch& states, int64_t) {
   if (traces_.size() != size_t(states.chains))
     throw Error(fmt::format("energy observer: {} chains observed, earlier {}", states.chains, traces_.size()));
   // Chains are independent, and on large models this is the costliest observer.
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(threads_ > 0 ? threads_ : omp_get_max_threads())
   for (int c = 0; c < states.chains; ++c) traces_[c].push_back(-beta_ * factor_sum(*model_, states.chain(c)));
 }
 

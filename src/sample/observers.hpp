@@ -52,7 +52,8 @@ class PairMomentObserver : public Observer {
 // E(x) = -beta * factor_sum(x) per chain and observation. The model must outlive the observer.
 class EnergyObserver : public Observer {
  public:
-  EnergyObserver(const Model& m, double beta);
+  // `threads` computes the energies of the chains side by side (0 = every core).
+  EnergyObserver(const Model& m, double beta, int threads);
   void observe(const StateBatch& states, int64_t index) override;
   double mean() const;
   double variance() const;  // over every chain and observation, divisor N
@@ -61,6 +62,7 @@ class EnergyObserver : public Observer {
  private:
   const Model* model_;
   double beta_;
+  int threads_;
   std::vector<std::vector<double>> traces_;
 };
 

@@ -1,9 +1,11 @@
-// File helpers shared by every layer: whole-file reads and atomic writes (write a temporary file
-// beside the target, then rename it over the target, so that a reader or a killed run never sees a
-// half-written file). Errors are tsu::Error naming the path.
+// File helpers shared by every layer: whole-file reads and atomic, durable writes (write a temporary
+// file beside the target, fsync it, rename it over the target and fsync the folder, so that a reader,
+// a killed run or a crashed machine never sees a half-written file, and no temporary file stays
+// behind when the writer throws). Failures are IoError naming the path and the system's reason.
 #pragma once
 
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <ostream>
 #include <string>
@@ -11,9 +13,14 @@
 
 namespace tsu {
 
+// IoError naming the path and the reason when it is a folder or cannot be opened.
+std::ifstream open_for_reading(const std::string& path);
 std::string read_file(const std::string& path);
 void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& write);
 void write_file_atomic(const std::string& path, std::string_view content);
+// Adds `line` and a newline to the end of a text file (created if missing) by rewriting it atomically:
+// a kill or a full disk leaves the file as it was, never with half a line.
+void append_line_atomic(const std::string& path, const std::string& line);
 
 // Creates the folder (and its parents) if missing; Error naming it when that fails.
 std::filesystem::path prepare_dir(const std::string& dir);

@@ -1,7 +1,7 @@
-// Reading configuration files field by field with errors that name the field, shared by the DTM
-// configs (ml/config.cpp) and the baselines' configs (src/baselines): each object's fields are read
-// into typed members, the ones read are remembered, and a field left over is an "unknown field"
-// error (a misspelt option must not be ignored silently).
+// Reading JSON the one way every tsu file does: a repeated key is an error (nlohmann would keep the
+// last one silently, and a repeated "w" or "epochs" is almost surely a mistake), parse errors name
+// the file, line and column, and objects are read field by field so that a field left over is an
+// "unknown field" error naming it (a misspelt option must not be ignored silently).
 #pragma once
 
 #include <fmt/format.h>
@@ -9,12 +9,17 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
-#include "util/files.hpp"
-#include "graph/model.hpp"
+#include "util/error.hpp"
 
-namespace tsu::ml {
+namespace tsu {
+
+// The document in `text`; Error "SOURCE: ..." for invalid JSON or a repeated key.
+nlohmann::json parse_json(std::string_view text, const std::string& source);
+// parse_json of a whole file (IoError when it cannot be read).
+nlohmann::json read_json_file(const std::string& path);
 
 class JsonFields {
  public:
@@ -82,14 +87,4 @@ auto parse_with_source(const nlohmann::json& doc, const std::string& source, Par
   }
 }
 
-// The JSON document of a file; Error "PATH: invalid JSON: ..." when it does not parse.
-inline nlohmann::json read_json_file(const std::string& path) {
-  const std::string text = read_file(path);
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("{}: invalid JSON: {}", path, e.what()));
-  }
-}
-
-}  // namespace tsu::ml
+}  // namespace tsu
