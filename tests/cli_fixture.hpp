@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "util/files.hpp"
 
@@ -18,6 +19,14 @@ struct CliResult {
   int status = -1;
   std::string out, err;
 };
+
+// A failure as the CLI must report it: exit `status` and one line "tsu: error: ..." naming every word.
+inline void expect_error_line(const CliResult& r, int status, const std::vector<std::string>& words) {
+  EXPECT_EQ(r.status, status) << r.err;
+  EXPECT_EQ(r.err.rfind("tsu: error: ", 0), 0u) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  for (const auto& word : words) EXPECT_NE(r.err.find(word), std::string::npos) << word << " in " << r.err;
+}
 
 class CliTest : public ::testing::Test {
  protected:

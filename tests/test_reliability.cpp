@@ -27,14 +27,6 @@ constexpr const char* kPair = R"({"format": "tsu-model-v1", "nodes": ["spin", "s
 
 class Reliability : public CliTest {
  protected:
-  // One line "tsu: error: ..." naming every word, and the status.
-  void expect_error(const CliResult& r, int status, const std::vector<std::string>& words) const {
-    EXPECT_EQ(r.status, status) << r.err;
-    EXPECT_EQ(r.err.rfind("tsu: error: ", 0), 0u) << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    for (const auto& word : words) EXPECT_NE(r.err.find(word), std::string::npos) << word << " in " << r.err;
-  }
-
   // `tsu ARGS`, sent SIG (INT or TERM) after one second; the status as tsu reports it (128 + the
   // signal when the signal ended it).
   CliResult tsu_signalled(const std::string& sig, const std::string& args) const {
@@ -49,23 +41,23 @@ class Reliability : public CliTest {
 TEST_F(Reliability, SystemFailuresExitOneNamingThePathAndTheReason) {
   file("pair.json", kPair);
   file("plain.txt", "not a folder");
-  expect_error(tsu("sample missing.json --out o"), 1, {"missing.json", "No such file or directory"});
-  expect_error(tsu("sample pair.json --out plain.txt/o"), 1, {"plain.txt/o", "cannot create the output folder"});
+  expect_error_line(tsu("sample missing.json --out o"), 1, {"missing.json", "No such file or directory"});
+  expect_error_line(tsu("sample pair.json --out plain.txt/o"), 1, {"plain.txt/o", "cannot create the output folder"});
   fs::create_directories(dir_ / "folder");
-  expect_error(tsu("sample pair.json --blocks folder --out o"), 1, {"folder: is a directory"});
-  expect_error(tsu("hw run pair.json --device folder --out o"), 1, {"folder: is a directory"});
-  expect_error(tsu("sample pair.json --init folder.npy --out o"), 1, {"folder.npy", "No such file"});
+  expect_error_line(tsu("sample pair.json --blocks folder --out o"), 1, {"folder: is a directory"});
+  expect_error_line(tsu("hw run pair.json --device folder --out o"), 1, {"folder: is a directory"});
+  expect_error_line(tsu("sample pair.json --init folder.npy --out o"), 1, {"folder.npy", "No such file"});
 }
 
 TEST_F(Reliability, MisspeltCommandsAndOptionsGetTheNearestName) {
   file("pair.json", kPair);
-  expect_error(tsu("sampel pair.json --out o"), 2, {"did you mean 'sample'?"});
-  expect_error(tsu("sample pair.json --chain 10 --out o"), 2, {"--chain", "did you mean '--chains'?"});
-  expect_error(tsu("dtm trian --config c.json"), 2, {"did you mean 'train'?"});
+  expect_error_line(tsu("sampel pair.json --out o"), 2, {"did you mean 'sample'?"});
+  expect_error_line(tsu("sample pair.json --chain 10 --out o"), 2, {"--chain", "did you mean '--chains'?"});
+  expect_error_line(tsu("dtm trian --config c.json"), 2, {"did you mean 'train'?"});
   const CliResult far = tsu("sample pair.json --zzzzzz 1 --out o");
-  expect_error(far, 2, {"--zzzzzz"});
+  expect_error_line(far, 2, {"--zzzzzz"});
   EXPECT_EQ(far.err.find("did you mean"), std::string::npos) << far.err;
-  expect_error(tsu("sample pair.json --init gaussian --out o"), 2, {"init", "uniform, hinton", "\"gaussian\""});
+  expect_error_line(tsu("sample pair.json --init gaussian --out o"), 2, {"init", "uniform, hinton", "\"gaussian\""});
 }
 
 // |w| or beta beyond 1e100 is refused with the field named, by every command alike; within it, a
@@ -74,9 +66,9 @@ TEST_F(Reliability, HugeWeightsAreRefusedAndSaturatedModelsAgreeEverywhere) {
   file("huge.json", R"({"format": "tsu-model-v1", "nodes": ["spin", "spin"], "factors": [{"spins": [[0, 1]], "w": [1e308]}]})");
   for (const std::string command : {"sample huge.json --backend fast --out o", "sample huge.json --backend reference --out o",
                                     "exact huge.json --out o"})
-    expect_error(tsu(command), 2, {"huge.json", "factors[0].w[0]", "limit"});
+    expect_error_line(tsu(command), 2, {"huge.json", "factors[0].w[0]", "limit"});
   file("pair.json", kPair);
-  expect_error(tsu("sample pair.json --beta 1e200 --out o"), 2, {"--beta", "limit"});
+  expect_error_line(tsu("sample pair.json --beta 1e200 --out o"), 2, {"--beta", "limit"});
   file("saturated.json",
        R"({"format": "tsu-model-v1", "nodes": ["spin", "spin"], "factors": [{"spins": [[0], [1]], "w": [1e99, -1e-320]}]})");
   for (const std::string how : {"sample saturated.json --backend fast --beta 1e6 --samples 2000 --out o",
@@ -105,21 +97,21 @@ TEST_F(Reliability, ExactChecksTheModelsBlocksAsSamplingDoes) {
   file("coupled.json", R"({"format": "tsu-model-v1", "nodes": ["spin", "spin"],
     "factors": [{"spins": [[0, 1]], "w": [0.5]}], "blocks": [[0, 1]]})");
   const CliResult sampled = tsu("sample coupled.json --out o"), exact = tsu("exact coupled.json --out o");
-  expect_error(sampled, 2, {"coupled.json"});
-  expect_error(exact, 2, {"coupled.json"});
+  expect_error_line(sampled, 2, {"coupled.json"});
+  expect_error_line(exact, 2, {"coupled.json"});
   EXPECT_EQ(sampled.err, exact.err);
 }
 
 TEST_F(Reliability, RepeatedKeysAndUnknownFieldsAreRefusedInEveryJsonInput) {
   file("pair.json", kPair);
   file("blocks.json", R"({"blocks": [[0], [1]], "blocks": [[0, 1]]})");
-  expect_error(tsu("sample pair.json --blocks blocks.json --out o"), 2, {"blocks.json", "duplicate key \"blocks\""});
+  expect_error_line(tsu("sample pair.json --blocks blocks.json --out o"), 2, {"blocks.json", "duplicate key \"blocks\""});
   file("extra.json", R"({"blocks": [[0], [1]], "colours": 2})");
-  expect_error(tsu("sample pair.json --blocks extra.json --out o"), 2, {"extra.json", "colours: unknown field"});
+  expect_error_line(tsu("sample pair.json --blocks extra.json --out o"), 2, {"extra.json", "colours: unknown field"});
   file("device.json", R"({"format": "tsu-device-v1", "gain_sigma": 0.1, "gain_sigma": 0.2})");
-  expect_error(tsu("hw run pair.json --device device.json --out o"), 2, {"device.json", "duplicate key \"gain_sigma\""});
+  expect_error_line(tsu("hw run pair.json --device device.json --out o"), 2, {"device.json", "duplicate key \"gain_sigma\""});
   file("cost.json", R"({"params": 1e9, "params": 2e9})");
-  expect_error(tsu("cost llm --config cost.json"), 2, {"cost.json", "duplicate key \"params\""});
+  expect_error_line(tsu("cost llm --config cost.json"), 2, {"cost.json", "duplicate key \"params\""});
   EXPECT_EQ(error_of([] { tsu::parse_json(R"({"a": {"b": 1, "b": 2}})", "nested.json"); }),
             "nested.json: duplicate key \"b\"");
   EXPECT_EQ(error_of([] { tsu::parse_json(R"({"a": 1, "b": {"a": 2}})", "fine.json"); }), "(no error)");

@@ -14,11 +14,13 @@ namespace {
 std::atomic<int> received{0};          // the first signal received, 0 for none
 std::atomic<bool> stop_between_steps{false};
 
+const char* signal_name(int signal) { return signal == SIGTERM ? "SIGTERM" : "SIGINT"; }
+
 void say(const char* text) { [[maybe_unused]] const auto n = ::write(STDERR_FILENO, text, std::strlen(text)); }
 
 // Only async-signal-safe calls here: atomics, write, signal, raise.
 void on_signal(int signal) {
-  const char* name = signal == SIGTERM ? "SIGTERM" : "SIGINT";
+  const char* name = signal_name(signal);
   int none = 0;
   if (stop_between_steps && received.compare_exchange_strong(none, signal)) {
     say("\ntsu: ");
@@ -47,10 +49,12 @@ void install_interrupt_handlers() {
 void stop_at_next_step_on_interrupt() { stop_between_steps = true; }
 
 void stop_if_interrupted() {
-  if (const int signal = received.load())
-    throw Interrupted(signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  if (const int signal = received.load()) throw Interrupted(signal_name(signal));
 }
 
-int interrupted_exit_status() { return 128 + (received.load() ? received.load() : SIGINT); }
+int interrupted_exit_status() {
+  const int signal = received.load();
+  return 128 + (signal ? signal : SIGINT);
+}
 
 }  // namespace tsu::cli

@@ -76,7 +76,6 @@ struct Field {
 };
 
 // A string as a JSON literal, for messages (invalid UTF-8 is replaced rather than thrown on).
-std::string json_literal(const std::string& s) { return json(s).dump(-1, ' ', false, json::error_handler_t::replace); }
 
 std::string describe(const json& j) {
   switch (j.type()) {

@@ -37,7 +37,7 @@ void validate_beta_factors(std::span<const double> factors, int chains) {
     throw Error(fmt::format("beta factors: {} given for {} chains", factors.size(), chains));
   for (size_t c = 0; c < factors.size(); ++c)
     if (!std::isfinite(factors[c]) || factors[c] < 0 || factors[c] > kMaxMagnitude)
-      throw Error(fmt::format("beta factors: chain {} has {}, expected a finite number >= 0", c, factors[c]));
+      throw Error(fmt::format("beta factors: chain {} has {}, expected a number in [0, {:g}]", c, factors[c], kMaxMagnitude));
 }
 
 State draw_spin(double field, double beta, float u) {

@@ -18,7 +18,7 @@ json::parser_callback_t duplicate_key_guard(const std::string& source) {
     if (event == json::parse_event_t::object_start) open->emplace_back();
     if (event == json::parse_event_t::object_end) open->pop_back();
     if (event == json::parse_event_t::key && !open->back().insert(parsed.get<std::string>()).second)
-      throw Error(fmt::format("{}: duplicate key {}", source, json(parsed.get<std::string>()).dump(-1, ' ', false, json::error_handler_t::replace)));
+      throw Error(fmt::format("{}: duplicate key {}", source, json_literal(parsed.get<std::string>())));
     return true;
   };
 }
@@ -42,5 +42,7 @@ json parse_json(std::string_view text, const std::string& source) {
 }
 
 json read_json_file(const std::string& path) { return parse_json(read_file(path), path); }
+
+std::string json_literal(const std::string& s) { return json(s).dump(-1, ' ', false, json::error_handler_t::replace); }
 
 }  // namespace tsu

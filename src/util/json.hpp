@@ -20,6 +20,8 @@ namespace tsu {
 nlohmann::json parse_json(std::string_view text, const std::string& source);
 // parse_json of a whole file (IoError when it cannot be read).
 nlohmann::json read_json_file(const std::string& path);
+// `s` as a JSON string literal for a message ("\"w\""), invalid UTF-8 replaced.
+std::string json_literal(const std::string& s);
 
 class JsonFields {
  public:
