@@ -11,5 +11,8 @@ function(tsu_add_layer name)
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/tsu>)
+  if(TSU_SANITIZE)  # what links a sanitized library needs the sanitizer's runtime first, installed too
+    target_link_options(tsu_${name} INTERFACE -fsanitize=${TSU_SANITIZE})
+  endif()
   set_property(GLOBAL APPEND PROPERTY TSU_LAYERS tsu_${name})
 endfunction()

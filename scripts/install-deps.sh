@@ -18,6 +18,7 @@ packages=(
   libcairo2-dev fonts-dejavu-core  # the plots of studies and reports, and their text
   libtorch-dev            # PyTorch's C++ API (1.13, CPU): the quality classifier and the neural baselines
   python3-dev python3-venv  # the Python package (built against Debian's python3) and its .venv
+  clang-14 libclang-rt-14-dev libomp-14-dev  # the fuzz harnesses (libFuzzer) and the ThreadSanitizer run (OpenMP with Archer)
 )
 
 missing=()

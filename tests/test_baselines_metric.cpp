@@ -217,13 +217,13 @@ TEST(BaselinesClassifier, CorruptOrMissingCacheFilesAreClearErrors) {
   };
   std::string flipped = good;
   flipped[flipped.size() / 2] ^= 0x5a;
-  EXPECT_EQ(load_with(flipped), path + ": checksum mismatch: the cache file is corrupt; delete it to retrain");
+  EXPECT_EQ(load_with(flipped), path + ": corrupt: checksum mismatch; delete it to retrain");
   const std::string truncated = good.substr(0, good.size() - 100);
-  EXPECT_NE(load_with(truncated).find(path + ": truncated ("), std::string::npos);
-  EXPECT_NE(load_with(truncated).find("the cache file is corrupt; delete it to retrain"), std::string::npos);
+  EXPECT_NE(load_with(truncated).find(path + ": corrupt: truncated ("), std::string::npos);
+  EXPECT_NE(load_with(truncated).find("; delete it to retrain"), std::string::npos);
   EXPECT_EQ(load_with("PK\x03\x04 not ours\n"),
-            path + ": not a tsu classifier cache file: the cache file is corrupt; delete it to retrain");
-  EXPECT_EQ(load_with(""), path + ": not a tsu classifier cache file: the cache file is corrupt; delete it to retrain");
+            path + ": not a tsu-classifier 1 file; delete it to retrain");
+  EXPECT_EQ(load_with(""), path + ": not a tsu-classifier 1 file; delete it to retrain");
 
   // A valid file of another configuration under this configuration's name.
   ClassifierConfig other = s.config;

@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <map>
 #include <set>
 #include <vector>
 
+#include "error_of.hpp"
 #include "ml/dtm.hpp"
 #include "ml/generate.hpp"
 #include "ml/mixing.hpp"
@@ -607,19 +609,38 @@ TEST(Checkpoint, ResumeEqualsUninterruptedRun) {
   EXPECT_NE(straight.state(0).theta, Dtm(config).state(0).theta);  // training moved the parameters
 }
 
+// A flipped bit, a cut, a foreign file and a parameter that is not finite are each one Error naming
+// the file; a diverged model is never written over the last good checkpoint; v2 files still load.
 TEST(Checkpoint, CorruptFilesAreErrors) {
   const auto path = (fs::temp_directory_path() / ("tsu_dtm_bad_" + std::to_string(getpid()) + ".bin")).string();
-  Dtm(small_training_config()).save(path);
-  std::string text = tsu::read_file(path);
-  tsu::write_file_atomic(path, text.substr(0, text.size() - 8));
-  EXPECT_THROW(Dtm::load(path), tsu::Error);
-  tsu::write_file_atomic(path, "not a checkpoint");
-  try {
-    Dtm::load(path);
-    FAIL();
-  } catch (const tsu::Error& e) {
-    EXPECT_NE(std::string(e.what()).find("bad magic"), std::string::npos) << e.what();
-  }
+  Dtm dtm(small_training_config());
+  dtm.state(0).theta[3] = 0.25;
+  dtm.save(path);
+  const std::string good = tsu::read_file(path);
+  const auto load_error = [&](const std::string& bytes) {
+    tsu::write_file_atomic(path, bytes);
+    return error_of([&] { Dtm::load(path); });
+  };
+  std::string flipped = good;
+  flipped[flipped.size() - 5] ^= 0x10;  // inside a parameter: only the checksum can tell
+  EXPECT_EQ(load_error(flipped), path + ": corrupt: checksum mismatch");
+  EXPECT_EQ(load_error(good.substr(0, good.size() - 8)).rfind(path + ": corrupt: truncated (", 0), 0u);
+  EXPECT_EQ(load_error("not a checkpoint"), path + ": not a tsu DTM checkpoint (bad magic)");
+
+  // The v2 layout (no checksum line) still loads, and a NaN in it is named.
+  const std::string payload = good.substr(good.find('\n') + 1);
+  tsu::write_file_atomic(path, "tsu-dtm-checkpoint-v2\n" + payload);
+  EXPECT_EQ(Dtm::load(path).state(0).theta, dtm.state(0).theta);
+  std::string nan_payload = payload;
+  const double nan = std::nan("");
+  std::memcpy(nan_payload.data() + payload.find('\n') + 1 + 3 * sizeof(double), &nan, sizeof nan);
+  EXPECT_EQ(load_error("tsu-dtm-checkpoint-v2\n" + nan_payload), path + ": step 0: parameter 3 is nan");
+
+  tsu::write_file_atomic(path, good);
+  dtm.state(1).adam.v.assign(dtm.state(1).theta.size(), INFINITY);
+  EXPECT_EQ(error_of([&] { dtm.save(path); }),
+            path + ": not written after epoch 0: training diverged: step 1: Adam second moment 0 is inf");
+  EXPECT_EQ(tsu::read_file(path), good);
   fs::remove(path);
 }
 

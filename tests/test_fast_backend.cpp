@@ -2,20 +2,11 @@
 // sweeps (same update rule and random streams; fixed-point fields and the fp32 sigmoid only differ
 // on rounding ties, absent at these seeds), the exact marginals and pair moments over long runs, for
 // each of its paths (64-chain tiles, one tile split over threads, lone chains with cached fields),
-// and the same samples whatever the number of threads. Also `tsu bench`.
+// and the same samples whatever the number of threads.
 #include <gtest/gtest.h>
 
-#include "cli_fixture.hpp"
-
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <memory>
-#include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "graph/blocks.hpp"
 #include "graph/topology.hpp"
@@ -338,31 +329,6 @@ TEST(FastBackend, PerChainBetasSampleTheirOwnTemperature) {
     EXPECT_LE(worst_ratio(cold, at_13, 11), 1.0) << chains << " chains";
     EXPECT_GT(worst_ratio(hot, at_13, 11), 1.0) << chains << " chains: factors ignored";
   }
-}
-
-// `tsu bench`: the JSON rows of a short run, and a clear error for a missing data folder.
-using BenchCommand = CliTest;
-
-TEST_F(BenchCommand, ReportsBothBackendsAsJson) {
-  const CliResult r = tsu("bench --graph grid:24:G12 --chains 2,64 --threads 1 --sweeps 2 --json");
-  ASSERT_EQ(r.status, 0) << r.err;
-  const auto rows = nlohmann::json::parse(r.out);
-  ASSERT_EQ(rows.size(), 2u);
-  for (const auto& row : rows) {
-    EXPECT_EQ(row["spins"], 576);
-    EXPECT_EQ(row["edges"], 576 * 6);
-    EXPECT_EQ(row["blocks"], 2);
-    EXPECT_EQ(row["sweeps"], 2);
-    EXPECT_GT(row["fast_flips_per_ns"].get<double>(), 0);
-    EXPECT_GT(row["reference_flips_per_ns"].get<double>(), 0);
-  }
-  EXPECT_EQ(rows[1]["chains"], 64);
-}
-
-TEST_F(BenchCommand, NamesTheMissingDataFolder) {
-  const CliResult r = tsu("bench --graph pegasus --data /nonexistent/tsu-data");
-  EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("--data /nonexistent/tsu-data"), std::string::npos) << r.err;
 }
 
 }  // namespace

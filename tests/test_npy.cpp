@@ -116,9 +116,9 @@ TEST_F(Npy, RejectsBadFilesNamingThem) {
   write_raw(path("fortran.npy"), raw_npy("{'descr': '<f8', 'fortran_order': True, 'shape': (1,), }", std::string(8, 0)));
   expect_error(path("fortran.npy"), "Fortran");
   write_raw(path("big.npy"), raw_npy("{'descr': '>f8', 'fortran_order': False, 'shape': (1,), }", std::string(8, 0)));
-  expect_error(path("big.npy"), "dtype '>f8'");
+  expect_error(path("big.npy"), "dtype \">f8\"");
   write_raw(path("object.npy"), raw_npy("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", std::string(8, 0)));
-  expect_error(path("object.npy"), "dtype '|O'");
+  expect_error(path("object.npy"), "dtype \"|O\"");
   write_raw(path("short.npy"), raw_npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", std::string(24, 0)));
   expect_error(path("short.npy"), "needs 32 data bytes, the file holds 24");
   write_raw(path("long.npy"), raw_npy("{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }", std::string(3, 0)));

@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "baselines/metric.hpp"
-#include "baselines/checksum.hpp"
+#include "util/checksum.hpp"
 #include "util/files.hpp"
 #include "graph/model.hpp"
 
@@ -97,23 +97,16 @@ Error corrupt(const std::string& path, const std::string& what) {
   return Error(fmt::format("{}: {}: the cache file is corrupt; delete it to retrain", path, what));
 }
 
-// The payload of a cache file after its first line has been checked.
-std::string checked_payload(const std::string& path, const std::string& bytes) {
-  const size_t eol = bytes.find('\n');
-  std::istringstream first(bytes.substr(0, eol == std::string::npos ? 0 : eol));
-  std::string magic, checksum;
-  int format = 0;
-  size_t size = 0;
-  first >> magic >> format >> size >> checksum;
-  if (eol == std::string::npos || magic != kMagic) throw corrupt(path, "not a tsu classifier cache file");
-  if (format != kCacheFormat)
-    throw Error(
-        fmt::format("{}: cache format {} (this tsu reads {}); delete it to retrain", path, format, kCacheFormat));
-  std::string payload = bytes.substr(eol + 1);
-  if (payload.size() < size) throw corrupt(path, fmt::format("truncated ({} of {} bytes)", payload.size(), size));
-  if (payload.size() != size || fmt::format("{:016x}", fnv1a64(payload)) != checksum)
-    throw corrupt(path, "checksum mismatch");
-  return payload;
+// The payload of a cache file after its first line "tsu-classifier FORMAT SIZE CHECKSUM" is checked.
+std::string checked_cache_payload(const std::string& path, const std::string& bytes) {
+  const std::string tag = fmt::format("{} {}", kMagic, kCacheFormat);
+  if (bytes.starts_with(std::string(kMagic) + " ") && !bytes.starts_with(tag + " "))
+    throw Error(fmt::format("{}: another cache format (this tsu reads {}); delete it to retrain", path, kCacheFormat));
+  try {
+    return std::string(checked_payload(bytes, tag, path));
+  } catch (const Error& e) {
+    throw Error(fmt::format("{}; delete it to retrain", e.what()));
+  }
 }
 
 }  // namespace
@@ -195,15 +188,12 @@ struct Classifier::Impl {
   void save() const {
     const std::string payload = json{{"config", identity(config)}, {"test_accuracy", test_accuracy}}.dump() + "\n" +
                                 weight_bytes(net);
-    write_file_atomic(path, [&](std::ostream& out) {
-      out << fmt::format("{} {} {} {:016x}\n", kMagic, kCacheFormat, payload.size(), fnv1a64(payload));
-      out.write(payload.data(), std::streamsize(payload.size()));
-    });
+    write_file_atomic(path, checksummed_file(fmt::format("{} {}", kMagic, kCacheFormat), payload));
   }
 
   // Reads a cache file: Error naming it when it is corrupt.
   static std::unique_ptr<Impl> read(const std::string& path) {
-    const std::string payload = checked_payload(path, read_file(path));
+    const std::string payload = checked_cache_payload(path, read_file(path));
     const size_t eol = payload.find('\n');
     json header;
     try {

@@ -1,5 +1,5 @@
 #include "baselines/generator_torch.hpp"
-#include "baselines/checksum.hpp"
+#include "util/checksum.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -273,36 +273,16 @@ void TorchGenerator::save(const std::string& path) {
   archive.save_to(payload);
   const std::string bytes = std::move(payload).str();
   // First line: format, payload size and checksum, checked before torch parses anything.
-  write_file_atomic(path, fmt::format("{} {} {:016x}\n", kCheckpointFormat, bytes.size(), fnv1a64(bytes)) + bytes);
+  write_file_atomic(path, checksummed_file(kCheckpointFormat, bytes));
 }
-
-namespace {
-
-// The torch archive of a checkpoint file, after its size and checksum line has been checked.
-std::string checked_archive(const std::string& path, const std::string& bytes) {
-  const size_t eol = bytes.find('\n');
-  std::istringstream first(bytes.substr(0, eol == std::string::npos ? 0 : eol));
-  std::string format, checksum;
-  size_t size = 0;
-  first >> format >> size >> checksum;
-  if (eol == std::string::npos || format != kCheckpointFormat)
-    throw Error(fmt::format("{}: not a {} file", path, kCheckpointFormat));
-  const std::string archive = bytes.substr(eol + 1);
-  if (archive.size() != size)
-    throw Error(fmt::format("{}: corrupt: truncated ({} of {} bytes)", path, archive.size(), size));
-  if (fmt::format("{:016x}", fnv1a64(archive)) != checksum)
-    throw Error(fmt::format("{}: corrupt: checksum mismatch", path));
-  return archive;
-}
-
-}  // namespace
 
 void TorchGenerator::restore(const std::string& path, bool require_finished) {
   if (!fs::exists(path)) throw Error(fmt::format("{}: missing: the folder holds no trained model", path));
-  const std::string bytes = checked_archive(path, read_file(path));
+  const std::string file = read_file(path);
+  const std::string_view bytes = checked_payload(file, kCheckpointFormat, path);
   torch::serialize::InputArchive archive;
   try {
-    std::istringstream in(bytes);
+    std::istringstream in{std::string(bytes)};
     archive.load_from(in);
   } catch (const std::exception&) {
     throw Error(fmt::format("{}: corrupt: not a readable checkpoint", path));

@@ -42,7 +42,9 @@ void check_fields(const std::vector<Field>& fields) {
 void apply_json(const std::vector<Field>& fields, const nlohmann::json& config, Sources& sources,
                 const std::string& origin) {
   if (!config.is_object()) throw InputError("config", "must be a JSON object {\"key\": number, ...}");
-  for (const auto& [key, value] : config.items()) {
+  for (const auto& item : config.items()) {
+    const std::string& key = item.key();
+    const auto& value = item.value();
     const auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.key == key; });
     if (it == fields.end()) throw InputError(key, "unknown key for this calculator (see --help)");
     if (!value.is_number()) throw InputError(key, "must be a number, got " + value.dump());

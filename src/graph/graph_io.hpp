@@ -15,6 +15,7 @@ namespace tsu {
 struct WeightedEdge {
   int32_t u = 0, v = 0;  // 0-based, u != v
   double w = 1.0;
+  bool operator==(const WeightedEdge&) const = default;
 };
 
 // An undirected graph without self loops or repeated edges; nodes 0..nodes-1.

@@ -208,7 +208,9 @@ Device parse_device_json(const std::string& text, const std::string& source_name
   d.rule = text_field("rule", d.rule);
   if (doc.contains("rule")) d.sources["rule"] = source_name;
   const auto& fields = device_fields();
-  for (const auto& [key, value] : doc.items()) {
+  for (const auto& item : doc.items()) {
+    const std::string& key = item.key();
+    const auto& value = item.value();
     if (key == "format" || key == "preset" || key == "name" || key == "rule") continue;
     const auto it = std::find_if(fields.begin(), fields.end(), [&](const DeviceField& f) { return f.key == key; });
     if (it == fields.end()) throw fail(fmt::format("{}: unknown key (not a tsu-device-v1 constant)", key));

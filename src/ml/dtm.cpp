@@ -1,19 +1,25 @@
 #include "ml/dtm.hpp"
 
+#include <cmath>
 #include <cstring>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "util/checksum.hpp"
 #include "util/files.hpp"
+#include "util/json.hpp"
 #include "sample/rng.hpp"
 
 namespace tsu::ml {
 
 namespace {
 
-// v2: step k's visible placement is seeded by derive(seed, StepGraph, k) (v1: seed + k, which made
-// seed s + 1 repeat seed s's graphs shifted by one step); a v1 checkpoint would load onto other graphs.
-constexpr std::string_view kMagic = "tsu-dtm-checkpoint-v2\n";
+// v3: the v2 layout (a JSON header line, then the body) behind a size and checksum line
+// (util/checksum.hpp). v2 (no checksum) is still read. v2: step k's visible placement is seeded by
+// derive(seed, StepGraph, k) (v1: seed + k, which made seed s + 1 repeat seed s's graphs shifted by
+// one step); a v1 checkpoint would load onto other graphs.
+constexpr std::string_view kTag = "tsu-dtm-checkpoint-v3";
+constexpr std::string_view kMagicV2 = "tsu-dtm-checkpoint-v2\n";
 constexpr std::string_view kMagicV1 = "tsu-dtm-checkpoint-v1\n";
 
 // The checkpoint's body: per step theta, adam.m, adam.v as little-endian doubles.
@@ -25,9 +31,21 @@ void append_doubles(std::string& out, const std::vector<double>& v) {
 std::vector<double> take_doubles(std::string_view& in, size_t count, const std::string& path) {
   if (in.size() < count * sizeof(double)) throw Error(fmt::format("{}: truncated checkpoint", path));
   std::vector<double> v(count);
-  std::memcpy(v.data(), in.data(), count * sizeof(double));
+  if (count > 0) std::memcpy(v.data(), in.data(), count * sizeof(double));  // data() may be null when empty
   in.remove_prefix(count * sizeof(double));
   return v;
+}
+
+// Names the first value that is not finite (a diverged optimiser, or a corrupt file).
+void check_finite(const std::vector<double>& v, const std::string& what) {
+  for (size_t i = 0; i < v.size(); ++i)
+    if (!std::isfinite(v[i])) throw Error(fmt::format("{} {} is {}", what, i, v[i]));
+}
+
+void check_finite(const StepState& s, int step) {
+  check_finite(s.theta, fmt::format("step {}: parameter", step));
+  check_finite(s.adam.m, fmt::format("step {}: Adam first moment", step));
+  check_finite(s.adam.v, fmt::format("step {}: Adam second moment", step));
 }
 
 // The model a checkpoint header and body describe (json exceptions pass to the caller).
@@ -49,6 +67,7 @@ Dtm restore(const nlohmann::json& header, std::string_view in, const std::string
     s.adam.t = rec.at("adam_steps").get<int64_t>();
     s.acp.lambda = rec.at("acp_lambda").get<double>();
     s.acp.previous = rec.at("acp_previous").get<double>();
+    with_context(path, [&] { check_finite(s, k); });
   }
   if (!in.empty()) throw Error(fmt::format("{}: {} unexpected bytes after the last step", path, in.size()));
   dtm.set_epochs_done(header.at("epochs_done").get<int>());
@@ -96,6 +115,9 @@ std::span<const double> Dtm::biases(int k) const {
 }
 
 void Dtm::save(const std::string& path) const {
+  // A model that is not finite is never written: the last good checkpoint stays.
+  for (int k = 0; k < steps(); ++k)
+    with_context(fmt::format("{}: not written after epoch {}: training diverged", path, epochs_done_), [&] { check_finite(state(k), k); });
   nlohmann::json header{{"config", to_json(config_)}, {"epochs_done", epochs_done_}};
   std::string body;
   for (int k = 0; k < steps(); ++k) {
@@ -109,11 +131,7 @@ void Dtm::save(const std::string& path) const {
     append_doubles(body, s.adam.m);
     append_doubles(body, s.adam.v);
   }
-  const std::string head = header.dump();
-  write_file_atomic(path, [&](std::ostream& out) {
-    out << kMagic << head << '\n';
-    out.write(body.data(), std::streamsize(body.size()));
-  });
+  write_file_atomic(path, checksummed_file(kTag, header.dump() + '\n' + body));
 }
 
 Dtm Dtm::load(const std::string& path) {
@@ -123,19 +141,17 @@ Dtm Dtm::load(const std::string& path) {
     throw Error(fmt::format("{}: a v1 checkpoint, from before the step graphs' seeds changed (docs/dtm.md): its "
                             "parameters belong to other graphs; train the model again",
                             path));
-  if (!in.starts_with(kMagic)) throw Error(fmt::format("{}: not a tsu DTM checkpoint (bad magic)", path));
-  in.remove_prefix(kMagic.size());
+  if (in.starts_with(kMagicV2))
+    in.remove_prefix(kMagicV2.size());
+  else if (in.starts_with(kTag))
+    in = checked_payload(in, kTag, path);
+  else
+    throw Error(fmt::format("{}: not a tsu DTM checkpoint (bad magic)", path));
   const size_t newline = in.find('\n');
   if (newline == std::string_view::npos) throw Error(fmt::format("{}: truncated checkpoint header", path));
-  nlohmann::json header;
   try {
-    header = nlohmann::json::parse(in.substr(0, newline));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("{}: corrupt checkpoint header: {}", path, e.what()));
-  }
-  in.remove_prefix(newline + 1);
-  try {
-    return restore(header, in, path);
+    const nlohmann::json header = parse_json(in.substr(0, newline), path + ": checkpoint header");
+    return restore(header, in.substr(newline + 1), path);
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("{}: corrupt checkpoint header: {}", path, e.what()));
   }

@@ -41,8 +41,9 @@ class Dtm {
   std::span<const double> weights(int k) const;
   std::span<const double> biases(int k) const;
 
-  // Atomic write (temporary file, then rename). load() checks the magic, the sizes and that the
-  // stored arrays fit the stored config; Error names the file.
+  // Atomic, fsynced write of a checksummed file; Error (and nothing written) when a parameter or an
+  // optimiser moment is not finite. load() checks the magic, the checksum, the sizes, that the stored
+  // arrays fit the stored config and that every value is finite; Error names the file.
   void save(const std::string& path) const;
   static Dtm load(const std::string& path);
 

@@ -28,6 +28,7 @@ Cnf read_cnf(const std::string& path);
 struct QuboEntry {
   int32_t i = 0, j = 0;
   double q = 0;
+  bool operator==(const QuboEntry&) const = default;
 };
 struct Qubo {
   std::string name;

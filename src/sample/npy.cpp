@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "util/files.hpp"
+#include "util/json.hpp"
 #include "graph/model.hpp"
 
 namespace tsu {
@@ -88,7 +89,7 @@ class HeaderParser {
         a.shape = tuple_literal();
         have_shape = true;
       } else {
-        fail(fmt::format("unexpected key '{}'", key));
+        fail(fmt::format("unexpected key {}", json_literal(key)));
       }
       if (!peek('}')) expect(',');
     }
@@ -162,7 +163,7 @@ size_t NpyArray::elements() const { return element_count(shape); }
 size_t npy_itemsize(const std::string& dtype) {
   for (const auto& d : kDtypes)
     if (dtype == d.name) return d.size;
-  throw Error(fmt::format("unsupported .npy dtype '{}' (expected a little-endian bool, integer or float type)", dtype));
+  throw Error(fmt::format("unsupported .npy dtype {} (expected a little-endian bool, integer or float type)", json_literal(dtype)));
 }
 
 void write_npy(const std::string& path, const NpyArray& a) {
