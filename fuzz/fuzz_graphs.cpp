@@ -21,23 +21,16 @@ std::string as_col(const WeightedGraph& g) {
   return out;
 }
 
+bool same_graph(const WeightedGraph& a, const WeightedGraph& b) { return a.nodes == b.nodes && a.edges == b.edges; }
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view text = fuzz::as_text(data + 1, size - 1);
-  if (data[0] & 1) {
-    fuzz::expect_parse_or_clean_error("G.txt", [&] {
-      const WeightedGraph g = parse_rudy(text, "G.txt");
-      const WeightedGraph again = parse_rudy(as_rudy(g), "G.txt");
-      fuzz::require(again.nodes == g.nodes && again.edges == g.edges, "the written rudy graph reads back differently");
-    });
-  } else {
-    fuzz::expect_parse_or_clean_error("g.col", [&] {
-      const WeightedGraph g = parse_dimacs_col(text, "g.col");
-      const WeightedGraph again = parse_dimacs_col(as_col(g), "g.col");
-      fuzz::require(again.nodes == g.nodes && again.edges == g.edges, "the written .col graph reads back differently");
-    });
-  }
+  if (data[0] & 1)
+    fuzz::expect_round_trip("G.txt", text, [](std::string_view t) { return parse_rudy(t, "G.txt"); }, as_rudy, same_graph);
+  else
+    fuzz::expect_round_trip("g.col", text, [](std::string_view t) { return parse_dimacs_col(t, "g.col"); }, as_col, same_graph);
   return 0;
 }

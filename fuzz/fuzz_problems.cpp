@@ -21,23 +21,17 @@ std::string as_qubo(const opt::Qubo& q) {
   return out;
 }
 
+bool same_cnf(const opt::Cnf& a, const opt::Cnf& b) { return a.variables == b.variables && a.clauses == b.clauses; }
+bool same_qubo(const opt::Qubo& a, const opt::Qubo& b) { return a.variables == b.variables && a.entries == b.entries; }
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view text = fuzz::as_text(data + 1, size - 1);
-  if (data[0] & 1) {
-    fuzz::expect_parse_or_clean_error("f.cnf", [&] {
-      const opt::Cnf f = opt::parse_cnf(text, "f.cnf");
-      const opt::Cnf again = opt::parse_cnf(as_cnf(f), "f.cnf");
-      fuzz::require(again.variables == f.variables && again.clauses == f.clauses, "the written CNF reads back differently");
-    });
-  } else {
-    fuzz::expect_parse_or_clean_error("q.txt", [&] {
-      const opt::Qubo q = opt::parse_qubo(text, "q.txt");
-      const opt::Qubo again = opt::parse_qubo(as_qubo(q), "q.txt");
-      fuzz::require(again.variables == q.variables && again.entries == q.entries, "the written QUBO reads back differently");
-    });
-  }
+  if (data[0] & 1)
+    fuzz::expect_round_trip("f.cnf", text, [](std::string_view t) { return opt::parse_cnf(t, "f.cnf"); }, as_cnf, same_cnf);
+  else
+    fuzz::expect_round_trip("q.txt", text, [](std::string_view t) { return opt::parse_qubo(t, "q.txt"); }, as_qubo, same_qubo);
   return 0;
 }

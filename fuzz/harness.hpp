@@ -40,6 +40,26 @@ void expect_parse_or_clean_error(const std::string& source, Parse parse) {
   }
 }
 
+// The second read of a round trip: what tsu itself wrote must never be rejected.
+template <class Read>
+auto reread(Read read) {
+  try {
+    return read();
+  } catch (const Error& e) {
+    finding(std::string("what tsu wrote is rejected: ") + e.what());
+  }
+}
+
+// Parses `text`, writes what parsed and parses that again: the two must be `same`. A rejection of
+// `text` must be a clean error.
+template <class Parse, class Write, class Same>
+void expect_round_trip(const std::string& source, std::string_view text, Parse parse, Write write, Same same) {
+  expect_parse_or_clean_error(source, [&] {
+    const auto first = parse(text);
+    require(same(reread([&] { return parse(write(first)); }), first), source + ": what was written reads back differently");
+  });
+}
+
 // The input as a file, for the readers that take a path; one per process, rewritten each run.
 class InputFile {
  public:
