@@ -3,12 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
 
 #include "baselines/generator.hpp"
+#include "ml/fashion_mnist.hpp"
+#include "sample/npy.hpp"
 #include "error_of.hpp"
 #include "util/files.hpp"
 
@@ -17,7 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kFamilies = {"vae", "gan", "diffusion"};
+const std::vector<std::string> kFamilies = {"vae", "gan", "diffusion", "bernoulli"};
 
 // A fresh, empty folder for one test.
 std::string temp_dir(const std::string& name) {
@@ -63,7 +67,8 @@ TEST(BaselinesGeneratorConfig, ShippedConfigsParse) {
       EXPECT_EQ(c.family, family);
       EXPECT_EQ(c.name, family + "-" + scale);
     }
-  EXPECT_NE(error_of([] { generator_config_path("flow", "tiny"); }).find("unknown (expected vae, gan or diffusion)"),
+  EXPECT_NE(error_of([] { generator_config_path("flow", "tiny"); })
+                .find("unknown (expected vae, gan, diffusion or bernoulli)"),
             std::string::npos);
   EXPECT_NE(error_of([] { generator_config_path("vae", "huge"); }).find("unknown (expected tiny, demo or full)"),
             std::string::npos);
@@ -78,7 +83,7 @@ TEST(BaselinesGeneratorConfig, ErrorsNameFileAndField) {
       {"unknown", R"({"family": "vae", "widht": 8})", "widht: unknown field for the vae family"},
       {"foreign", R"({"family": "vae", "steps": 100})", "steps: unknown field for the vae family"},
       {"type", R"({"family": "gan", "batch": "big"})", "batch: must be an integer, got \"big\""},
-      {"family", R"({"batch": 8})", "family: must be vae, gan or diffusion, got \"\""},
+      {"family", R"({"batch": 8})", "family: must be vae, gan, diffusion or bernoulli, got \"\""},
       {"steps", R"({"family": "diffusion", "steps": 20})", "steps: must be > 20, got 20"},
       {"sampling", R"({"family": "diffusion", "steps": 50, "sampling_steps": 51})",
        "sampling_steps: must be in [0, steps = 50], got 51"},
@@ -182,6 +187,55 @@ void tiny_run_end_to_end(const std::string& family) {
 TEST(BaselinesGeneratorTrain, VaeTinyRunEndToEnd) { tiny_run_end_to_end("vae"); }
 TEST(BaselinesGeneratorTrain, GanTinyRunEndToEnd) { tiny_run_end_to_end("gan"); }
 TEST(BaselinesGeneratorTrain, DiffusionTinyRunEndToEnd) { tiny_run_end_to_end("diffusion"); }
+
+// The Bernoulli-means model: its means are the per-class pixel means of the binarised training
+// images, its samples draw every pixel at its class's mean (per-pixel frequencies within 5 standard
+// errors; the means of the neighbouring class are rejected by the same bound), and the folder
+// reloads to the same samples.
+TEST(BaselinesBernoulli, MeansAreClassMeansAndSamplesDrawThem) {
+  const std::string dir = temp_dir("bernoulli");
+  GeneratorConfig config = load_generator_config(generator_config_path("bernoulli", "tiny"));
+  config.train_images = 500;
+  auto model = make_generator(config);
+  model->train(dir);
+  const NpyArray stored = read_npy((fs::path(dir) / "means.npy").string());
+  ASSERT_EQ(stored.shape, (std::vector<size_t>{10, 28, 28}));
+  std::vector<float> means(stored.elements());
+  std::memcpy(means.data(), stored.bytes.data(), stored.bytes.size());
+
+  const ml::ImageSet set = ml::load_fashion_mnist(ml::Split::Train, "", 500);
+  const std::vector<float> binary = binarised_images(set, 500);
+  std::vector<double> sums(10 * 784, 0.0), counts(10, 0.0);
+  for (size_t i = 0; i < 500; ++i) {
+    counts[set.labels[i]] += 1;
+    for (size_t p = 0; p < 784; ++p) sums[set.labels[i] * 784 + p] += binary[i * 784 + p];
+  }
+  for (size_t k = 0; k < means.size(); ++k) ASSERT_FLOAT_EQ(means[k], float(sums[k] / counts[k / 784])) << k;
+
+  const size_t per_class = 4000;
+  const std::vector<float> images = model->sample(10 * per_class, 3);
+  ASSERT_TRUE(all_binary(images));
+  const auto worst_z = [&](int shift) {  // largest |z| of the per-pixel frequencies against class (c + shift)'s means
+    double worst = 0;
+    for (size_t c = 0; c < 10; ++c)
+      for (size_t p = 0; p < 784; ++p) {
+        double ones = 0;
+        for (size_t i = c; i < images.size() / 784; i += 10) ones += images[i * 784 + p];
+        const double m = means[((c + size_t(shift)) % 10) * 784 + p];
+        const double se = std::sqrt(std::max(m * (1 - m), 1e-4) / double(per_class));
+        worst = std::max(worst, std::abs(ones / double(per_class) - m) / se);
+      }
+    return worst;
+  };
+  EXPECT_LT(worst_z(0), 5.0);
+  EXPECT_GT(worst_z(1), 5.0);
+
+  EXPECT_EQ(load_generator(dir)->sample(20, 3), std::vector<float>(images.begin(), images.begin() + 20 * 784));
+  const NetCost cost = model->sample_cost();
+  EXPECT_EQ(cost.flops(), 784);
+  EXPECT_EQ(cost.params(), 7840);
+  fs::remove_all(dir);
+}
 
 TEST(BaselinesGeneratorCheckpoint, ResumedRunEqualsUninterruptedRun) {
   const std::string resumed = temp_dir("resumed"), straight = temp_dir("straight");

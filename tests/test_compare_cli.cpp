@@ -46,10 +46,18 @@ TEST_F(CompareCli, TinyScaleEndToEndThenCorruptCheckpointsFail) {
     EXPECT_GT(m["energy_j"]["primary"].get<double>(), 0) << m["name"];
     EXPECT_TRUE(fs::exists(dir_ / m["sample_grid"].get<std::string>())) << m["name"];  // relative to tsu's folder
   }
-  EXPECT_EQ(families, (std::set<std::string>{"dtm", "vae", "gan", "diffusion"}));
+  EXPECT_EQ(families, (std::set<std::string>{"dtm", "vae", "gan", "diffusion", "bernoulli"}));
+  // Real images score better than every tiny model: the metric sees the gap, and the floor is there.
+  const double floor_fd = report["data_floor"]["quality"]["fd"].get<double>();
+  for (const json& m : report["models"]) EXPECT_LT(floor_fd, m["quality"]["fd"].get<double>()) << m["name"];
+  EXPECT_EQ(report["data_floor"]["images"], 110);
+  EXPECT_TRUE(fs::exists(dir_ / report["data_floor"]["sample_grid"].get<std::string>()));
   // The DTM on the TSU model is far cheaper per sample than any GPU bound (DTM §4.1's direction).
-  for (const json& r : report["matched_quality"])
-    if (r["ratio"].is_number()) EXPECT_GT(r["ratio"].get<double>(), 1.0) << r.dump();
+  for (const json& r : report["matched_quality"]) {
+    if (r["ratio"].is_number()) {
+      EXPECT_GT(r["ratio"].get<double>(), 1.0) << r.dump();
+    }
+  }
   for (const char* name : {"compare.png", "report.html"}) EXPECT_TRUE(fs::exists(dir_ / "c" / name)) << name;
 
   // A second run finds every model trained and scores them again: the same qualities and energies.

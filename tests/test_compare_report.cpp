@@ -177,6 +177,28 @@ TEST(CompareReport, WritesThePlotAndASelfContainedHtmlReport) {
   fs::remove_all(dir);
 }
 
+// The real-data floor: in the JSON (schema-valid, null when absent), as a vertical line across the
+// models' energies in the plot, as the first row of the table; a floor without a finite FD is refused.
+TEST(CompareReport, TheRealDataFloorIsAJsonFieldALineAndTheFirstRow) {
+  CompareRun run = hand_made_run();
+  EXPECT_TRUE(compare_json(run)["data_floor"].is_null());
+  run.data_floor = DataFloor{"test-images", 100, {4.5, 0.7, 0.8, 0.9}, ""};
+  const json doc = compare_json(run);
+  EXPECT_EQ(schema_errors(schema(), doc), std::vector<std::string>{});
+  EXPECT_EQ(doc["data_floor"]["quality"]["fd"], 4.5);
+  EXPECT_EQ(doc["data_floor"]["images"], 100);
+  const tsu::Plot plot = compare_plot(run);
+  ASSERT_EQ(plot.series.size(), 4u);
+  EXPECT_EQ(plot.series.back().x, (std::vector<double>{4.5, 4.5}));
+  EXPECT_EQ(plot.series.back().y, (std::vector<double>{1e-9 / 3, 1e-3 * 3}));  // beyond the cheapest and dearest model
+  const fs::path dir = temp_dir("floor");
+  const std::string html = tsu::read_file(write_compare_report(dir.string(), run).html);
+  fs::remove_all(dir);
+  EXPECT_LT(html.find("<tr class=\"floor\"><td>real data</td><td>test-images</td>"), html.find("<tr class=\"model\">"));
+  run.data_floor->quality.fd = NAN;
+  EXPECT_EQ(error_of([&] { compare_json(run); }), "compare: data_floor: quality.fd: must be a finite number >= 0, got nan");
+}
+
 TEST(CompareReport, GpuAndTsuModelsCarryTheirBounds) {
   Sources sources;
   GpuInputs in = gpu_inputs(gpu_preset("h100"), Precision::fp32, sources);

@@ -67,9 +67,9 @@ void add_compare_command(CLI::App& app) {
   cmd->add_option("--scale", o.scale, "tiny, demo or full")->capture_default_str();
   cmd->add_option("--out", o.out, "Output folder (runs resume from it)")->required();
   cmd->add_option("--dtm", o.dtm, "A trained DTM run folder (tsu dtm train --out DIR) instead of training one");
-  cmd->add_option("--families", o.families, "Baselines to run: vae, gan, diffusion")
+  cmd->add_option("--families", o.families, "Baselines to run: vae, gan, diffusion, bernoulli")
       ->delimiter(',')
-      ->check(CLI::IsMember({"vae", "gan", "diffusion"}))
+      ->check(CLI::IsMember(api::kBaselineFamilies))
       ->capture_default_str();
   cmd->add_option("--cache", o.cache, "Classifier cache folder (default $TSU_CACHE or ~/.cache/tsu)");
   cmd->add_option("--device", o.device, "TSU device preset or tsu-device-v1 file")->capture_default_str();

@@ -532,7 +532,7 @@ void bind_neural(nb::module_& m) {
         o.progress = python_progress<const std::string&, double, double>(std::move(progress));
         return released_json([&] { return tsu::cost::compare_json(tsu::api::compare(o).run); });
       },
-      "out"_a, "scale"_a = "demo", "dtm"_a = "", "families"_a = std::vector<std::string>{"vae", "gan", "diffusion"},
+      "out"_a, "scale"_a = "demo", "dtm"_a = "", "families"_a = tsu::api::kBaselineFamilies,
       "cache"_a = "", "device"_a = "paper", "gpu"_a = "h100", "precision"_a = "fp32", "batch"_a = 256.0,
       "samples"_a = 0, "seed"_a = 1, "threads"_a = 0, "log"_a = nb::none(), "progress"_a = nb::none(),
       "tsu compare: trains (or resumes from OUT) the classifier, a DTM and the neural baselines, scores them with one "

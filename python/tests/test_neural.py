@@ -24,7 +24,7 @@ def test_compare_returns_what_it_writes_and_the_cli_resumes_it_to_the_same_score
     out, cache, lines, report = tiny_compare
     assert report == json.loads((out / "compare.json").read_text())
     assert report["format"] == "tsu-compare-v1" and report["metric"] == "fd_classifier"
-    assert {m["family"] for m in report["models"]} == {"dtm", "vae", "gan", "diffusion"}
+    assert {m["family"] for m in report["models"]} == {"dtm", "vae", "gan", "diffusion", "bernoulli"}
     assert (out / "compare.png").exists() and (out / "report.html").exists()
     assert any("vae" in line for line in lines)  # log: one line per step
     subprocess.run([str(cli), "compare", "--scale", "tiny", "--out", str(out), "--cache", str(cache), "--samples",

@@ -27,11 +27,13 @@ constexpr const char* kConfigPrefix = "config ";
   if (source.starts_with(kConfigPrefix))
     throw Error(fmt::format("cost {}: {}: \"{}\": {}", calculator, source.substr(std::string_view(kConfigPrefix).size()),
                             e.field, detail));
+  if (source.starts_with("required: "))  // never given: say so, not "nan is not finite"
+    throw Error(fmt::format("cost {}: {} is required ({}; or in a --config file as \"{}\")", calculator,
+                            option_name(e.field), source.substr(10), e.field));
   const bool user_set = source.ends_with(kGiven);
   throw Error(fmt::format("cost {}: {}: {}{}", calculator, option_name(e.field), detail,
                           user_set || source.empty() ? "" : " (default from: " + source + ")"));
 }
-
 
 // The config first, then the single values, each recorded as the source of what it sets.
 void apply_overrides(const std::vector<Field>& fields, const CostOptions& o, Sources& sources) {

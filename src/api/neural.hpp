@@ -28,11 +28,15 @@ struct ClassifierMetric {
 ClassifierMetric classifier_metric(const std::string& scale, const std::string& cache = "", int threads = 0,
                                    const StepProgress& progress = {});
 
+// The baseline families tsu compare can train: the neural generators and the Bernoulli-means
+// model (each pixel drawn at its class's mean, the trivial baseline).
+inline const std::vector<std::string> kBaselineFamilies = {"vae", "gan", "diffusion", "bernoulli"};
+
 struct CompareOptions {
   std::string scale = "demo";  // tiny, demo, full
   std::string out;             // output folder (runs resume from it)
   std::string dtm;             // a trained DTM run folder; "" = train the scale's config into OUT/dtm
-  std::vector<std::string> families = {"vae", "gan", "diffusion"};
+  std::vector<std::string> families = kBaselineFamilies;
   std::string cache;           // classifier cache folder
   std::string device = "paper";
   std::string gpu = "h100";

@@ -17,14 +17,18 @@ namespace {
 
 using nlohmann::json;
 
-const std::set<std::string> kFamilies = {"vae", "gan", "diffusion"};
+const std::set<std::string> kFamilies = {"vae", "gan", "diffusion", "bernoulli"};
+constexpr const char* kFamilyList = "vae, gan, diffusion or bernoulli";
 
 bool has_latent(const std::string& family) { return family == "vae" || family == "gan"; }
 bool is_diffusion(const std::string& family) { return family == "diffusion"; }
+// The Bernoulli-means model (bernoulli.hpp) has no network: no training schedule, no width.
+bool is_network(const std::string& family) { return family != "bernoulli"; }
 
 
 void validate(const GeneratorConfig& c) {
   require(!c.name.empty(), "name", "must not be empty");
+  if (!is_network(c.family)) return;
   require(c.epochs >= 1, "epochs", fmt::format("must be >= 1, got {}", c.epochs));
   // Training-mode batch normalisation needs two images per batch.
   require(c.batch >= 2, "batch", fmt::format("must be >= 2, got {}", c.batch));
@@ -49,16 +53,17 @@ GeneratorConfig parse(const json& doc) {
   GeneratorConfig c;
   JsonFields f(doc, "");
   f.get("family", c.family);
-  require(kFamilies.count(c.family) > 0, "family",
-          fmt::format("must be vae, gan or diffusion, got \"{}\"", c.family));
+  require(kFamilies.count(c.family) > 0, "family", fmt::format("must be {}, got \"{}\"", kFamilyList, c.family));
   c.name = c.family;
   f.get("name", c.name);
   f.get("seed", c.seed);
-  f.get("epochs", c.epochs);
-  f.get("batch", c.batch);
-  f.get("learning_rate", c.learning_rate);
   f.get("train_images", c.train_images);
-  f.get("width", c.width);
+  if (is_network(c.family)) {
+    f.get("epochs", c.epochs);
+    f.get("batch", c.batch);
+    f.get("learning_rate", c.learning_rate);
+    f.get("width", c.width);
+  }
   if (has_latent(c.family)) f.get("latent", c.latent);
   if (is_diffusion(c.family)) {
     f.get("steps", c.steps);
@@ -79,19 +84,18 @@ GeneratorConfig load_generator_config(const std::string& path) {
 
 std::string generator_config_path(const std::string& family, const std::string& scale) {
   if (!kFamilies.count(family))
-    throw Error(fmt::format("generator family \"{}\": unknown (expected vae, gan or diffusion)", family));
+    throw Error(fmt::format("generator family \"{}\": unknown (expected {})", family, kFamilyList));
   return shipped_config_path("generator", family, scale);
 }
 
 json to_json(const GeneratorConfig& c) {
-  json out{{"family", c.family},
-           {"name", c.name},
-           {"seed", c.seed},
-           {"epochs", c.epochs},
-           {"batch", c.batch},
-           {"learning_rate", c.learning_rate},
-           {"train_images", c.train_images},
-           {"width", c.width}};
+  json out{{"family", c.family}, {"name", c.name}, {"seed", c.seed}, {"train_images", c.train_images}};
+  if (is_network(c.family)) {
+    out["epochs"] = c.epochs;
+    out["batch"] = c.batch;
+    out["learning_rate"] = c.learning_rate;
+    out["width"] = c.width;
+  }
   if (has_latent(c.family)) out["latent"] = c.latent;
   if (is_diffusion(c.family)) {
     out["steps"] = c.steps;

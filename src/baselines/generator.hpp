@@ -1,8 +1,9 @@
 // The neural baselines of the DTM comparison (docs/compare.md): a VAE, a DCGAN-style GAN and a
 // DDPM-style diffusion model with a small U-Net, trained with libtorch (CPU) on binarised
-// Fashion-MNIST 28 x 28 from a fixed seed. Configs: configs/baselines/{vae,gan,diffusion}-{tiny,demo,full}.json.
-// A training run lives in a folder: config.json, checkpoint.pt (atomic, after every epoch; a killed
-// run resumes from it), log.jsonl (one line per epoch).
+// Fashion-MNIST 28 x 28 from a fixed seed, and the trivial Bernoulli-means model (bernoulli.hpp).
+// Configs: configs/baselines/{vae,gan,diffusion,bernoulli}-{tiny,demo,full}.json. A training run
+// lives in a folder: config.json, checkpoint.pt (atomic, after every epoch; a killed run resumes from
+// it), log.jsonl (one line per epoch); the Bernoulli model's folder holds config.json and means.npy.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +18,7 @@
 namespace tsu::baselines {
 
 struct GeneratorConfig {
-  std::string family;  // "vae", "gan", "diffusion"
+  std::string family;  // "vae", "gan", "diffusion", "bernoulli"
   std::string name;    // e.g. "vae-demo"
   uint64_t seed = 1;
   int epochs = 5;

@@ -1,3 +1,4 @@
+#include "baselines/bernoulli.hpp"
 #include "baselines/generator_torch.hpp"
 #include "util/checksum.hpp"
 
@@ -346,13 +347,18 @@ std::unique_ptr<detail::TorchGenerator> make_torch_generator(const GeneratorConf
 
 }  // namespace
 
-std::unique_ptr<Generator> make_generator(const GeneratorConfig& config) { return make_torch_generator(config); }
+std::unique_ptr<Generator> make_generator(const GeneratorConfig& config) {
+  if (config.family == "bernoulli") return detail::make_bernoulli(config);
+  return make_torch_generator(config);
+}
 
 std::unique_ptr<Generator> load_generator(const std::string& dir) {
   const std::string config_path = (std::filesystem::path(dir) / "config.json").string();
   if (!std::filesystem::exists(config_path))
     throw Error(fmt::format("{}: missing: {} holds no generator training run", config_path, dir));
-  auto generator = make_torch_generator(load_generator_config(config_path));
+  const GeneratorConfig config = load_generator_config(config_path);
+  if (config.family == "bernoulli") return detail::load_bernoulli(config, dir);
+  auto generator = make_torch_generator(config);
   generator->restore(generator_checkpoint_path(dir), true);
   return generator;
 }

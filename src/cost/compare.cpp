@@ -93,6 +93,12 @@ std::string models_table(const CompareRun& run) {
       "<th>label acc.</th><th>J/sample</th><th>ideal J</th><th>roofline J</th><th>measured J</th>"
       "<th>latency s</th><th>$ / 1e6 samples</th><th>FLOPs</th><th>bytes</th><th>params</th>"
       "<th>CPU s/sample</th></tr>\n";
+  if (const auto& f = run.data_floor)
+    html += fmt::format(
+        "<tr class=\"floor\"><td>real data</td><td>{}</td><td>{} images</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+        "<td colspan=\"10\">the floor: held-out images scored like a model</td></tr>\n",
+        escape_html(f->name), f->images, format_number(f->quality.fd), cell(f->quality.precision),
+        cell(f->quality.recall), cell(f->quality.label_accuracy));
   for (const CompareModel& m : run.models) {
     const Quality& q = m.quality;
     const ModelEnergy& e = m.energy;
@@ -170,6 +176,11 @@ void validate_run(const CompareRun& run) {
     check_optional(m, "params", m.params);
     check_optional(m, "cpu_seconds_per_sample", m.cpu_seconds_per_sample);
   }
+  if (const auto& f = run.data_floor) {
+    if (f->name.empty() || f->images <= 0) throw Error("compare: data_floor: needs a name and a positive image count");
+    if (!std::isfinite(f->quality.fd) || f->quality.fd < 0)
+      throw Error(fmt::format("compare: data_floor: quality.fd: must be a finite number >= 0, got {}", f->quality.fd));
+  }
 }
 
 namespace {
@@ -203,20 +214,32 @@ std::vector<MatchedRatio> matched_ratios(const CompareRun& run) {
   return ratios;
 }
 
+json quality_json(const Quality& q) {
+  return {{"fd", q.fd},
+          {"precision", optional_json(q.precision)},
+          {"recall", optional_json(q.recall)},
+          {"label_accuracy", optional_json(q.label_accuracy)}};
+}
+
+json data_floor_json(const std::optional<DataFloor>& floor) {
+  if (!floor) return nullptr;
+  return {{"name", floor->name},
+          {"images", floor->images},
+          {"quality", quality_json(floor->quality)},
+          {"sample_grid", floor->sample_grid.empty() ? json(nullptr) : json(floor->sample_grid)}};
+}
+
 json compare_json(const CompareRun& run) {
   validate_run(run);
   json models = json::array(), ratios = json::array();
   for (const CompareModel& m : run.models) {
-    const Quality& q = m.quality;
     json energy = {{"primary", m.energy.primary}};
     for (const auto& [bound, member] : optional_bounds()) energy[bound] = optional_json(m.energy.*member);
     models.push_back({
         {"family", m.family},
         {"name", m.name},
         {"hardware", m.hardware},
-        {"quality",
-         {{"fd", q.fd}, {"precision", optional_json(q.precision)}, {"recall", optional_json(q.recall)},
-          {"label_accuracy", optional_json(q.label_accuracy)}}},
+        {"quality", quality_json(m.quality)},
         {"energy_j", energy},
         {"latency_s", m.latency_s},
         {"usd_per_million",
@@ -243,7 +266,7 @@ json compare_json(const CompareRun& run) {
                       {"note", r.note}});
   return {{"format", "tsu-compare-v1"}, {"title", run.title},        {"metric", run.metric},
           {"settings", run.settings},   {"assumptions", run.assumptions}, {"reference_family", run.reference_family},
-          {"models", models},           {"matched_quality", ratios}};
+          {"models", models},           {"matched_quality", ratios}, {"data_floor", data_floor_json(run.data_floor)}};
 }
 
 Plot compare_plot(const CompareRun& run) {
@@ -255,6 +278,13 @@ Plot compare_plot(const CompareRun& run) {
     for (const CurvePoint& p : points) series.x.push_back(p.fd), series.y.push_back(p.energy);
     plot.series.push_back(series);
   }
+  if (run.data_floor) {  // a vertical line at the real images' FD, across the models' energies
+    double low = INFINITY, high = 0;
+    for (const CompareModel& m : run.models) low = std::min(low, m.energy.primary), high = std::max(high, m.energy.primary);
+    if (run.models.empty()) low = high = 1;
+    plot.series.push_back({run.data_floor->name + " (real data)", {run.data_floor->quality.fd, run.data_floor->quality.fd},
+                           {low / 3, high * 3}});
+  }
   return plot;
 }
 
@@ -264,6 +294,10 @@ std::string report_html(const CompareRun& run, const std::string& plot_png_path)
   for (const auto& [key, source] : run.assumptions)
     assumptions += fmt::format("<li><code>{}</code>: {}</li>\n", escape_html(key), escape_html(source));
   std::string grids;
+  if (run.data_floor && !run.data_floor->sample_grid.empty())
+    grids += fmt::format("<figure><img alt=\"{0}\" src=\"{1}\"><figcaption>{0} (real data, FD {2})</figcaption></figure>\n",
+                         escape_html(run.data_floor->name), png_data_uri(run.data_floor->sample_grid),
+                         format_number(run.data_floor->quality.fd));
   for (const CompareModel& m : run.models)
     if (!m.sample_grid.empty())
       grids += fmt::format("<figure><img alt=\"{0} samples\" src=\"{1}\"><figcaption>{0} ({2}, FD {3})</figcaption></figure>\n",

@@ -50,6 +50,16 @@ CompareModel gpu_compare_model(const std::string& family, const std::string& nam
 CompareModel tsu_compare_model(const std::string& name, const std::string& hardware, const TsuSampleCost& cost,
                                const Quality& quality);
 
+// Held-out real images scored like a model: the quality a perfect generator would reach with the
+// same number of samples (the FD of real data against the reference is not 0). They cost nothing to
+// generate, so they have no energy: a line in the plot, the first row of the tables.
+struct DataFloor {
+  std::string name;  // e.g. "test-images"
+  int images = 0;
+  Quality quality;
+  std::string sample_grid;  // PNG file; "" = none
+};
+
 struct CompareRun {
   std::string title;                                  // e.g. "tsu compare, scale small"
   std::string metric;                                 // e.g. "fd_classifier"
@@ -57,6 +67,7 @@ struct CompareRun {
   Sources assumptions;                                // input key -> value and source (prices, presets)
   std::vector<CompareModel> models;
   std::string reference_family = "dtm";               // the family the ratios are taken against
+  std::optional<DataFloor> data_floor;
 };
 
 // When the family's curve stops short of the reference's quality, the ratio can still be bounded

@@ -46,6 +46,7 @@ enum class Purpose : uint64_t {
   GenerateNoise = 101, GenerateChains,  // ml/generate.cpp
   EvalFree = 201, EvalClamped,          // ml/run.cpp
   TrainingEpoch = 301,                  // baselines: epoch e's shuffling and noise
+  BernoulliSample = 302,                // baselines: the Bernoulli-means model's pixels
   Mismatch = 401, Calibration, Readout, Drift,  // hw: frozen disorder, calibration, read-out, drift
   StepGraph = 501,                      // ml: the visible placement of DTM step k
 };

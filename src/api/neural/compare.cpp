@@ -95,6 +95,25 @@ struct Context {
   cost::TsuInputs tsu;
 };
 
+// The real-data floor: the first samples / 10 held-out test images of each class, binarised as the
+// reference is, scored like a model.
+cost::DataFloor data_floor(Context& cx) {
+  const ml::ImageSet test = ml::load_fashion_mnist(ml::Split::Test);
+  const std::vector<float> binary = baselines::binarised_images(test);
+  const size_t pixels = size_t(test.pixels_per_image()), per_class = size_t(cx.samples / 10);
+  std::vector<float> images;
+  std::vector<size_t> taken(ml::kFashionMnistClasses, 0);
+  for (size_t i = 0; i < test.size(); ++i)
+    if (taken[test.labels[i]]++ < per_class)
+      images.insert(images.end(), binary.begin() + long(i * pixels), binary.begin() + long((i + 1) * pixels));
+  const size_t count = images.size() / pixels;
+  cost::DataFloor floor{"test-images", int(count), quality_of(cx.metric.evaluate(images, count)),
+                        (cx.out / "test-images.png").string()};
+  write_grid(floor.sample_grid, images, int(count), test.rows);
+  cx.report.line("{:<22} FD {:8.3f}  (real data: the floor)", floor.name, floor.quality.fd);
+  return floor;
+}
+
 std::vector<cost::CompareModel> dtm_models(Context& cx) {
   const std::string dir = cx.args.dtm.empty() ? (cx.out / "dtm").string() : cx.args.dtm;
   if (cx.args.dtm.empty()) {
@@ -185,7 +204,11 @@ std::vector<cost::CompareModel> family_models(Context& cx, const std::string& fa
         baselines::load_generator_config(baselines::generator_config_path(family, bscale));
     if (cx.args.threads > 0) config.threads = cx.args.threads;
     const std::string dir = (cx.out / config.name).string();
-    cx.report.line("{}: training {} ({} epochs; resumes if interrupted)", family, config.name, config.epochs);
+    if (family == "bernoulli")
+      cx.report.line("{}: fitting {} (class means of {} training images)", family, config.name,
+                     config.train_images ? fmt::format("{}", config.train_images) : "all");
+    else
+      cx.report.line("{}: training {} ({} epochs; resumes if interrupted)", family, config.name, config.epochs);
     baselines::make_generator(config)->train(dir, cx.report.progress());
     for (const int steps : sampling_steps_of(config)) {
       baselines::GeneratorConfig sampler = config;
@@ -237,6 +260,7 @@ CompareResult run_compare(const CompareOptions& args) {
                   {"gpu", args.gpu},
                   {"precision", args.precision},
                   {"device", cx.device.name}};
+  run.data_floor = data_floor(cx);
   run.models = dtm_models(cx);
   for (const std::string& family : args.families) {
     auto models = family_models(cx, family);
