@@ -22,11 +22,11 @@ demo: build
 	bash scripts/demo.sh $(TSU)
 
 # Every test: the suite of the build and the Python package, then the reliability runs
-# (docs/reliability.md): every fuzz harness for 15 s, and the sanitizer suites.
+# (docs/reliability.md): every fuzz harness for 20 s, and the sanitizer suites.
 check: build python
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	$(PYTHON) -m pytest -q python/tests
-	$(MAKE) fuzz FUZZ_SECONDS=15
+	$(MAKE) fuzz FUZZ_SECONDS=20
 	$(MAKE) check-sanitize
 
 # The libFuzzer harnesses of fuzz/ (clang, ASan + UBSan), each run FUZZ_SECONDS from its seeds.
