@@ -70,7 +70,11 @@ struct Field {
     if (!parent) return "";
     std::string head = parent->str();
     if (key.empty()) return fmt::format("{}[{}]", head, index);
-    if (!std::isalpha(static_cast<unsigned char>(key[0]))) return fmt::format("{}[\"{}\"]", head, key);
+    // A key that is not a plain name ("3" in clamp, or anything a file may hold) as a JSON literal,
+    // so that a message stays one line.
+    const bool plain = std::isalpha(static_cast<unsigned char>(key[0])) &&
+                       std::all_of(key.begin(), key.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+    if (!plain) return fmt::format("{}[{}]", head, json_literal(std::string(key)));
     return head.empty() ? std::string(key) : fmt::format("{}.{}", head, key);
   }
 };
