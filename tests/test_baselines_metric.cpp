@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -412,4 +414,207 @@ TEST(BaselinesMetric, BadInputsAreErrors) {
             std::string::npos);
   EXPECT_NE(error_of([&] { QualityMetric(s.classifier, s.train, 10000, 1); }).find("fewer than per_class = 10000"),
             std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The kernel distance, the label histogram and the bootstrap intervals
+
+namespace {
+
+// Box blur of 28 x 28 intensities over a (2 radius + 1)^2 window (clipped at the border).
+std::vector<float> blurred(const std::vector<float>& images, int radius) {
+  std::vector<float> out(images.size());
+  for (size_t first = 0; first < images.size(); first += 784)
+    for (int r = 0; r < 28; ++r)
+      for (int c = 0; c < 28; ++c) {
+        double sum = 0;
+        int n = 0;
+        for (int dr = -radius; dr <= radius; ++dr)
+          for (int dc = -radius; dc <= radius; ++dc)
+            if (r + dr >= 0 && r + dr < 28 && c + dc >= 0 && c + dc < 28)
+              sum += images[first + size_t((r + dr) * 28 + c + dc)], ++n;
+        out[first + size_t(r * 28 + c)] = float(sum / n);
+      }
+  return out;
+}
+
+// Blobs: the blurred images thresholded at 1/2, shapes without their details.
+std::vector<float> blobs(const std::vector<float>& images, int radius) {
+  std::vector<float> out = blurred(images, radius);
+  for (float& v : out) v = v > 0.5f ? 1.0f : 0.0f;
+  return out;
+}
+
+// `n` binarised test images drawn from the first `classes` classes only, in equal numbers.
+std::vector<float> from_classes(const ml::ImageSet& test, int classes, size_t n) {
+  std::vector<size_t> chosen;
+  std::vector<size_t> taken(10, 0);
+  for (size_t i = 0; i < test.size() && chosen.size() < n; ++i)
+    if (test.labels[i] < classes && taken[test.labels[i]]++ < n / size_t(classes)) chosen.push_back(i);
+  return images_at(test, chosen);
+}
+
+double sd(const std::vector<double>& v) {
+  double mean = 0, sq = 0;
+  for (double x : v) mean += x / double(v.size());
+  for (double x : v) sq += (x - mean) * (x - mean);
+  return std::sqrt(sq / double(v.size() - 1));
+}
+
+double mean_of(const std::vector<double>& v) {
+  double m = 0;
+  for (double x : v) m += x / double(v.size());
+  return m;
+}
+
+}  // namespace
+
+// Each measure ranks known degradations of 500 held-out images in the right order: more speckle,
+// more blur, coarser blobs and fewer classes are each worse by FD and by KID, and fewer classes cover
+// less (coverage; recall does not see it: 500 images of one class measured recall 0.61, above the 0.50
+// of two classes, the large balls of a few outliers covering other classes). Copies of training
+// images score like held-out data: no sample metric sees memorisation, which is why the report's
+// floor row is the reference point.
+TEST(BaselinesMetric, EveryMeasureRanksKnownDegradations) {
+  const auto& s = shared();
+  const QualityMetric metric(s.classifier, s.train, 50, 1);
+  const size_t n = 500;
+  const std::vector<float> clean = from_classes(s.test, 10, n);
+  const QualityReport base = metric.evaluate(clean, n);
+  const std::vector<std::pair<std::string, std::vector<std::vector<float>>>> series = {
+      {"speckle", {corrupted(clean, 0.03, 1), corrupted(clean, 0.10, 1), corrupted(clean, 0.25, 1)}},
+      {"blur", {blurred(clean, 1), blurred(clean, 2), blurred(clean, 3)}},
+      {"blobs", {blobs(clean, 1), blobs(clean, 2), blobs(clean, 4)}},
+      {"classes", {from_classes(s.test, 5, n), from_classes(s.test, 2, n), from_classes(s.test, 1, n)}}};
+  for (const auto& [name, severities] : series) {
+    QualityReport previous = base;
+    for (size_t level = 0; level < severities.size(); ++level) {
+      const QualityReport r = metric.evaluate(severities[level], n);
+      EXPECT_GT(r.fd, previous.fd) << name << " level " << level;
+      EXPECT_GT(r.kid, previous.kid) << name << " level " << level;
+      if (name == "classes") {
+        EXPECT_LT(r.coverage, previous.coverage) << name << " level " << level;
+      }
+      previous = r;
+    }
+  }
+  // Training images outside the reference (whose indices come first class by class): as good as
+  // held-out images, well within the mildest degradation.
+  std::vector<size_t> copies;
+  const auto reference = reference_indices(s.train, 50, 1);
+  for (size_t i = 0; copies.size() < n; ++i)
+    if (std::find(reference.begin(), reference.end(), i) == reference.end()) copies.push_back(i);
+  const QualityReport copied = metric.evaluate(images_at(s.train, copies), n);
+  const QualityReport mildest = metric.evaluate(corrupted(clean, 0.03, 1), n);
+  EXPECT_LT(copied.fd, 0.5 * (base.fd + mildest.fd));
+  EXPECT_LT(copied.kid, 0.5 * (base.kid + mildest.kid));
+}
+
+// The label histogram: shares of the samples per predicted class, summing to 1; one class only when
+// the images are of one class (up to the classifier's errors).
+TEST(BaselinesMetric, ClassSharesAreTheClassifiersLabelHistogram) {
+  const auto& s = shared();
+  const QualityMetric metric(s.classifier, s.train, kPerClass, 1);
+  const QualityReport one = metric.evaluate(from_classes(s.test, 1, 300), 300);
+  ASSERT_EQ(one.class_shares.size(), 10u);
+  double total = 0;
+  for (double share : one.class_shares) total += share;
+  EXPECT_NEAR(total, 1.0, 1e-12);
+  const std::vector<int> predicted = s.classifier.predict(from_classes(s.test, 1, 300), 300);
+  EXPECT_NEAR(one.class_shares[0], double(std::count(predicted.begin(), predicted.end(), 0)) / 300, 1e-12);
+  EXPECT_GT(one.class_shares[0], 0.6);
+}
+
+// Forty independent experiments, each a fresh reference (its own seed) and 250 fresh held-out images
+// with 10 % of their pixels flipped (a model that differs from the data: away from the null, where
+// bootstrapping a distance is consistent). For FD, KID and coverage the bootstrap's standard error
+// (the 95 % interval's width / 3.92, averaged) matches the spread of the point estimates across the
+// experiments: with 40 of them that spread is known to +-11 % (one sd), so a ratio outside
+// [0.75, 1.33] is a wrong bootstrap (an unstratified resample of the class-balanced reference
+// measured 1.52 for FD); and each interval holds the experiments' mean (the expected value at this
+// sample size) in at least 85 % of them (95 % nominal; 85 % is 3 binomial sd below). The k-NN
+// precision and recall are not smooth functions of the sample, and their bootstrap is known here to
+// be too narrow (measured: standard-error ratios 0.74 and 0.81, coverage 0.83 and 0.88): for them the
+// test holds that shortfall to what was measured (ratio above 0.6, coverage of 75 % or more), and
+// docs/compare.md says so.
+TEST(BaselinesMetric, BootstrapIntervalsMatchTheSpreadOfIndependentExperiments) {
+  const auto& s = shared();
+  const int experiments = 40, per_class = 25, replicates = 100;
+  const size_t n = 250;
+  using Field = std::pair<double QualityReport::*, std::optional<ml::Interval> QualityReport::*>;
+  const std::vector<std::pair<std::string, Field>> measures = {
+      {"fd", {&QualityReport::fd, &QualityReport::fd_ci}},
+      {"kid", {&QualityReport::kid, &QualityReport::kid_ci}},
+      {"precision", {&QualityReport::precision, &QualityReport::precision_ci}},
+      {"recall", {&QualityReport::recall, &QualityReport::recall_ci}},
+      {"coverage", {&QualityReport::coverage, &QualityReport::coverage_ci}}};
+  std::vector<QualityReport> reports;
+  for (int e = 0; e < experiments; ++e) {
+    const QualityMetric metric(s.classifier, s.train, per_class, uint64_t(100 + e), 3, replicates);
+    ASSERT_EQ(metric.bootstrap(), replicates);
+    std::vector<size_t> held_out(n);
+    for (size_t i = 0; i < n; ++i) held_out[i] = size_t(e) * n + i;
+    reports.push_back(metric.evaluate(corrupted(images_at(s.test, held_out), 0.10, uint64_t(e)), n));
+    ASSERT_EQ(reports.back().fd_replicates.size(), size_t(replicates));
+  }
+  for (const auto& [name, field] : measures) {
+    std::vector<double> values, se;
+    for (const QualityReport& r : reports) {
+      const std::optional<ml::Interval>& ci = r.*field.second;
+      ASSERT_TRUE(ci) << name;
+      values.push_back(r.*field.first);
+      se.push_back((ci->hi - ci->lo) / (2 * 1.96));
+    }
+    const double target = mean_of(values);
+    int inside = 0;
+    for (const QualityReport& r : reports) inside += (r.*field.second)->lo <= target && target <= (r.*field.second)->hi;
+    const bool knn = name == "precision" || name == "recall";
+    EXPECT_GT(mean_of(se) / sd(values), knn ? 0.6 : 0.75) << name;
+    EXPECT_LT(mean_of(se) / sd(values), 1.33) << name;
+    EXPECT_GE(double(inside) / experiments, knn ? 0.75 : 0.85) << name;
+  }
+}
+
+// The kernel distance is unbiased: between two sets of 200 draws from one 8-dimensional Gaussian its
+// mean over 200 experiments is within 3 standard errors of 0; with the second set's mean moved by
+// 0.3 sd in one coordinate it is many standard errors above 0. (The metric's reference is drawn class
+// by class, not independently, which moves KID at the null by a little: the report's real-data row
+// shows where the null lies.)
+TEST(BaselinesMetric, KernelDistanceIsUnbiased) {
+  const int dims = 8, experiments = 200;
+  const size_t n = 200;
+  std::mt19937_64 rng(11);
+  std::normal_distribution<float> normal(0, 1);
+  auto draw = [&](float shift) {
+    std::vector<float> v(n * size_t(dims));
+    for (size_t i = 0; i < v.size(); ++i) v[i] = normal(rng) + (i % size_t(dims) == 0 ? shift : 0.0f);
+    return v;
+  };
+  std::vector<double> same, shifted;
+  for (int e = 0; e < experiments; ++e) {
+    same.push_back(kernel_distance(draw(0), n, draw(0), n, dims));
+    shifted.push_back(kernel_distance(draw(0), n, draw(0.3f), n, dims));
+  }
+  const double root = std::sqrt(double(experiments));
+  EXPECT_LT(std::abs(mean_of(same)), 3 * sd(same) / root);
+  EXPECT_GT(mean_of(shifted), 10 * sd(shifted) / root);
+  EXPECT_THROW(kernel_distance(draw(0), n, draw(0), n - 1, dims), tsu::Error);
+}
+
+TEST(BaselinesMetric, BootstrapIsDeterministicAndNegativeCountsAreErrors) {
+  const auto& s = shared();
+  const QualityMetric a(s.classifier, s.train, kPerClass, 1, 3, 20), b(s.classifier, s.train, kPerClass, 1, 3, 20);
+  const std::vector<float> images = binarised_images(s.test, 300);
+  const QualityReport first = a.evaluate(images, 300), again = b.evaluate(images, 300);
+  EXPECT_EQ(first.fd_replicates, again.fd_replicates);
+  EXPECT_EQ(first.recall_ci->lo, again.recall_ci->lo);
+  EXPECT_EQ(first.kid_ci->hi, again.kid_ci->hi);
+  const QualityMetric none(s.classifier, s.train, kPerClass, 1);
+  const QualityReport plain = none.evaluate(images, 300);
+  EXPECT_EQ(plain.fd, first.fd);  // the point estimates do not depend on the bootstrap
+  EXPECT_EQ(plain.kid, first.kid);
+  EXPECT_FALSE(plain.fd_ci);
+  EXPECT_TRUE(plain.fd_replicates.empty());
+  EXPECT_EQ(error_of([&] { QualityMetric(s.classifier, s.train, kPerClass, 1, 3, -1); }),
+            "quality metric: bootstrap must be >= 0 replicates, got -1");
 }

@@ -6,10 +6,12 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <set>
 
 #include "cli_fixture.hpp"
 #include "json_schema.hpp"
+#include "sample/npy.hpp"
 #include "util/files.hpp"
 
 namespace fs = std::filesystem;
@@ -34,7 +36,13 @@ class CompareCli : public CliTest {
 }  // namespace
 
 TEST_F(CompareCli, TinyScaleEndToEndThenCorruptCheckpointsFail) {
-  const std::string run = "compare --scale tiny --out c --cache cache --samples 110 --threads 2";  // grids show 100
+  // Your own model: 110 images of random pixels (all speckle), priced at 1 GFLOP and 1 MB per sample.
+  tsu::NpyArray mine{"|u1", {110, 28, 28}, {}};
+  std::mt19937_64 rng(5);
+  for (size_t i = 0; i < mine.shape[0] * 784; ++i) mine.bytes.push_back(char(rng() & 1));
+  tsu::write_npy((dir_ / "mine.npy").string(), mine);
+  const std::string run = "compare --scale tiny --out c --cache cache --samples 110 --threads 2 --bootstrap 40 "
+                          "--extra mine=mine.npy:1e9:1e6";  // grids show 100
   const auto first = tsu(run);
   ASSERT_EQ(first.status, 0) << first.err;
   const json report = json::parse(tsu::read_file((dir_ / "c" / "compare.json").string()));
@@ -46,7 +54,20 @@ TEST_F(CompareCli, TinyScaleEndToEndThenCorruptCheckpointsFail) {
     EXPECT_GT(m["energy_j"]["primary"].get<double>(), 0) << m["name"];
     EXPECT_TRUE(fs::exists(dir_ / m["sample_grid"].get<std::string>())) << m["name"];  // relative to tsu's folder
   }
-  EXPECT_EQ(families, (std::set<std::string>{"dtm", "vae", "gan", "diffusion", "bernoulli"}));
+  EXPECT_EQ(families, (std::set<std::string>{"dtm", "vae", "gan", "diffusion", "bernoulli", "mine"}));
+  for (const json& m : report["models"]) {  // every quality with its interval about it
+    const json& q = m["quality"];
+    ASSERT_EQ(q["fd_ci"].size(), 2u) << m["name"];
+    EXPECT_LE(q["fd_ci"][0].get<double>(), q["fd"].get<double>()) << m["name"];
+    EXPECT_GE(q["fd_ci"][1].get<double>(), q["fd"].get<double>()) << m["name"];
+    for (const char* key : {"precision_ci", "recall_ci", "kid_ci"}) EXPECT_EQ(q[key].size(), 2u) << m["name"] << key;
+    EXPECT_EQ(q["class_shares"].size(), 10u) << m["name"];
+  }
+  const json& own = report["models"].back();
+  EXPECT_EQ(own["name"], "mine");
+  EXPECT_EQ(own["flops"], 1e9);
+  EXPECT_EQ(own["failed"], true) << own["quality"].dump();  // speckle looks like no garment
+  EXPECT_EQ(report["settings"]["bootstrap_replicates"], 40);
   // Real images score better than every tiny model: the metric sees the gap, and the floor is there.
   const double floor_fd = report["data_floor"]["quality"]["fd"].get<double>();
   for (const json& m : report["models"]) EXPECT_LT(floor_fd, m["quality"]["fd"].get<double>()) << m["name"];
@@ -92,4 +113,13 @@ TEST_F(CompareCli, BadOptionsAndMissingModelsFailWithOneLine) {
   r = tsu("compare --scale tiny --out c --families vae,nerf");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("nerf"), std::string::npos) << r.err;
+  for (const auto& [spec, message] : std::vector<std::pair<std::string, std::string>>{
+           {"mine.npy", "--extra 'mine.npy': expected NAME=SAMPLES.npy:FLOPS:BYTES[:WEIGHT_BYTES] (per sample)"},
+           {"a=x.npy:1e9", "--extra 'a=x.npy:1e9': expected NAME=SAMPLES.npy:FLOPS:BYTES[:WEIGHT_BYTES] (per sample)"},
+           {"a=x.npy:lots:1", "--extra 'a=x.npy:lots:1': FLOPS: expected a number >= 0, got 'lots'"},
+           {"a=x.npy:1:1:-2", "--extra 'a=x.npy:1:1:-2': WEIGHT_BYTES: expected a number >= 0, got '-2'"}}) {
+    r = tsu("compare --scale tiny --out c --extra " + spec);
+    EXPECT_EQ(r.status, 2) << spec;
+    EXPECT_EQ(r.err, "tsu: error: " + message + "\n") << spec;
+  }
 }

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "cost/compare.hpp"
 #include "json_schema.hpp"
@@ -216,4 +217,76 @@ TEST(CompareReport, GpuAndTsuModelsCarryTheirBounds) {
   EXPECT_EQ(dtm.energy.primary, t.joules);
   EXPECT_EQ(dtm.latency_s, t.latency_s);
   EXPECT_FALSE(dtm.energy.ideal);
+}
+
+// A point with precision or recall below kFailedBelow is marked failed in the JSON and the table and
+// gives no ratio or bound; a family whose every point failed says so.
+TEST(CompareReport, FailedPointsGiveNoRatioOrBound) {
+  CompareRun run = hand_made_run();
+  run.models.push_back(model("bernoulli", "means", 60, 1e-6));
+  run.models.back().quality.precision = 0.6, run.models.back().quality.recall = 0.004;
+  run.models[4].quality.recall = 0.2;  // the GAN works
+  const json doc = compare_json(run);
+  EXPECT_EQ(schema_errors(schema(), doc), std::vector<std::string>{});
+  EXPECT_EQ(doc["models"][5]["failed"], true);
+  EXPECT_EQ(doc["models"][4]["failed"], false);
+  for (const MatchedRatio& r : matched_ratios(run)) {
+    if (r.family != "bernoulli") continue;
+    EXPECT_FALSE(r.ratio);
+    EXPECT_FALSE(r.limit);  // without the failed mark: at least 100x at FD 60 against dtm-a
+    EXPECT_EQ(r.note, "every point of this family failed (precision or recall below 0.05): no ratio or bound");
+  }
+  run.models[4].quality.recall = 0.01;  // and a failed point within a family leaves the curve
+  for (const MatchedRatio& r : matched_ratios(run)) {
+    if (r.family == "gan") {
+      EXPECT_FALSE(r.limit);
+    }
+  }
+  const fs::path dir = temp_dir("failed");
+  const std::string html = tsu::read_file(write_compare_report(dir.string(), run).html);
+  fs::remove_all(dir);
+  EXPECT_NE(html.find("<tr class=\"model failed\"><td>bernoulli</td><td>means <strong>(failed)</strong>"),
+            std::string::npos);
+}
+
+// Intervals: the models' bootstrap intervals are JSON pairs; the ratio's interval comes from the
+// paired FD replicates through the curve, on the log scale, and is withheld when the curve is out of
+// range in more than 5 % of the replicates.
+TEST(CompareReport, RatioIntervalsComeFromThePairedReplicates) {
+  CompareRun run = hand_made_run();
+  const int replicates = 200;
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> noise(0, 1);
+  for (CompareModel& m : run.models) {
+    for (int b = 0; b < replicates; ++b) m.quality.fd_replicates.push_back(m.quality.fd + 0.5 * noise(rng));
+    m.quality.fd_ci = tsu::ml::Interval{m.quality.fd - 1, m.quality.fd + 1};
+  }
+  run.models[0].quality.kid = 0.01;
+  run.models[0].quality.class_shares = std::vector<double>(10, 0.1);
+  const json doc = compare_json(run);
+  EXPECT_EQ(schema_errors(schema(), doc), std::vector<std::string>{});
+  EXPECT_EQ(doc["models"][0]["quality"]["fd_ci"], json::array({14, 16}));
+  EXPECT_TRUE(doc["models"][0]["quality"]["recall_ci"].is_null());
+  EXPECT_EQ(doc["models"][0]["quality"]["class_shares"].size(), 10u);
+  const MatchedRatio& vae = matched_ratios(run)[0];  // dtm-a (FD 15) vs the VAE, primary
+  ASSERT_EQ(vae.family, "vae");
+  ASSERT_TRUE(vae.ratio_ci);
+  // log10 of the VAE's interpolated energy at FD q between its points (f1, -3) and (f2, -5) moves by
+  // -0.2 per unit of q and +0.1 per unit of f1 and of f2 (at q = 15, f1 = 10, f2 = 20); each FD has sd
+  // 0.5, so log10(ratio) has sd 0.5 sqrt(0.2^2 + 0.1^2 + 0.1^2) = 0.122 and the 95 % interval spans
+  // 10^(+-0.240), within +-25 % with 200 replicates (the quantiles' own noise is about 7 %).
+  const double half_width = 0.5 * std::log10(vae.ratio_ci->hi / vae.ratio_ci->lo);
+  EXPECT_NEAR(half_width, 1.96 * 0.5 * std::sqrt(0.06), 0.25 * 0.240);
+  EXPECT_LT(vae.ratio_ci->lo, *vae.ratio);
+  EXPECT_GT(vae.ratio_ci->hi, *vae.ratio);
+  EXPECT_EQ(doc["matched_quality"][0]["ratio_ci"].size(), 2u);
+  // dtm-a at FD 15 against a VAE whose best point sits at 14.5 +- 0.5: often out of range.
+  run.models[2].quality.fd = 14.5;
+  for (int b = 0; b < replicates; ++b) run.models[2].quality.fd_replicates[size_t(b)] = 14.5 + 0.5 * noise(rng);
+  const MatchedRatio& edge = matched_ratios(run)[0];
+  ASSERT_TRUE(edge.ratio);
+  EXPECT_FALSE(edge.ratio_ci);
+  EXPECT_NE(edge.note.find("bootstrap replicates"), std::string::npos) << edge.note;
+  run.models[1].quality.fd_replicates.clear();  // a model without replicates: no ratio intervals at all
+  for (const MatchedRatio& r : matched_ratios(run)) EXPECT_FALSE(r.ratio_ci);
 }

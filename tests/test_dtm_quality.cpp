@@ -77,6 +77,24 @@ TEST(Frechet, AMetricReplacesThePixelStandInForTheSizesItTakes) {
 
 // The shipped tiny config (Fashion-MNIST from the package) trains end to end, writes its log,
 // checkpoint and sample grids, and its samples beat the untrained model's on the metric.
+// Order statistics interpolate linearly; the interval is the replicates' central range moved back by
+// their mean's excess over the estimate (replicates biased up by 1 give an interval about the estimate).
+TEST(BootstrapInterval, TheReplicatesRangeMovedBackByTheirBias) {
+  const std::vector<double> replicates = {5, 1, 4, 2, 3};  // mean 3
+  const Interval range = central_range(replicates, 0.5);
+  EXPECT_DOUBLE_EQ(range.lo, 2);
+  EXPECT_DOUBLE_EQ(range.hi, 4);
+  EXPECT_DOUBLE_EQ(central_range({1, 2}, 0.5).lo, 1.25);
+  const Interval moved = bootstrap_interval(2, replicates, 0.5);
+  EXPECT_DOUBLE_EQ(moved.lo, 1);
+  EXPECT_DOUBLE_EQ(moved.hi, 3);
+  const Interval clamped = bootstrap_interval(0.5, replicates, 0.5, 0.0, 1.0);  // [-0.5, 1.5] clamped
+  EXPECT_DOUBLE_EQ(clamped.lo, 0);
+  EXPECT_DOUBLE_EQ(clamped.hi, 1);
+  EXPECT_THROW(central_range({}), tsu::Error);
+  EXPECT_THROW(central_range({1.0}, 1.0), tsu::Error);
+}
+
 TEST(TinyConfig, TrainsAndBeatsTheUntrainedModel) {
   const auto dir = temp_dir("tiny");
   DtmConfig config = load_dtm_config(std::string(TSU_SOURCE_DIR) + "/configs/dtm/tiny.json");

@@ -524,20 +524,25 @@ void bind_neural(nb::module_& m) {
       "compare",
       [](const std::string& out, const std::string& scale, const std::string& dtm, std::vector<std::string> families,
          const std::string& cache, const std::string& device, const std::string& gpu, const std::string& precision,
-         double batch, int samples, uint64_t seed, int threads, std::optional<nb::callable> log,
-         std::optional<nb::callable> progress) {
-        tsu::api::CompareOptions o{scale,  out,   dtm,     std::move(families), cache, device, gpu, precision,
-                                   batch, samples, seed, threads, {}, {}};
+         double batch, int samples, uint64_t seed, int bootstrap, const std::vector<std::string>& extras,
+         int threads, std::optional<nb::callable> log, std::optional<nb::callable> progress) {
+        tsu::api::CompareOptions o;
+        o.out = out, o.scale = scale, o.dtm = dtm, o.families = std::move(families), o.cache = cache;
+        o.device = device, o.gpu = gpu, o.precision = precision, o.batch = batch, o.samples = samples;
+        o.seed = seed, o.bootstrap = bootstrap, o.threads = threads;
+        for (const std::string& spec : extras) o.extras.push_back(tsu::api::parse_extra_model(spec));
         o.log = python_progress<const std::string&>(std::move(log));
         o.progress = python_progress<const std::string&, double, double>(std::move(progress));
         return released_json([&] { return tsu::cost::compare_json(tsu::api::compare(o).run); });
       },
       "out"_a, "scale"_a = "demo", "dtm"_a = "", "families"_a = tsu::api::kBaselineFamilies,
       "cache"_a = "", "device"_a = "paper", "gpu"_a = "h100", "precision"_a = "fp32", "batch"_a = 256.0,
-      "samples"_a = 0, "seed"_a = 1, "threads"_a = 0, "log"_a = nb::none(), "progress"_a = nb::none(),
+      "samples"_a = 0, "seed"_a = 1, "bootstrap"_a = 200, "extras"_a = std::vector<std::string>{}, "threads"_a = 0, "log"_a = nb::none(),
+      "progress"_a = nb::none(),
       "tsu compare: trains (or resumes from OUT) the classifier, a DTM and the neural baselines, scores them with one "
       "metric, prices each on its hardware and writes compare.json, compare.png and report.html to OUT; returns "
-      "compare.json. log(line) gets one line per step, progress(step, done, total) the long ones.");
+      "compare.json. extras: your own models as NAME=SAMPLES.npy:FLOPS:BYTES[:WEIGHT_BYTES] (the CLI's --extra). "
+      "log(line) gets one line per step, progress(step, done, total) the long ones.");
 }
 
 }  // namespace

@@ -25,6 +25,9 @@ def test_compare_returns_what_it_writes_and_the_cli_resumes_it_to_the_same_score
     assert report == json.loads((out / "compare.json").read_text())
     assert report["format"] == "tsu-compare-v1" and report["metric"] == "fd_classifier"
     assert {m["family"] for m in report["models"]} == {"dtm", "vae", "gan", "diffusion", "bernoulli"}
+    for m in report["models"]:  # the default 200 bootstrap replicates: an interval about every estimate
+        lo, hi = m["quality"]["fd_ci"]
+        assert lo <= m["quality"]["fd"] <= hi, m["name"]
     assert (out / "compare.png").exists() and (out / "report.html").exists()
     assert any("vae" in line for line in lines)  # log: one line per step
     subprocess.run([str(cli), "compare", "--scale", "tiny", "--out", str(out), "--cache", str(cache), "--samples",
@@ -53,6 +56,8 @@ def test_neural_errors_carry_the_cli_message(tmp_path):
         tsu.compare(str(tmp_path / "c"), scale="huge")
     with pytest.raises(ValueError, match="must be a multiple of 10"):
         tsu.compare(str(tmp_path / "c"), scale="tiny", samples=15)
+    with pytest.raises(ValueError, match="--extra 'x.npy': expected NAME=SAMPLES.npy:FLOPS:BYTES"):
+        tsu.compare(str(tmp_path / "c"), scale="tiny", extras=["x.npy"])
     with pytest.raises(ValueError, match='generator family "nerf": unknown'):
         tsu.compare(str(tmp_path / "c"), scale="tiny", families=["vae", "nerf"])  # before anything trains
     assert not (tmp_path / "c" / "dtm").exists()

@@ -1,6 +1,8 @@
 #include "api/neural.hpp"
 
 #include <dlfcn.h>
+
+#include <cmath>
 #include <filesystem>
 #include <fmt/format.h>
 #include <mutex>
@@ -50,5 +52,45 @@ ClassifierMetric classifier_metric(const std::string& scale, const std::string& 
 }
 
 CompareResult compare(const CompareOptions& options) { return neural().compare(options); }
+
+namespace {
+
+double spec_number(const std::string& spec, const std::string& what, const std::string& text, bool required) {
+  if (text.empty() && !required) return 0;
+  size_t used = 0;
+  double v = NAN;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || text.empty() || !std::isfinite(v) || v < 0)
+    throw Error(fmt::format("--extra '{}': {}: expected a number >= 0, got '{}'", spec, what, text));
+  return v;
+}
+
+}  // namespace
+
+ExtraModel parse_extra_model(const std::string& spec) {
+  const size_t equals = spec.find('=');
+  const std::string usage = "expected NAME=SAMPLES.npy:FLOPS:BYTES[:WEIGHT_BYTES] (per sample)";
+  if (equals == std::string::npos || equals == 0) throw Error(fmt::format("--extra '{}': {}", spec, usage));
+  std::vector<std::string> parts;
+  for (size_t from = equals + 1;;) {
+    const size_t colon = spec.find(':', from);
+    parts.push_back(spec.substr(from, colon == std::string::npos ? std::string::npos : colon - from));
+    if (colon == std::string::npos) break;
+    from = colon + 1;
+  }
+  if (parts.size() < 3 || parts.size() > 4 || parts[0].empty())
+    throw Error(fmt::format("--extra '{}': {}", spec, usage));
+  ExtraModel m;
+  m.name = spec.substr(0, equals);
+  m.samples = parts[0];
+  m.flops = spec_number(spec, "FLOPS", parts[1], true);
+  m.bytes = spec_number(spec, "BYTES", parts[2], true);
+  m.weight_bytes = spec_number(spec, "WEIGHT_BYTES", parts.size() == 4 ? parts[3] : "", false);
+  return m;
+}
 
 }  // namespace tsu::api

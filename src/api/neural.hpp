@@ -32,11 +32,25 @@ ClassifierMetric classifier_metric(const std::string& scale, const std::string& 
 // model (each pixel drawn at its class's mean, the trivial baseline).
 inline const std::vector<std::string> kBaselineFamilies = {"vae", "gan", "diffusion", "bernoulli"};
 
+// A model of the user's own in the comparison (`tsu compare --extra`): its samples, scored by the same
+// metric, and what one sample costs on the GPU, priced by the same bounds as the baselines.
+struct ExtraModel {
+  std::string name;         // its family and its name in the report
+  std::string samples;      // .npy of [n, 28, 28] or [n, 784]: floats in [0, 1], or integers 0/1
+  double flops = 0;         // per sample
+  double bytes = 0;         // activation bytes moved per sample
+  double weight_bytes = 0;  // weights, read once per batch
+};
+
+// --extra's NAME=SAMPLES.npy:FLOPS:BYTES[:WEIGHT_BYTES]; Error naming the option and the part.
+ExtraModel parse_extra_model(const std::string& spec);
+
 struct CompareOptions {
   std::string scale = "demo";  // tiny, demo, full
   std::string out;             // output folder (runs resume from it)
   std::string dtm;             // a trained DTM run folder; "" = train the scale's config into OUT/dtm
   std::vector<std::string> families = kBaselineFamilies;
+  std::vector<ExtraModel> extras;  // scored with the first `samples` of their files
   std::string cache;           // classifier cache folder
   std::string device = "paper";
   std::string gpu = "h100";
@@ -44,6 +58,7 @@ struct CompareOptions {
   double batch = 256;
   int samples = 0;  // per model; 0 = the scale's
   uint64_t seed = 1;
+  int bootstrap = 200;  // replicates behind every quality interval and ratio interval; 0 = none
   int threads = 0;
   std::function<void(const std::string&)> log;  // one line per step; may be empty
   StepProgress progress;
@@ -64,6 +79,6 @@ struct NeuralEntryPoints {
   ClassifierMetric (*classifier_metric)(const std::string&, const std::string&, int, const StepProgress&);
   CompareResult (*compare)(const CompareOptions&);
 };
-constexpr int kNeuralEntryPointsVersion = 1;
+constexpr int kNeuralEntryPointsVersion = 2;  // changes with CompareOptions
 
 }  // namespace tsu::api

@@ -85,27 +85,51 @@ struct QualityReport {
   std::string metric = "fd_classifier";
   size_t samples = 0;
   double fd = 0;
-  double precision = 0, recall = 0;
+  double precision = 0, recall = 0, coverage = 0;
+  // Kernel distance (Binkowski et al. 2018, "Demystifying MMD GANs"): the unbiased estimate of the
+  // squared maximum mean discrepancy with the cubic kernel k(x, y) = (x.y / dims + 1)^3 on the same
+  // features; 0 in expectation for samples of the reference distribution, so it can be negative.
+  double kid = 0;
+  std::vector<double> class_shares;  // the classifier's predicted labels: share of the samples per class
   std::optional<double> label_accuracy;
+  // With bootstrap replicates (QualityMetric's `bootstrap` > 0): 95 % intervals (ml::bootstrap_interval),
+  // and the FD of every replicate. Replicate b resamples the reference the same way in every evaluation, so
+  // replicates of two reports pair up (ratios of models get intervals from them).
+  std::optional<ml::Interval> fd_ci, precision_ci, recall_ci, coverage_ci, kid_ci;
+  std::vector<double> fd_replicates;
 };
 
 class QualityMetric {
  public:
-  // Reference: `per_class` binarised training images of each class (chosen with `seed`).
+  // Reference: `per_class` binarised training images of each class (chosen with `seed`). With
+  // `bootstrap` > 0, every evaluation also resamples the samples and the reference with replacement
+  // that many times, stratified as they were drawn: the reference per class, label-clamped samples per
+  // label (k-NN balls among the other points of a resample, each copy counted: a point's own copies
+  // are not its neighbours; kernel sums over pairs of distinct points).
   QualityMetric(const Classifier& classifier, const ml::ImageSet& train, int per_class = 512, uint64_t seed = 1,
-                int k = 3);
+                int k = 3, int bootstrap = 0);
   // `labels` (one per image, or empty) are the classes the generation was clamped to.
   QualityReport evaluate(std::span<const float> images, size_t count, int side = 28,
                          std::span<const int> labels = {}) const;
   size_t reference_count() const;
+  int bootstrap() const;
 
  private:
+  struct Replicate {  // one bootstrap resample of the reference
+    std::vector<uint32_t> counts;  // draws of each reference point
+    std::vector<float> radii;      // k-NN radius within the resample; -1 for points not drawn
+    ml::FeatureStats stats;
+    double kernel_mean = 0;        // over pairs of distinct points of the resample
+  };
   const Classifier* classifier_;
   int k_;
+  uint64_t seed_;
   std::vector<float> reference_features_;
   size_t reference_count_ = 0;
   ml::FeatureStats reference_stats_;
   std::vector<double> reference_radii_;  // squared distance to the k-th nearest reference neighbour
+  double reference_kernel_mean_ = 0;     // mean kernel value over pairs of distinct reference points
+  std::vector<Replicate> replicates_;
 };
 
 // The reference images: `per_class` indices of each class of `set`, chosen by a seeded shuffle,
@@ -116,11 +140,17 @@ std::vector<size_t> reference_indices(const ml::ImageSet& set, int per_class, ui
 // Assessing Generative Models"): a point's ball reaches its k-th nearest neighbour in its own set;
 // precision = share of generated points inside some real ball, recall = share of real points inside
 // some generated ball. Features are [count * dims]; each set needs more than k points.
+// Coverage (Naeem et al. 2020, "Reliable Fidelity and Diversity Metrics for Generative Models"): the
+// share of real points whose own ball holds some generated point. Unlike recall it does not grow
+// with a few outliers' large balls, so it sees missing modes (samples of one class only).
 struct PrecisionRecall {
-  double precision = 0, recall = 0;
+  double precision = 0, recall = 0, coverage = 0;
 };
 PrecisionRecall knn_precision_recall(std::span<const float> real, size_t real_count, std::span<const float> generated,
                                      size_t generated_count, int dims, int k = 3);
+
+// The kernel distance of QualityReport::kid between two sets of feature vectors ([count * dims] each).
+double kernel_distance(std::span<const float> a, size_t a_count, std::span<const float> b, size_t b_count, int dims);
 
 // Binarised images of a set as intensities 0/1 (pixel / 255 > 0.1, the DTM's threshold): [n * 784].
 std::vector<float> binarised_images(const ml::ImageSet& set, size_t limit = 0);

@@ -39,7 +39,7 @@ void check_optional(const CompareModel& m, const std::string& field, const std::
 std::vector<CurvePoint> family_curve(const CompareRun& run, const std::string& family, const std::string& bound) {
   std::vector<CurvePoint> curve;
   for (const CompareModel& m : run.models) {
-    if (m.family != family) continue;
+    if (m.family != family || failed(m.quality)) continue;
     if (bound == "primary") {
       curve.push_back({m.quality.fd, m.energy.primary});
       continue;
@@ -87,33 +87,47 @@ std::string png_data_uri(const std::string& path) { return "data:image/png;base6
 
 std::string cell(const std::optional<double>& v) { return v ? format_number(*v) : "&mdash;"; }
 
+// A value with its interval below it, when there is one.
+std::string cell(const std::optional<double>& v, const std::optional<ml::Interval>& ci) {
+  if (!v || !ci) return cell(v);
+  return fmt::format("{}<br><small>[{}, {}]</small>", format_number(*v), format_number(ci->lo), format_number(ci->hi));
+}
+
+std::string quality_cells(const Quality& q) {
+  return fmt::format("<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>", cell(q.fd, q.fd_ci),
+                     cell(q.precision, q.precision_ci), cell(q.recall, q.recall_ci), cell(q.coverage, q.coverage_ci),
+                     cell(q.kid, q.kid_ci), cell(q.label_accuracy));
+}
+
 std::string models_table(const CompareRun& run) {
   std::string html =
       "<table>\n<tr><th>family</th><th>model</th><th>hardware</th><th>FD</th><th>precision</th><th>recall</th>"
-      "<th>label acc.</th><th>J/sample</th><th>ideal J</th><th>roofline J</th><th>measured J</th>"
+      "<th>coverage</th><th>KID</th><th>label acc.</th><th>J/sample</th><th>ideal J</th><th>roofline J</th><th>measured J</th>"
       "<th>latency s</th><th>$ / 1e6 samples</th><th>FLOPs</th><th>bytes</th><th>params</th>"
       "<th>CPU s/sample</th></tr>\n";
   if (const auto& f = run.data_floor)
     html += fmt::format(
-        "<tr class=\"floor\"><td>real data</td><td>{}</td><td>{} images</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+        "<tr class=\"floor\"><td>real data</td><td>{}</td><td>{} images</td>{}"
         "<td colspan=\"10\">the floor: held-out images scored like a model</td></tr>\n",
-        escape_html(f->name), f->images, format_number(f->quality.fd), cell(f->quality.precision),
-        cell(f->quality.recall), cell(f->quality.label_accuracy));
+        escape_html(f->name), f->images, quality_cells(f->quality));
   for (const CompareModel& m : run.models) {
-    const Quality& q = m.quality;
     const ModelEnergy& e = m.energy;
     html += fmt::format(
-        "<tr class=\"model\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+        "<tr class=\"model{}\"><td>{}</td><td>{}{}</td><td>{}</td>{}<td>{}</td>"
         "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-        escape_html(m.family), escape_html(m.name), escape_html(m.hardware), format_number(q.fd), cell(q.precision),
-        cell(q.recall), cell(q.label_accuracy), format_number(e.primary), cell(e.ideal), cell(e.roofline),
-        cell(e.measured), format_number(m.latency_s), format_number(m.usd_per_million.total_usd), cell(m.flops),
-        cell(m.bytes), cell(m.params), cell(m.cpu_seconds_per_sample));
+        failed(m.quality) ? " failed" : "", escape_html(m.family), escape_html(m.name),
+        failed(m.quality) ? " <strong>(failed)</strong>" : "", escape_html(m.hardware), quality_cells(m.quality),
+        format_number(e.primary), cell(e.ideal), cell(e.roofline), cell(e.measured), format_number(m.latency_s),
+        format_number(m.usd_per_million.total_usd), cell(m.flops), cell(m.bytes), cell(m.params),
+        cell(m.cpu_seconds_per_sample));
   }
   return html + "</table>\n";
 }
 
 std::string ratio_cell(const MatchedRatio& r) {
+  if (r.ratio && r.ratio_ci)
+    return fmt::format("{}&times;<br><small>[{}, {}]</small>", format_number(*r.ratio), format_number(r.ratio_ci->lo),
+                       format_number(r.ratio_ci->hi));
   if (r.ratio) return format_number(*r.ratio) + "&times;";
   if (!r.limit) return "not comparable";
   return fmt::format("{} {}&times; at FD {}", r.limit->kind == "at_least" ? "&ge;" : "&le;",
@@ -191,22 +205,38 @@ RatioLimit ratio_limit(const CompareModel& ref, const CurvePoint& nearest) {
   return {"at_most", ratio, ref.quality.fd};
 }
 
-}  // namespace
+bool family_reports(const CompareRun& run, const std::string& family, const std::string& bound) {
+  for (const CompareModel& m : run.models) {
+    if (m.family != family) continue;
+    if (bound == "primary") return true;
+    for (const auto& [name, member] : optional_bounds())
+      if (name == bound && (m.energy.*member)) return true;
+  }
+  return false;
+}
 
-std::vector<MatchedRatio> matched_ratios(const CompareRun& run) {
+// The ratios at the models' point estimates of quality.
+std::vector<MatchedRatio> point_ratios(const CompareRun& run) {
   std::vector<MatchedRatio> ratios;
   for (const CompareModel& ref : run.models) {
     if (ref.family != run.reference_family) continue;
     for (const std::string& family : families(run)) {
       if (family == run.reference_family) continue;
       for (const std::string bound : {"primary", "ideal", "roofline", "measured"}) {
+        if (!family_reports(run, family, bound)) continue;
         const std::vector<CurvePoint> curve = family_curve(run, family, bound);
-        if (curve.empty()) continue;
-        const EnergyAtQuality at = energy_at_quality(curve, ref.quality.fd);
-        MatchedRatio r{ref.name, ref.quality.fd, ref.energy.primary, family, bound, at.energy, std::nullopt,
-                       std::nullopt, at.note};
-        if (at.energy) r.ratio = *at.energy / ref.energy.primary;
-        if (at.nearest) r.limit = ratio_limit(ref, *at.nearest);
+        MatchedRatio r{ref.name, ref.quality.fd, ref.energy.primary, family, bound, std::nullopt, std::nullopt,
+                       std::nullopt, "", std::nullopt};
+        if (curve.empty()) {
+          r.note = fmt::format("every point of this family failed (precision or recall below {:g}): no ratio or bound",
+                               kFailedBelow);
+        } else {
+          const EnergyAtQuality at = energy_at_quality(curve, ref.quality.fd);
+          r.family_energy = at.energy, r.note = at.note;
+          if (at.energy) r.ratio = *at.energy / ref.energy.primary;
+          if (at.nearest) r.limit = ratio_limit(ref, *at.nearest);
+        }
+        if (failed(ref.quality)) r.note = "the reference itself failed (precision or recall below 0.05); " + r.note;
         ratios.push_back(r);
       }
     }
@@ -214,11 +244,63 @@ std::vector<MatchedRatio> matched_ratios(const CompareRun& run) {
   return ratios;
 }
 
+// The number of bootstrap replicates every model carries; 0 when any model has none.
+size_t paired_replicates(const CompareRun& run) {
+  size_t n = run.models.empty() ? 0 : run.models.front().quality.fd_replicates.size();
+  for (const CompareModel& m : run.models) n = std::min(n, m.quality.fd_replicates.size());
+  return n;
+}
+
+}  // namespace
+
+bool failed(const Quality& q) {
+  return (q.precision && *q.precision < kFailedBelow) || (q.recall && *q.recall < kFailedBelow);
+}
+
+std::vector<MatchedRatio> matched_ratios(const CompareRun& run) {
+  std::vector<MatchedRatio> ratios = point_ratios(run);
+  const size_t replicates = paired_replicates(run);
+  if (replicates == 0) return ratios;
+  std::vector<std::vector<double>> drawn(ratios.size());
+  CompareRun resampled = run;
+  for (size_t b = 0; b < replicates; ++b) {
+    for (size_t i = 0; i < run.models.size(); ++i) resampled.models[i].quality.fd = run.models[i].quality.fd_replicates[b];
+    const std::vector<MatchedRatio> at_b = point_ratios(resampled);  // same entries, same order
+    for (size_t i = 0; i < ratios.size(); ++i)
+      if (at_b[i].ratio) drawn[i].push_back(std::log(*at_b[i].ratio));
+  }
+  for (size_t i = 0; i < ratios.size(); ++i) {
+    if (!ratios[i].ratio) continue;
+    if (double(drawn[i].size()) >= 0.95 * double(replicates)) {  // the interval of log(ratio)
+      const ml::Interval log_ci = ml::bootstrap_interval(std::log(*ratios[i].ratio), drawn[i]);
+      ratios[i].ratio_ci = ml::Interval{std::exp(log_ci.lo), std::exp(log_ci.hi)};
+    } else {
+      ratios[i].note += fmt::format("; no interval: the ratio is defined in only {} of {} bootstrap replicates",
+                                    drawn[i].size(), replicates);
+    }
+  }
+  return ratios;
+}
+
+namespace {
+
+json interval_json(const std::optional<ml::Interval>& ci) { return ci ? json::array({ci->lo, ci->hi}) : json(nullptr); }
+
+}  // namespace
+
 json quality_json(const Quality& q) {
   return {{"fd", q.fd},
+          {"fd_ci", interval_json(q.fd_ci)},
           {"precision", optional_json(q.precision)},
+          {"precision_ci", interval_json(q.precision_ci)},
           {"recall", optional_json(q.recall)},
-          {"label_accuracy", optional_json(q.label_accuracy)}};
+          {"recall_ci", interval_json(q.recall_ci)},
+          {"coverage", optional_json(q.coverage)},
+          {"coverage_ci", interval_json(q.coverage_ci)},
+          {"kid", optional_json(q.kid)},
+          {"kid_ci", interval_json(q.kid_ci)},
+          {"label_accuracy", optional_json(q.label_accuracy)},
+          {"class_shares", q.class_shares.empty() ? json(nullptr) : json(q.class_shares)}};
 }
 
 json data_floor_json(const std::optional<DataFloor>& floor) {
@@ -240,6 +322,7 @@ json compare_json(const CompareRun& run) {
         {"name", m.name},
         {"hardware", m.hardware},
         {"quality", quality_json(m.quality)},
+        {"failed", failed(m.quality)},
         {"energy_j", energy},
         {"latency_s", m.latency_s},
         {"usd_per_million",
@@ -263,6 +346,7 @@ json compare_json(const CompareRun& run) {
                       {"ratio_limit", r.limit ? json{{"kind", r.limit->kind}, {"value", r.limit->value},
                                                      {"at_fd", r.limit->at_fd}}
                                               : json(nullptr)},
+                      {"ratio_ci", interval_json(r.ratio_ci)},
                       {"note", r.note}});
   return {{"format", "tsu-compare-v1"}, {"title", run.title},        {"metric", run.metric},
           {"settings", run.settings},   {"assumptions", run.assumptions}, {"reference_family", run.reference_family},

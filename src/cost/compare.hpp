@@ -16,6 +16,7 @@
 #include "cost/fields.hpp"
 #include "cost/gpu.hpp"
 #include "cost/tsu.hpp"
+#include "ml/quality.hpp"
 #include "util/plot.hpp"
 
 namespace tsu::cost {
@@ -23,7 +24,19 @@ namespace tsu::cost {
 struct Quality {
   double fd;  // Frechet distance in the metric's feature space, lower is better
   std::optional<double> precision, recall, label_accuracy;
+  std::optional<double> coverage{};  // share of real points whose k-NN ball holds a sample (Naeem et al. 2020)
+  std::optional<double> kid{};       // kernel distance (unbiased MMD^2) in the same features
+  // 95 % bootstrap intervals over samples and reference (baselines/metric.hpp), when measured.
+  std::optional<ml::Interval> fd_ci{}, precision_ci{}, recall_ci{}, coverage_ci{}, kid_ci{};
+  std::vector<double> class_shares{};   // the classifier's label histogram of the samples; empty = none
+  std::vector<double> fd_replicates{};  // the bootstrap replicates behind fd_ci, paired across models
 };
+
+// A point whose precision or recall is below this generates few images like the data, or covers
+// almost none of it: it is marked failed and gives no matched-quality ratio or bound (ASSUMPTION: the
+// threshold is tsu's own choice, not from a source).
+inline constexpr double kFailedBelow = 0.05;
+bool failed(const Quality& q);
 
 struct ModelEnergy {  // J per sample
   double primary;     // what the plot and the first ratio use: TSU accounting, or the GPU roofline bound
@@ -91,9 +104,13 @@ struct MatchedRatio {
   std::optional<double> ratio;          // family_energy / reference_energy (of the same bound: see docs)
   std::optional<RatioLimit> limit;      // only when not comparable and a one-sided bound exists
   std::string note;
+  // From the paired bootstrap replicates of every model's FD: the ratio's 95 % interval, when the
+  // ratio is defined in at least 95 % of the replicates.
+  std::optional<ml::Interval> ratio_ci;
 };
 
-// For every reference-family model, every other family and every energy bound that family reports.
+// For every reference-family model, every other family and every energy bound that family reports;
+// failed points (see kFailedBelow) are left out of every family's curve.
 std::vector<MatchedRatio> matched_ratios(const CompareRun& run);
 
 // Throws tsu::Error naming the model and field on a missing name, a repeated name, a non-finite or

@@ -1,6 +1,8 @@
 #include "ml/quality.hpp"
 
 #include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
 #include <fmt/format.h>
 
 #include "graph/model.hpp"
@@ -50,6 +52,27 @@ double frechet_distance(const FeatureStats& a, const FeatureStats& b) {
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(0.5 * (inner + inner.transpose()), Eigen::EigenvaluesOnly);
   const double cross = eig.eigenvalues().cwiseMax(0.0).cwiseSqrt().sum();
   return std::max(0.0, (ma - mb).squaredNorm() + sa.trace() + sb.trace() - 2.0 * cross);
+}
+
+Interval central_range(std::vector<double> values, double level) {
+  if (values.empty()) throw Error("bootstrap interval: no replicates");
+  if (!(level > 0 && level < 1)) throw Error(fmt::format("bootstrap interval: level must be in (0, 1), got {}", level));
+  std::sort(values.begin(), values.end());
+  const auto quantile = [&](double q) {
+    const double at = q * double(values.size() - 1);
+    const size_t below = size_t(std::floor(at));
+    const size_t above = std::min(below + 1, values.size() - 1);
+    return values[below] + (at - double(below)) * (values[above] - values[below]);
+  };
+  return {quantile((1 - level) / 2), quantile((1 + level) / 2)};
+}
+
+Interval bootstrap_interval(double estimate, const std::vector<double>& replicates, double level, double low,
+                            double high) {
+  const Interval q = central_range(replicates, level);
+  double bias = -estimate;
+  for (double r : replicates) bias += r / double(replicates.size());
+  return {std::clamp(q.lo - bias, low, high), std::clamp(q.hi - bias, low, high)};
 }
 
 FeatureMap pixel_feature_map(int pixels) {

@@ -6,6 +6,7 @@
 // labelled stand-in: the Frechet distance of the pixel intensities themselves, "fd_pixel".
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -25,6 +26,23 @@ struct FeatureStats {
 // Mean and covariance of `count` feature vectors stored one after another (Error if count < 2).
 FeatureStats feature_stats(std::span<const float> features, size_t count, int dims);
 double frechet_distance(const FeatureStats& a, const FeatureStats& b);
+
+// A confidence interval [lo, hi].
+struct Interval {
+  double lo = 0, hi = 0;
+};
+// The central `level` range of `values` (linear interpolation between order statistics). Error when
+// `values` is empty or level is not in (0, 1).
+Interval central_range(std::vector<double> values, double level = 0.95);
+// The 95 % (`level`) bootstrap interval of an estimate: the central range of its replicates, moved
+// back by the bootstrap's estimate of its bias, mean(replicates) - estimate (Efron & Tibshirani 1993,
+// "An Introduction to the Bootstrap", §10.2). Resampling with replacement adds the estimator's own
+// small-sample bias once more (the FD of n points is biased up by about its noise, and a resample of n
+// points holds only about 0.63 n distinct ones), so the plain percentile interval can miss the
+// estimate altogether; moved back, it is an interval for what n samples measure, the quantity every
+// row of a report is measured at. Clamped to [low, high].
+Interval bootstrap_interval(double estimate, const std::vector<double>& replicates, double level = 0.95,
+                            double low = -INFINITY, double high = INFINITY);
 
 // A map from one image (rows x cols intensities in [0, 1]) to a feature vector.
 struct FeatureMap {

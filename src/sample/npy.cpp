@@ -188,6 +188,33 @@ void write_npy(const std::string& path, const NpyArray& a) {
   });
 }
 
+namespace {
+
+template <class T>
+double element_at(const NpyArray& a, size_t k) {
+  T v;
+  std::memcpy(&v, a.bytes.data() + k * sizeof(T), sizeof(T));
+  return double(v);
+}
+
+}  // namespace
+
+double npy_value(const NpyArray& a, size_t k) {
+  if (k >= a.elements()) throw Error(fmt::format("npy: element {} of {}", k, a.elements()));
+  if (a.dtype == "|b1") return a.bytes[k] ? 1.0 : 0.0;
+  if (a.dtype == "|i1") return element_at<int8_t>(a, k);
+  if (a.dtype == "|u1") return element_at<uint8_t>(a, k);
+  if (a.dtype == "<i2") return element_at<int16_t>(a, k);
+  if (a.dtype == "<u2") return element_at<uint16_t>(a, k);
+  if (a.dtype == "<i4") return element_at<int32_t>(a, k);
+  if (a.dtype == "<i8") return element_at<int64_t>(a, k);
+  if (a.dtype == "<f4") return element_at<float>(a, k);
+  if (a.dtype == "<f8") return element_at<double>(a, k);
+  throw Error(fmt::format("npy: unsupported dtype {}", a.dtype));
+}
+
+bool npy_is_float(const std::string& dtype) { return dtype == "<f4" || dtype == "<f8"; }
+
 NpyArray read_npy(const std::string& path) {
   std::ifstream in = open_for_reading(path);
   unsigned char lead[kMagicSize + 2];

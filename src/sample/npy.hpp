@@ -20,6 +20,11 @@ struct NpyArray {
 // Bytes per element of a supported dtype; throws Error for any other.
 size_t npy_itemsize(const std::string& dtype);
 
+// Element k (C order) of any supported dtype, as a double (exact for every integer dtype but <i8
+// beyond 2^53); bool is 0 or 1.
+double npy_value(const NpyArray& a, size_t k);
+bool npy_is_float(const std::string& dtype);  // "<f4" or "<f8"
+
 // Throws Error naming the file when the dtype is unsupported, the byte count disagrees with the
 // shape, or the file cannot be written.
 void write_npy(const std::string& path, const NpyArray& a);

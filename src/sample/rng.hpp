@@ -47,6 +47,7 @@ enum class Purpose : uint64_t {
   EvalFree = 201, EvalClamped,          // ml/run.cpp
   TrainingEpoch = 301,                  // baselines: epoch e's shuffling and noise
   BernoulliSample = 302,                // baselines: the Bernoulli-means model's pixels
+  BootstrapReference = 303, BootstrapGenerated,  // baselines: the metric's bootstrap resamples
   Mismatch = 401, Calibration, Readout, Drift,  // hw: frozen disorder, calibration, read-out, drift
   StepGraph = 501,                      // ml: the visible placement of DTM step k
 };

@@ -15,6 +15,7 @@
 #include "ml/evaluate.hpp"
 #include "util/image.hpp"
 #include "ml/run.hpp"
+#include "sample/npy.hpp"
 #include "api/neural/entry.hpp"
 #include "util/files.hpp"
 
@@ -72,12 +73,26 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }
 
 cost::Quality quality_of(const baselines::QualityReport& r) {
-  return {r.fd, r.precision, r.recall, r.label_accuracy};
+  cost::Quality q{r.fd, r.precision, r.recall, r.label_accuracy};
+  q.coverage = r.coverage, q.kid = r.kid;
+  q.fd_ci = r.fd_ci, q.precision_ci = r.precision_ci, q.recall_ci = r.recall_ci, q.coverage_ci = r.coverage_ci;
+  q.kid_ci = r.kid_ci, q.class_shares = r.class_shares, q.fd_replicates = r.fd_replicates;
+  return q;
 }
 
-void write_grid(const std::string& path, std::span<const float> images, int count, int side) {
-  const int shown = std::min(count, 100);  // the first 100 samples, 10 per row
-  write_png(path, image_grid(images.first(size_t(shown) * size_t(side * side)), shown, side, side, 10));
+// The first 100 samples, 10 per row; label-clamped ones as one row per class (the first 10 of each).
+void write_grid(const std::string& path, std::span<const float> images, int count, int side,
+                std::span<const int> labels = {}) {
+  const size_t pixels = size_t(side * side);
+  std::vector<float> shown;
+  if (labels.empty()) {
+    shown.assign(images.begin(), images.begin() + long(size_t(std::min(count, 100)) * pixels));
+  } else {
+    for (int c = 0; c < ml::kFashionMnistClasses; ++c)
+      for (size_t i = 0, taken = 0; i < labels.size() && taken < 10; ++i)
+        if (labels[i] == c) shown.insert(shown.end(), images.begin() + long(i * pixels), images.begin() + long((i + 1) * pixels)), ++taken;
+  }
+  write_png(path, image_grid(shown, int(shown.size() / pixels), side, side, 10));
 }
 
 // Everything one run shares: the metric, the GPU and TSU pricing inputs, the output folder.
@@ -147,7 +162,7 @@ std::vector<cost::CompareModel> dtm_models(Context& cx) {
       cost::CompareModel m = cost::tsu_compare_model(name, "tsu " + cx.device.name, price, quality_of(quality));
       m.cpu_seconds_per_sample = g.counters.seconds / g.samples;
       m.sample_grid = (cx.out / (name + ".png")).string();
-      write_grid(m.sample_grid, images, g.samples, side);
+      write_grid(m.sample_grid, images, g.samples, side, options.labels);
       cx.report.line("{:<22} FD {:8.3f}  {:.3g} J/sample on the TSU  ({:.3g} s CPU/sample)", name, quality.fd,
                      price.joules, *m.cpu_seconds_per_sample);
       models.push_back(std::move(m));
@@ -182,6 +197,47 @@ cost::CompareModel baseline_model(Context& cx, baselines::Generator& gen, const 
   cx.report.line("{:<22} FD {:8.3f}  {:.3g} J/sample on the GPU (roofline; ideal {:.3g})  {:.3g} FLOP/sample",
                  name, quality.fd, m.energy.primary, m.energy.ideal.value_or(NAN), net.flops());
   return m;
+}
+
+// The first `count` images of an --extra samples file as intensities: [n, 28, 28] or [n, 784] of floats
+// in [0, 1] or of integers 0/1. Errors name the file (and the option's model).
+std::vector<float> extra_images(const api::ExtraModel& extra, size_t count) {
+  const NpyArray a = read_npy(extra.samples);
+  const auto where = [&] { return fmt::format("--extra {}: {}", extra.name, extra.samples); };
+  const bool shaped = (a.shape.size() == 3 && a.shape[1] == 28 && a.shape[2] == 28) ||
+                      (a.shape.size() == 2 && a.shape[1] == 784);
+  if (!shaped) throw Error(fmt::format("{}: shape must be [n, 28, 28] or [n, 784]", where()));
+  if (a.shape[0] < count)
+    throw Error(fmt::format("{}: {} images, the comparison scores {} of every model", where(), a.shape[0], count));
+  std::vector<float> images(count * 784);
+  const bool integer = !npy_is_float(a.dtype);
+  for (size_t i = 0; i < images.size(); ++i) {
+    const double v = npy_value(a, i);
+    if (!(v >= 0 && v <= 1) || (integer && v != 0 && v != 1))
+      throw Error(fmt::format("{}: value {} at element {}: {}", where(), v, i,
+                              integer ? "integer pixels must be 0 or 1" : "intensities must be in [0, 1]"));
+    images[i] = float(v);
+  }
+  return images;
+}
+
+std::vector<cost::CompareModel> extra_models(Context& cx) {
+  std::vector<cost::CompareModel> models;
+  for (const api::ExtraModel& extra : cx.args.extras) {
+    const std::vector<float> images = extra_images(extra, size_t(cx.samples));
+    const auto quality = cx.metric.evaluate(images, size_t(cx.samples));
+    cost::GpuInputs in = cx.gpu;
+    in.flops = extra.flops, in.bytes = extra.bytes, in.weight_bytes = extra.weight_bytes;
+    cost::CompareModel m = cost::gpu_compare_model(extra.name, extra.name,
+                                                   fmt::format("{} {}", cx.args.gpu, cx.args.precision), in,
+                                                   quality_of(quality));
+    m.sample_grid = (cx.out / (extra.name + ".png")).string();
+    write_grid(m.sample_grid, images, cx.samples, 28);
+    cx.report.line("{:<22} FD {:8.3f}  {:.3g} J/sample on the GPU (roofline; ideal {:.3g}; --extra)", extra.name,
+                   quality.fd, m.energy.primary, m.energy.ideal.value_or(NAN));
+    models.push_back(std::move(m));
+  }
+  return models;
 }
 
 // A diffusion model samples with 1/4, 1/2 and all of its sampling steps (fewer steps: cheaper and
@@ -240,7 +296,8 @@ CompareResult run_compare(const CompareOptions& args) {
   const auto classifier = baselines::Classifier::load_or_train(cache, cconfig, report.progress());
   report.line("metric: classifier {} (test accuracy {:.4f})", classifier.path(), classifier.test_accuracy());
   const ml::ImageSet train = ml::load_fashion_mnist(ml::Split::Train);
-  const baselines::QualityMetric metric(classifier, train, samples / 10, args.seed);
+  if (args.bootstrap < 0) throw Error(fmt::format("--bootstrap: must be >= 0 replicates, got {}", args.bootstrap));
+  const baselines::QualityMetric metric(classifier, train, samples / 10, args.seed, 3, args.bootstrap);
 
   Context cx{args, scale, samples, out, report, classifier, metric, {}, {}, hw::load_device(args.device), {}};
   const cost::GpuPreset& preset = cost::gpu_preset(args.gpu);
@@ -255,6 +312,7 @@ CompareResult run_compare(const CompareOptions& args) {
   run.settings = {{"scale", scale.name},
                   {"samples", samples},
                   {"seed", args.seed},
+                  {"bootstrap_replicates", args.bootstrap},
                   {"classifier", {{"path", classifier.path()}, {"test_accuracy", classifier.test_accuracy()}}},
                   {"reference_images", metric.reference_count()},
                   {"gpu", args.gpu},
@@ -266,6 +324,8 @@ CompareResult run_compare(const CompareOptions& args) {
     auto models = family_models(cx, family);
     run.models.insert(run.models.end(), models.begin(), models.end());
   }
+  const auto extras = extra_models(cx);
+  run.models.insert(run.models.end(), extras.begin(), extras.end());
   run.assumptions = cx.sources;
   const cost::CompareFiles files = cost::write_compare_report(out.string(), run);
   return {std::move(run), files};
