@@ -45,7 +45,7 @@ section "4. Denoising thermodynamic model on Fashion-MNIST (configs/dtm/demo.jso
 "$TSU" dtm generate --model "$OUT/dtm" --n 500 --out "$OUT/dtm/generated"
 "$TSU" dtm eval --model "$OUT/dtm" --samples "$OUT/dtm/generated/samples-free.npy"
 
-section "5. tsu compare --scale demo: DTM on a TSU vs VAE, GAN, diffusion and Bernoulli means on a GPU, real data as the floor (docs/compare.md)"
+section "5. tsu compare --scale demo: DTM on a TSU vs VAE, GAN, diffusion, Bernoulli means and mixture on a GPU, real data as the floor (docs/compare.md)"
 "$TSU" compare --scale demo --dtm "$OUT/dtm" --out "$OUT/compare" --cache "$OUT/cache"
 
 section "done: results in $OUT (open $OUT/compare/report.html)"

@@ -17,6 +17,8 @@ packages=(
   libpng-dev              # every PNG tsu writes (sample grids, plots)
   libcairo2-dev fonts-dejavu-core  # the plots of studies and reports, and their text
   libtorch-dev            # PyTorch's C++ API (1.13, CPU): the quality classifier and the neural baselines
+  libopenblas0-openmp     # an optimised BLAS for libtorch, which finds BLAS through the libblas.so.3
+                          # alternative (else the netlib reference code; docs/compare.md, "Speed")
   python3-dev python3-venv  # the Python package (built against Debian's python3) and its .venv
   clang-14 libclang-rt-14-dev libomp-14-dev  # the fuzz harnesses (libFuzzer) and the ThreadSanitizer run (OpenMP with Archer)
 )

@@ -54,7 +54,7 @@ TEST_F(CompareCli, TinyScaleEndToEndThenCorruptCheckpointsFail) {
     EXPECT_GT(m["energy_j"]["primary"].get<double>(), 0) << m["name"];
     EXPECT_TRUE(fs::exists(dir_ / m["sample_grid"].get<std::string>())) << m["name"];  // relative to tsu's folder
   }
-  EXPECT_EQ(families, (std::set<std::string>{"dtm", "vae", "gan", "diffusion", "bernoulli", "mine"}));
+  EXPECT_EQ(families, (std::set<std::string>{"dtm", "vae", "gan", "diffusion", "bernoulli", "mixture", "mine"}));
   for (const json& m : report["models"]) {  // every quality with its interval about it
     const json& q = m["quality"];
     ASSERT_EQ(q["fd_ci"].size(), 2u) << m["name"];

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "cost/compare.hpp"
+#include "cost/sensitivity.hpp"
 #include "json_schema.hpp"
 #include "error_of.hpp"
 #include "util/files.hpp"
@@ -289,4 +290,91 @@ TEST(CompareReport, RatioIntervalsComeFromThePairedReplicates) {
   EXPECT_NE(edge.note.find("bootstrap replicates"), std::string::npos) << edge.note;
   run.models[1].quality.fd_replicates.clear();  // a model without replicates: no ratio intervals at all
   for (const MatchedRatio& r : matched_ratios(run)) EXPECT_FALSE(r.ratio_ci);
+}
+
+// The verdict comes first: the best working DTM point, then each family's best point with its FD
+// comparison and its ratio or bound at the DTM's quality; failed families say so; the caveats
+// count the assumptions. The report shows both before the tables.
+TEST(CompareReport, TheVerdictLeadsWithTheAnswer) {
+  CompareRun run = hand_made_run();
+  run.assumptions["chip_usd"] = "ASSUMPTION: $1,000 per chip";
+  run.models.push_back(model("bernoulli", "means", 60, 1e-6));
+  run.models.back().quality.recall = 0.004;
+  const std::vector<std::string> lines = verdict(run);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0], "Best DTM point: dtm-a, FD 15 at 1e-08 J per sample on the modelled TSU (tsu paper).");
+  EXPECT_EQ(lines[1], "vae: best vae-big, FD 10 (better on FD than the DTM); at the DTM's FD it needs 1e+04x the DTM's "
+                      "energy per sample.");
+  EXPECT_EQ(lines[2], "gan: best gan, FD 30 (worse on FD than the DTM); its energy per sample is at least 100x the "
+                      "DTM's at FD 30 (a bound: the curves do not overlap).");
+  EXPECT_EQ(lines[3], "bernoulli: every point failed (precision or recall below 0.05): no ratio or bound.");
+  run.models[2].quality.fd_ci = tsu::ml::Interval{9, 16}, run.models[0].quality.fd_ci = tsu::ml::Interval{14, 17};
+  EXPECT_NE(verdict(run)[1].find("FD 10 [9, 16] (indistinguishable on FD from the DTM)"), std::string::npos);
+  const std::vector<std::string> notes = caveats(run);
+  EXPECT_EQ(notes.back(), "1 of the 2 pricing inputs below are assumptions, not sourced constants.");
+  const json doc = compare_json(run);
+  EXPECT_EQ(doc["verdict"].size(), 4u);
+  EXPECT_EQ(schema_errors(schema(), doc), std::vector<std::string>{});
+  const fs::path dir = temp_dir("verdict");
+  const std::string html = tsu::read_file(write_compare_report(dir.string(), run).html);
+  fs::remove_all(dir);
+  EXPECT_LT(html.find("<ul class=\"verdict\">\n<li>Best DTM point: dtm-a"), html.find("<h2>Models</h2>"));
+  for (CompareModel& m : run.models) m.quality.recall = 0.01;  // nothing works: no verdict
+  EXPECT_TRUE(verdict(run).empty());
+}
+
+// The sensitivity analysis reprices every model one input at a time: the headline is the smallest
+// ratio against the best working DTM point, and each factor moves it the way its physics says (more
+// TSU energy per update or more sweeps: a smaller ratio; a smaller GPU batch or lower utilisation:
+// a larger one; the skeptic's ideal bf16 bound: a smaller one). Without a device there is none.
+TEST(CompareReport, SensitivityRepricesOneInputAtATime) {
+  Sources sources;
+  const GpuInputs base = gpu_inputs(gpu_preset("h100"), Precision::fp32, sources);
+  const auto gpu_model = [&](const std::string& family, const std::string& name, double fd, double flops) {
+    GpuInputs in = base;
+    in.flops = flops, in.bytes = 1e6, in.weight_bytes = 1e8, in.batch = 256;
+    Quality q{fd, 0.5, 0.5, std::nullopt};
+    return gpu_compare_model(family, name, "h100 fp32", in, q);
+  };
+  tsu::ml::SamplingCounters counters;
+  counters.steps = 4, counters.sweeps_per_step = 100, counters.sites = 2500, counters.visible = 784;
+  CompareRun run;
+  run.title = "sensitivity";
+  run.metric = "fd_test";
+  run.device = tsu::hw::device_preset("paper");
+  run.tsu_inputs = default_tsu_inputs(sources);
+  run.gpu = "h100", run.precision = "fp32";
+  run.models = {tsu_compare_model("dtm-k100", *run.device, "G12", counters, run.tsu_inputs, Quality{15, 0.8, 0.3, {}}),
+                gpu_model("vae", "vae-big", 10, 1e9), gpu_model("vae", "vae-small", 20, 1e7)};
+  const std::optional<Headline> h = headline(run);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->kind, "ratio");
+  EXPECT_EQ(h->family, "vae");
+  const std::vector<Sensitivity> factors = sensitivity(run);
+  ASSERT_EQ(factors.size(), 7u);
+  auto factor = [&](const std::string& name) {
+    for (const Sensitivity& f : factors)
+      if (f.factor == name) return f;
+    ADD_FAILURE() << name;
+    return Sensitivity{};
+  };
+  EXPECT_NEAR(*factor("TSU device").low.value, h->value, 1e-9 * h->value);  // the run's own device
+  EXPECT_LT(*factor("TSU device").high.value, h->value);                   // z1: more energy per update
+  EXPECT_GT(*factor("sweeps per step").low.value, h->value);
+  EXPECT_LT(*factor("sweeps per step").high.value, h->value);
+  EXPECT_GT(*factor("GPU utilisation").low.value, h->value);
+  EXPECT_GT(*factor("batch").low.value, h->value);  // batch 1 reads the weights for every sample
+  EXPECT_LE(*factor("batch").high.value, h->value);
+  EXPECT_LT(*factor("GPU bound").high.value, h->value);
+  const json doc = compare_json(run);
+  EXPECT_EQ(schema_errors(schema(), doc), std::vector<std::string>{});
+  EXPECT_EQ(doc["headline"]["family"], "vae");
+  EXPECT_EQ(doc["sensitivity"].size(), 7u);
+  const fs::path dir = temp_dir("sensitivity");
+  const CompareFiles files = write_compare_report(dir.string(), run);
+  EXPECT_TRUE(fs::exists(files.sensitivity_png));
+  EXPECT_NE(tsu::read_file(files.html).find("<tr class=\"sensitivity\"><td>batch</td>"), std::string::npos);
+  fs::remove_all(dir);
+  run.device.reset();
+  EXPECT_TRUE(sensitivity(run).empty());
 }

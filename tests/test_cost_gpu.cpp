@@ -79,7 +79,12 @@ TEST(CostGpu, EveryPresetNumberHasASourceAndNonReferenceOnesSaySo) {
     }
   }
   EXPECT_EQ(input_error([] { gpu_preset("v100"); }), "preset: unknown 'v100' (known: h100, b200, a100, rtx3090)");
-  EXPECT_EQ(input_error([] { parse_precision("fp8"); }).rfind("precision: unknown 'fp8'", 0), 0u);
+  EXPECT_EQ(input_error([] { parse_precision("fp4"); }).rfind("precision: unknown 'fp4'", 0), 0u);
+  Sources sources;  // FP8 where the GPU has it (H&C §3.1), an error naming the GPU where it has not
+  EXPECT_EQ(gpu_inputs(gpu_preset("h100"), Precision::fp8, sources).peak_flops, 1979e12);
+  EXPECT_EQ(gpu_inputs(gpu_preset("b200"), parse_precision("fp8"), sources).peak_flops, 4.5e15);
+  EXPECT_EQ(input_error([&] { gpu_inputs(gpu_preset("a100"), Precision::fp8, sources); }),
+            "precision: the a100 has no fp8 peak");
 }
 
 // 1 GFLOP and 10 MB per sample on an H100 at FP32: compute-bound.
@@ -257,9 +262,13 @@ TEST_F(CostGpuCli, PrintsBothBoundsWithSourcesAndNamesBadOptions) {
   EXPECT_EQ(missing.status, 2);
   EXPECT_EQ(missing.err,
             "tsu: error: cost gpu: --flops is required (FLOPs per generated sample; or in a --config file as \"flops\")\n");
-  const CliResult precision = tsu("cost gpu --precision fp8 --flops 1 --bytes 1");
+  const CliResult precision = tsu("cost gpu --precision fp4 --flops 1 --bytes 1");
   EXPECT_EQ(precision.status, 2);
-  EXPECT_NE(precision.err.find("--precision: unknown 'fp8'"), std::string::npos) << precision.err;
+  EXPECT_NE(precision.err.find("--precision: unknown 'fp4'"), std::string::npos) << precision.err;
+  EXPECT_EQ(tsu("cost gpu --precision fp8 --flops 1 --bytes 1").status, 0);
+  const CliResult no_fp8 = tsu("cost gpu --preset a100 --precision fp8 --flops 1 --bytes 1");
+  EXPECT_EQ(no_fp8.status, 2);
+  EXPECT_NE(no_fp8.err.find("the a100 has no fp8 peak"), std::string::npos) << no_fp8.err;
   const CliResult list = tsu("cost list --json");
   ASSERT_EQ(list.status, 0) << list.err;
   EXPECT_EQ(nlohmann::json::parse(list.out)["gpu_presets"].size(), 4u);

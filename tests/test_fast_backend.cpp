@@ -133,7 +133,7 @@ TEST(FastBackend, OneTileOrChainOnSeveralThreadsGivesTheSameStates) {
                                  std::pair{"fast", 2}, std::pair{"fast", 3}}) {
       const EngineOptions opt{chains, 4, threads, kind};
       auto backend =
-          kind == "fast" ? make_fast_backend(cm, layout, opt) : make_reference_backend(cm, layout, opt);
+          std::string(kind) == "fast" ? make_fast_backend(cm, layout, opt) : make_reference_backend(cm, layout, opt);
       backend->set_states(initial_states(cm, layout, chains, 4, InitKind::Uniform, 1.0));
       std::vector<double> factors;
       for (int c = 0; c < chains; ++c) factors.push_back(std::ldexp(1.0, c % 3 - 1));

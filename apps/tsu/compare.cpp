@@ -32,6 +32,8 @@ std::string with_interval(double value, const std::optional<ml::Interval>& ci, c
 }
 
 void print_summary(const cost::CompareRun& run) {
+  fmt::print("\nverdict:\n");
+  for (const std::string& line : cost::verdict(run)) fmt::print("  {}\n", line);
   fmt::print("\n{:<22} {:<10} {:>22} {:>6} {:>6} {:>12} {:>12}\n", "model", "family", "FD [95 % CI]", "prec",
              "recall", "J/sample", "$/1M");
   for (const cost::CompareModel& m : run.models)
@@ -81,7 +83,7 @@ void add_compare_command(CLI::App& app) {
   cmd->add_option("--scale", o.scale, "tiny, demo or full")->capture_default_str();
   cmd->add_option("--out", o.out, "Output folder (runs resume from it)")->required();
   cmd->add_option("--dtm", o.dtm, "A trained DTM run folder (tsu dtm train --out DIR) instead of training one");
-  cmd->add_option("--families", o.families, "Baselines to run: vae, gan, diffusion, bernoulli")
+  cmd->add_option("--families", o.families, "Baselines to run: vae, gan, diffusion, bernoulli, mixture")
       ->delimiter(',')
       ->check(CLI::IsMember(api::kBaselineFamilies))
       ->capture_default_str();
@@ -91,7 +93,7 @@ void add_compare_command(CLI::App& app) {
   cmd->add_option("--cache", o.cache, "Classifier cache folder (default $TSU_CACHE or ~/.cache/tsu)");
   cmd->add_option("--device", o.device, "TSU device preset or tsu-device-v1 file")->capture_default_str();
   cmd->add_option("--gpu", o.gpu, "GPU preset: h100, b200, a100, rtx3090")->capture_default_str();
-  cmd->add_option("--precision", o.precision, "GPU peak used: fp32, tf32, bf16")->capture_default_str();
+  cmd->add_option("--precision", o.precision, "GPU peak used: fp32, tf32, bf16, fp8")->capture_default_str();
   cmd->add_option("--batch", o.batch, "Samples a GPU generates together")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--samples", o.samples, "Samples per model (0 = the scale's; a multiple of 10)");
   cmd->add_option("--seed", o.seed, "Seed of generation and of the metric's reference")->capture_default_str();

@@ -56,7 +56,7 @@ void print_presets_table() {
   for (const ModelSpec& m : model_specs()) fmt::print("  {:<10} {:.4g} parameters: {}\n", m.name, m.params, m.source);
   fmt::print("tsu cost asic --task NAME\n");
   for (const AsicTask& t : asic_tasks()) fmt::print("  {:<13} {}\n", t.name, t.summary);
-  fmt::print("tsu cost gpu --preset NAME --precision fp32|tf32|bf16\n");
+  fmt::print("tsu cost gpu --preset NAME --precision fp32|tf32|bf16|fp8\n");
   for (const GpuPreset& g : gpu_presets()) {
     fmt::print("  {:<10} {}: {:.4g} / {:.4g} / {:.4g} FLOP/s, {:.4g} B/s, {:g} W, ${:g}\n", g.name, g.summary, g.fp32,
                g.tf32, g.bf16, g.bandwidth, g.power_w, g.card_usd);
@@ -104,7 +104,7 @@ void add_cost_command(CLI::App& app) {
   auto* gpu_cmd = cost->add_subcommand(
       "gpu", "Energy per generated sample on a GPU: ideal and roofline bounds, latency, dollars per million");
   gpu_cmd->add_option("--preset", gpu->options.preset, "GPU: h100, b200, a100, rtx3090")->capture_default_str();
-  gpu_cmd->add_option("--precision", gpu->options.precision, "Peak used: fp32, tf32, bf16 (= fp16)")->capture_default_str();
+  gpu_cmd->add_option("--precision", gpu->options.precision, "Peak used: fp32, tf32, bf16 (= fp16), fp8 (H100, B200)")->capture_default_str();
   add_field_options(*gpu_cmd, gpu);
   add_output_options(*gpu_cmd, gpu);
   gpu_cmd->callback([gpu] { run_cost(*gpu); });

@@ -24,7 +24,7 @@ def test_compare_returns_what_it_writes_and_the_cli_resumes_it_to_the_same_score
     out, cache, lines, report = tiny_compare
     assert report == json.loads((out / "compare.json").read_text())
     assert report["format"] == "tsu-compare-v1" and report["metric"] == "fd_classifier"
-    assert {m["family"] for m in report["models"]} == {"dtm", "vae", "gan", "diffusion", "bernoulli"}
+    assert {m["family"] for m in report["models"]} == {"dtm", "vae", "gan", "diffusion", "bernoulli", "mixture"}
     for m in report["models"]:  # the default 200 bootstrap replicates: an interval about every estimate
         lo, hi = m["quality"]["fd_ci"]
         assert lo <= m["quality"]["fd"] <= hi, m["name"]

@@ -28,9 +28,9 @@ struct ClassifierMetric {
 ClassifierMetric classifier_metric(const std::string& scale, const std::string& cache = "", int threads = 0,
                                    const StepProgress& progress = {});
 
-// The baseline families tsu compare can train: the neural generators and the Bernoulli-means
-// model (each pixel drawn at its class's mean, the trivial baseline).
-inline const std::vector<std::string> kBaselineFamilies = {"vae", "gan", "diffusion", "bernoulli"};
+// The baseline families tsu compare can train: the neural generators, the Bernoulli-means model
+// (each pixel drawn at its class's mean, the trivial baseline) and the Bernoulli mixture.
+inline const std::vector<std::string> kBaselineFamilies = {"vae", "gan", "diffusion", "bernoulli", "mixture"};
 
 // A model of the user's own in the comparison (`tsu compare --extra`): its samples, scored by the same
 // metric, and what one sample costs on the GPU, priced by the same bounds as the baselines.

@@ -17,17 +17,22 @@ namespace {
 
 using nlohmann::json;
 
-const std::set<std::string> kFamilies = {"vae", "gan", "diffusion", "bernoulli"};
-constexpr const char* kFamilyList = "vae, gan, diffusion or bernoulli";
+const std::set<std::string> kFamilies = {"vae", "gan", "diffusion", "bernoulli", "mixture"};
+constexpr const char* kFamilyList = "vae, gan, diffusion, bernoulli or mixture";
 
 bool has_latent(const std::string& family) { return family == "vae" || family == "gan"; }
 bool is_diffusion(const std::string& family) { return family == "diffusion"; }
-// The Bernoulli-means model (bernoulli.hpp) has no network: no training schedule, no width.
-bool is_network(const std::string& family) { return family != "bernoulli"; }
+bool is_mixture(const std::string& family) { return family == "mixture"; }
+// The Bernoulli models (bernoulli.hpp) have no network: no training schedule, no width.
+bool is_network(const std::string& family) { return family != "bernoulli" && !is_mixture(family); }
 
 
 void validate(const GeneratorConfig& c) {
   require(!c.name.empty(), "name", "must not be empty");
+  if (is_mixture(c.family)) {
+    require(c.components >= 1, "components", fmt::format("must be >= 1, got {}", c.components));
+    require(c.epochs >= 1, "epochs", fmt::format("must be >= 1 EM iterations, got {}", c.epochs));
+  }
   if (!is_network(c.family)) return;
   require(c.epochs >= 1, "epochs", fmt::format("must be >= 1, got {}", c.epochs));
   // Training-mode batch normalisation needs two images per batch.
@@ -65,6 +70,10 @@ GeneratorConfig parse(const json& doc) {
     f.get("width", c.width);
   }
   if (has_latent(c.family)) f.get("latent", c.latent);
+  if (is_mixture(c.family)) {
+    f.get("components", c.components);
+    f.get("epochs", c.epochs);
+  }
   if (is_diffusion(c.family)) {
     f.get("steps", c.steps);
     f.get("sampling_steps", c.sampling_steps);
@@ -97,6 +106,10 @@ json to_json(const GeneratorConfig& c) {
     out["width"] = c.width;
   }
   if (has_latent(c.family)) out["latent"] = c.latent;
+  if (is_mixture(c.family)) {
+    out["components"] = c.components;
+    out["epochs"] = c.epochs;
+  }
   if (is_diffusion(c.family)) {
     out["steps"] = c.steps;
     out["sampling_steps"] = c.sampling_steps;

@@ -18,7 +18,7 @@
 namespace tsu::baselines {
 
 struct GeneratorConfig {
-  std::string family;  // "vae", "gan", "diffusion", "bernoulli"
+  std::string family;  // "vae", "gan", "diffusion", "bernoulli", "mixture"
   std::string name;    // e.g. "vae-demo"
   uint64_t seed = 1;
   int epochs = 5;
@@ -30,6 +30,7 @@ struct GeneratorConfig {
   int steps = 100;          // diffusion: training timesteps (the noise schedule's length)
   int sampling_steps = 0;   // diffusion: steps at generation (strided schedule); 0 = steps
   double ema_decay = 0.999; // diffusion: exponential moving average of the weights used to sample
+  int components = 1;       // mixture: Bernoulli images per class (its EM iterations are `epochs`)
   int threads = 0;          // 0 = every core
 };
 

@@ -348,7 +348,7 @@ std::unique_ptr<detail::TorchGenerator> make_torch_generator(const GeneratorConf
 }  // namespace
 
 std::unique_ptr<Generator> make_generator(const GeneratorConfig& config) {
-  if (config.family == "bernoulli") return detail::make_bernoulli(config);
+  if (config.family == "bernoulli" || config.family == "mixture") return detail::make_bernoulli(config);
   return make_torch_generator(config);
 }
 
@@ -357,7 +357,7 @@ std::unique_ptr<Generator> load_generator(const std::string& dir) {
   if (!std::filesystem::exists(config_path))
     throw Error(fmt::format("{}: missing: {} holds no generator training run", config_path, dir));
   const GeneratorConfig config = load_generator_config(config_path);
-  if (config.family == "bernoulli") return detail::load_bernoulli(config, dir);
+  if (config.family == "bernoulli" || config.family == "mixture") return detail::load_bernoulli(config, dir);
   auto generator = make_torch_generator(config);
   generator->restore(generator_checkpoint_path(dir), true);
   return generator;

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "cost/matched.hpp"
+#include "cost/sensitivity.hpp"
 #include "util/files.hpp"
 #include "graph/model.hpp"
 
@@ -158,6 +159,7 @@ CompareModel gpu_compare_model(const std::string& family, const std::string& nam
   m.latency_s = c.latency_s;
   m.usd_per_million = c.dollars;
   m.flops = inputs.flops, m.bytes = c.bytes_moved;
+  m.gpu_inputs = inputs;
   return m;
 }
 
@@ -168,6 +170,13 @@ CompareModel tsu_compare_model(const std::string& name, const std::string& hardw
   m.energy.primary = cost.joules;
   m.latency_s = cost.latency_s;
   m.usd_per_million = cost.dollars;
+  return m;
+}
+
+CompareModel tsu_compare_model(const std::string& name, const hw::Device& device, const std::string& rule,
+                               const ml::SamplingCounters& counters, const TsuInputs& inputs, const Quality& quality) {
+  CompareModel m = tsu_compare_model(name, "tsu " + device.name, tsu_sample_cost(device, rule, counters, inputs), quality);
+  m.tsu_counters = counters, m.tsu_rule = rule;
   return m;
 }
 
@@ -257,6 +266,13 @@ bool failed(const Quality& q) {
   return (q.precision && *q.precision < kFailedBelow) || (q.recall && *q.recall < kFailedBelow);
 }
 
+const CompareModel* best_working(const CompareRun& run, const std::string& family) {
+  const CompareModel* best = nullptr;
+  for (const CompareModel& m : run.models)
+    if (m.family == family && !failed(m.quality) && (!best || m.quality.fd < best->quality.fd)) best = &m;
+  return best;
+}
+
 std::vector<MatchedRatio> matched_ratios(const CompareRun& run) {
   std::vector<MatchedRatio> ratios = point_ratios(run);
   const size_t replicates = paired_replicates(run);
@@ -301,6 +317,19 @@ json quality_json(const Quality& q) {
           {"kid_ci", interval_json(q.kid_ci)},
           {"label_accuracy", optional_json(q.label_accuracy)},
           {"class_shares", q.class_shares.empty() ? json(nullptr) : json(q.class_shares)}};
+}
+
+json headline_json(const std::optional<Headline>& h) {
+  if (!h) return nullptr;
+  return {{"reference", h->reference}, {"family", h->family}, {"kind", h->kind}, {"value", h->value}};
+}
+
+json sensitivity_json(const std::vector<Sensitivity>& factors) {
+  json out = json::array();
+  const auto side = [](const SensitivityCase& c) { return json{{"setting", c.setting}, {"value", optional_json(c.value)}}; };
+  for (const Sensitivity& f : factors)
+    out.push_back({{"factor", f.factor}, {"base", f.base}, {"low", side(f.low)}, {"high", side(f.high)}});
+  return out;
 }
 
 json data_floor_json(const std::optional<DataFloor>& floor) {
@@ -350,7 +379,86 @@ json compare_json(const CompareRun& run) {
                       {"note", r.note}});
   return {{"format", "tsu-compare-v1"}, {"title", run.title},        {"metric", run.metric},
           {"settings", run.settings},   {"assumptions", run.assumptions}, {"reference_family", run.reference_family},
-          {"models", models},           {"matched_quality", ratios}, {"data_floor", data_floor_json(run.data_floor)}};
+          {"models", models},           {"matched_quality", ratios}, {"data_floor", data_floor_json(run.data_floor)},
+          {"verdict", verdict(run)},    {"caveats", caveats(run)},
+          {"headline", headline_json(headline(run))}, {"sensitivity", sensitivity_json(sensitivity(run))}};
+}
+
+namespace {
+
+std::string with_ci(double v, const std::optional<ml::Interval>& ci) {
+  if (!ci) return format_number(v);
+  return fmt::format("{} [{}, {}]", format_number(v), format_number(ci->lo), format_number(ci->hi));
+}
+
+// "better than", "worse than" or "indistinguishable from" on FD, by the 95 % intervals when both have one.
+std::string fd_comparison(const Quality& a, const Quality& b) {
+  if (a.fd_ci && b.fd_ci && a.fd_ci->hi >= b.fd_ci->lo && b.fd_ci->hi >= a.fd_ci->lo)
+    return "indistinguishable on FD from";
+  return a.fd < b.fd ? "better on FD than" : "worse on FD than";
+}
+
+std::string ratio_phrase(const MatchedRatio& r) {
+  if (r.ratio)
+    return fmt::format("at the DTM's FD it needs {}x the DTM's energy per sample{}", format_number(*r.ratio),
+                       r.ratio_ci ? fmt::format(" (95 % interval {} to {})", format_number(r.ratio_ci->lo),
+                                                format_number(r.ratio_ci->hi))
+                                  : "");
+  if (r.limit)
+    return fmt::format("its energy per sample is {} {}x the DTM's at FD {} (a bound: the curves do not overlap)",
+                       r.limit->kind == "at_least" ? "at least" : "at most", format_number(r.limit->value),
+                       format_number(r.limit->at_fd));
+  return "no energy ratio: " + r.note;
+}
+
+}  // namespace
+
+std::vector<std::string> verdict(const CompareRun& run) {
+  const CompareModel* dtm = best_working(run, run.reference_family);
+  if (!dtm) return {};
+  std::vector<std::string> lines;
+  lines.push_back(fmt::format("Best DTM point: {}, FD {} at {} J per sample on the modelled TSU ({}).", dtm->name,
+                              with_ci(dtm->quality.fd, dtm->quality.fd_ci), format_number(dtm->energy.primary),
+                              dtm->hardware));
+  if (run.data_floor)
+    lines.push_back(fmt::format("Real data ({} held-out images) scores FD {}: the floor at this sample size.",
+                                run.data_floor->images, with_ci(run.data_floor->quality.fd, run.data_floor->quality.fd_ci)));
+  const std::vector<MatchedRatio> ratios = matched_ratios(run);
+  for (const std::string& family : families(run)) {
+    if (family == run.reference_family) continue;
+    const CompareModel* best = best_working(run, family);
+    if (!best) {
+      lines.push_back(fmt::format("{}: every point failed (precision or recall below {:g}): no ratio or bound.", family,
+                                  kFailedBelow));
+      continue;
+    }
+    std::string sentence = fmt::format("{}: best {}, FD {} ({} the DTM)", family, best->name,
+                                       with_ci(best->quality.fd, best->quality.fd_ci),
+                                       fd_comparison(best->quality, dtm->quality));
+    for (const MatchedRatio& r : ratios)
+      if (r.reference == dtm->name && r.family == family && r.bound == "primary") sentence += "; " + ratio_phrase(r);
+    lines.push_back(sentence + ".");
+  }
+  return lines;
+}
+
+std::vector<std::string> caveats(const CompareRun& run) {
+  std::vector<std::string> out = {
+      "Both sides are models, not measurements: the TSU by tsu's hardware energy model of an unbuilt chip, the GPU "
+      "by roofline and ideal bounds from its datasheet (a measured figure appears only where NVML measured one).",
+      "Quality is measured in the features of a small Fashion-MNIST classifier trained by tsu (InceptionV3 cannot be "
+      "had here): compare trends with the paper's FID, not values.",
+      "Intervals are 95 % bootstrap intervals over samples and reference; those of precision and recall are about 25 % "
+      "too narrow (docs/compare.md).",
+      fmt::format("A point with precision or recall below {:g} is marked failed (an assumption of tsu's) and gives no "
+                  "ratio or bound.",
+                  kFailedBelow)};
+  size_t assumed = 0;
+  for (const auto& [key, source] : run.assumptions) assumed += source.find("ASSUMPTION") != std::string::npos;
+  if (assumed)
+    out.push_back(fmt::format("{} of the {} pricing inputs below are assumptions, not sourced constants.", assumed,
+                              run.assumptions.size()));
+  return out;
 }
 
 Plot compare_plot(const CompareRun& run) {
@@ -372,7 +480,26 @@ Plot compare_plot(const CompareRun& run) {
   return plot;
 }
 
-std::string report_html(const CompareRun& run, const std::string& plot_png_path) {
+namespace {
+
+std::string list_items(const std::vector<std::string>& lines) {
+  std::string html;
+  for (const std::string& line : lines) html += "<li>" + escape_html(line) + "</li>\n";
+  return html;
+}
+
+}  // namespace
+
+std::string sensitivity_table(const std::vector<Sensitivity>& factors) {
+  std::string html = "<table>\n<tr><th>factor</th><th>this run</th><th>low</th><th>headline</th><th>high</th><th>headline</th></tr>\n";
+  for (const Sensitivity& f : factors)
+    html += fmt::format("<tr class=\"sensitivity\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                        escape_html(f.factor), escape_html(f.base), escape_html(f.low.setting), cell(f.low.value),
+                        escape_html(f.high.setting), cell(f.high.value));
+  return html + "</table>\n";
+}
+
+std::string report_html(const CompareRun& run, const std::string& plot_png_path, const std::string& sensitivity_png_path) {
   validate_run(run);
   std::string assumptions;
   for (const auto& [key, source] : run.assumptions)
@@ -394,20 +521,28 @@ std::string report_html(const CompareRun& run, const std::string& plot_png_path)
       "figure{{display:inline-block;margin:0.5em}}</style></head>\n<body>\n<h1>{0}</h1>\n"
       "<p>Quality metric: <code>{1}</code> (Frechet distance, lower is better). Energy per sample on each model's "
       "own hardware: TSU by the hardware energy model, GPU by the roofline bound (ideal bound beside it); "
-      "method in docs/compare.md.</p>\n<h2>Models</h2>\n{2}<h2>Energy at matched quality</h2>\n{3}"
+      "method in docs/compare.md.</p>\n<h2>Verdict</h2>\n<ul class=\"verdict\">\n{8}</ul>\n"
+      "<h2>Caveats</h2>\n<ul class=\"caveats\">\n{9}</ul>\n<h2>Models</h2>\n{2}<h2>Energy at matched quality</h2>\n{3}"
       "<h2>Energy per sample vs quality</h2>\n<img alt=\"energy per sample vs quality\" src=\"{4}\">\n"
-      "<h2>Samples</h2>\n{5}<h2>Settings</h2>\n<pre>{6}</pre>\n<h2>Assumptions and sources</h2>\n<ul>\n{7}</ul>\n"
+      "<h2>Sensitivity of the headline</h2>\n{10}{11}<h2>Samples</h2>\n{5}<h2>Settings</h2>\n<pre>{6}</pre>\n<h2>Assumptions and sources</h2>\n<ul>\n{7}</ul>\n"
       "</body></html>\n",
       escape_html(run.title), escape_html(run.metric), models_table(run), ratios_table(matched_ratios(run)),
-      png_data_uri(plot_png_path), grids, escape_html(run.settings.dump(2)), assumptions);
+      png_data_uri(plot_png_path), grids, escape_html(run.settings.dump(2)), assumptions, list_items(verdict(run)),
+      list_items(caveats(run)), sensitivity_table(sensitivity(run)),
+      sensitivity_png_path.empty() ? std::string()
+                                   : fmt::format("<img alt=\"sensitivity of the headline ratio\" src=\"{}\">\n",
+                                                 png_data_uri(sensitivity_png_path)));
 }
 
 CompareFiles write_compare_report(const std::string& dir, const CompareRun& run) {
   const std::filesystem::path d(dir);
-  const CompareFiles files{(d / "compare.json").string(), (d / "compare.png").string(), (d / "report.html").string()};
+  const CompareFiles files{(d / "compare.json").string(), (d / "compare.png").string(), (d / "report.html").string(),
+                           (d / "sensitivity.png").string()};
   write_file_atomic(files.json, compare_json(run).dump(2) + "\n");
   write_plot_png(files.png, compare_plot(run));
-  write_file_atomic(files.html, report_html(run, files.png));
+  const std::vector<Sensitivity> factors = sensitivity(run);
+  if (!factors.empty()) write_plot_png(files.sensitivity_png, sensitivity_plot(run, factors));
+  write_file_atomic(files.html, report_html(run, files.png, factors.empty() ? "" : files.sensitivity_png));
   return files;
 }
 

@@ -54,14 +54,21 @@ struct CompareModel {
   std::optional<double> flops, bytes, params;    // per sample (GPU generators)
   std::optional<double> cpu_seconds_per_sample;  // measured wall time on this machine's CPU
   std::string sample_grid;                       // PNG file (path as the caller can open it); "" = none
+  // What priced it, so that the sensitivity analysis (sensitivity.hpp) can price it again: a GPU
+  // generator's inputs, or a DTM generation's counters and connection rule.
+  std::optional<GpuInputs> gpu_inputs{};
+  std::optional<ml::SamplingCounters> tsu_counters{};
+  std::string tsu_rule{};
 };
 
 // A GPU generator priced by `tsu cost gpu`'s bounds: primary = roofline; flops and bytes per sample.
 CompareModel gpu_compare_model(const std::string& family, const std::string& name, const std::string& hardware,
                                const GpuInputs& inputs, const Quality& quality);
-// A DTM priced on a TSU (family "dtm").
+// A DTM priced on a TSU (family "dtm"), remembering its counters and rule for repricing.
 CompareModel tsu_compare_model(const std::string& name, const std::string& hardware, const TsuSampleCost& cost,
                                const Quality& quality);
+CompareModel tsu_compare_model(const std::string& name, const hw::Device& device, const std::string& rule,
+                               const ml::SamplingCounters& counters, const TsuInputs& inputs, const Quality& quality);
 
 // Held-out real images scored like a model: the quality a perfect generator would reach with the
 // same number of samples (the FD of real data against the reference is not 0). They cost nothing to
@@ -81,6 +88,11 @@ struct CompareRun {
   std::vector<CompareModel> models;
   std::string reference_family = "dtm";               // the family the ratios are taken against
   std::optional<DataFloor> data_floor;
+  // The pricing context of the sensitivity analysis: the TSU device and chip, the GPU preset and
+  // precision. Without a device no sensitivity is computed.
+  std::optional<hw::Device> device{};
+  TsuInputs tsu_inputs{};
+  std::string gpu{}, precision{};
 };
 
 // When the family's curve stops short of the reference's quality, the ratio can still be bounded
@@ -109,9 +121,19 @@ struct MatchedRatio {
   std::optional<ml::Interval> ratio_ci;
 };
 
+// The working (not failed) model of `family` with the lowest FD; nullptr when there is none.
+const CompareModel* best_working(const CompareRun& run, const std::string& family);
+
 // For every reference-family model, every other family and every energy bound that family reports;
 // failed points (see kFailedBelow) are left out of every family's curve.
 std::vector<MatchedRatio> matched_ratios(const CompareRun& run);
+
+// The answer first, in sentences: the best working DTM point with its interval and energy, the floor,
+// and for every other family its best working point, how it compares on quality (intervals apart or
+// overlapping) and its energy ratio (or bound) at the DTM's quality; then the caveats that hold for
+// every run. Empty without a working DTM point.
+std::vector<std::string> verdict(const CompareRun& run);
+std::vector<std::string> caveats(const CompareRun& run);
 
 // Throws tsu::Error naming the model and field on a missing name, a repeated name, a non-finite or
 // negative number, or a non-positive primary energy.
@@ -119,13 +141,16 @@ void validate_run(const CompareRun& run);
 
 nlohmann::json compare_json(const CompareRun& run);  // validates
 Plot compare_plot(const CompareRun& run);
-std::string report_html(const CompareRun& run, const std::string& plot_png_path);  // reads the PNGs
+// Reads the PNGs; `sensitivity_png_path` may be "" (no tornado chart).
+std::string report_html(const CompareRun& run, const std::string& plot_png_path,
+                        const std::string& sensitivity_png_path = "");
 
 struct CompareFiles {
-  std::string json, png, html;
+  std::string json, png, html, sensitivity_png;  // sensitivity.png only when there is a sensitivity
 };
 
-// Writes compare.json, compare.png and report.html into `dir` (which must exist), each atomically.
+// Writes compare.json, compare.png, sensitivity.png (when the run has a headline and a device) and
+// report.html into `dir` (which must exist), each atomically.
 CompareFiles write_compare_report(const std::string& dir, const CompareRun& run);
 
 }  // namespace tsu::cost

@@ -55,9 +55,10 @@ std::optional<double> infer_peak(const GpuSpec& spec, const std::string& precisi
 GpuPreset make_preset(const Extra& extra) {
   const GpuSpec& spec = gpu_spec(extra.name);
   const std::string hc = spec.source;
-  const std::optional<double> bf16 = infer_peak(spec, "BF16");
-  GpuPreset g{extra.name, spec.summary, *infer_peak(spec, "FP32"), extra.tf32, bf16 ? *bf16 : *extra.bf16,
-              spec.bandwidth, spec.tdp_w, spec.memory_bytes, extra.card_usd, {}};
+  const std::optional<double> bf16 = infer_peak(spec, "BF16"), fp8 = infer_peak(spec, "FP8");
+  GpuPreset g{extra.name,      spec.summary,      *infer_peak(spec, "FP32"), extra.tf32,
+              bf16 ? *bf16 : *extra.bf16, fp8 ? *fp8 : kNaN, spec.bandwidth, spec.tdp_w,
+              spec.memory_bytes, extra.card_usd, {}};
   g.sources = {
       {"fp32", hc},
       {"tf32", extra.tf32_source},
@@ -66,6 +67,7 @@ GpuPreset make_preset(const Extra& extra) {
       {"power_w", hc},
       {"card_usd", extra.card_source},
   };
+  if (fp8) g.sources["fp8"] = hc;
   return g;
 }
 
@@ -75,7 +77,8 @@ Precision parse_precision(const std::string& name) {
   if (name == "fp32") return Precision::fp32;
   if (name == "tf32") return Precision::tf32;
   if (name == "bf16" || name == "fp16") return Precision::bf16;
-  throw InputError("precision", fmt::format("unknown '{}' (known: fp32, tf32, bf16, fp16)", name));
+  if (name == "fp8") return Precision::fp8;
+  throw InputError("precision", fmt::format("unknown '{}' (known: fp32, tf32, bf16, fp16, fp8)", name));
 }
 
 std::string precision_name(Precision p) {
@@ -83,6 +86,7 @@ std::string precision_name(Precision p) {
     case Precision::fp32: return "fp32";
     case Precision::tf32: return "tf32";
     case Precision::bf16: return "bf16";
+    case Precision::fp8: return "fp8";
   }
   return "?";
 }
@@ -92,6 +96,7 @@ double GpuPreset::peak(Precision p) const {
     case Precision::fp32: return fp32;
     case Precision::tf32: return tf32;
     case Precision::bf16: return bf16;
+    case Precision::fp8: return fp8;
   }
   return kNaN;
 }
@@ -116,6 +121,8 @@ const GpuPreset& gpu_preset(const std::string& name) {
 
 GpuInputs gpu_inputs(const GpuPreset& gpu, Precision precision, Sources& sources) {
   const std::string p = precision_name(precision);
+  if (!std::isfinite(gpu.peak(precision)))
+    throw InputError("precision", fmt::format("the {} has no {} peak", gpu.name, p));
   sources = default_dollar_sources();
   sources.insert({
       {"flops", "required: FLOPs per generated sample"},

@@ -16,15 +16,17 @@
 
 namespace tsu::cost {
 
-enum class Precision { fp32, tf32, bf16 };  // bf16 also stands for FP16 (the same dense peak)
+enum class Precision { fp32, tf32, bf16, fp8 };  // bf16 also stands for FP16 (the same dense peak)
 
-Precision parse_precision(const std::string& name);  // "fp32", "tf32", "bf16", "fp16"; InputError("precision")
+// "fp32", "tf32", "bf16", "fp16", "fp8"; InputError("precision")
+Precision parse_precision(const std::string& name);
 std::string precision_name(Precision p);
 
 struct GpuPreset {
   std::string name;  // "h100", "b200", "a100", "rtx3090"
   std::string summary;
   double fp32, tf32, bf16;  // dense peak FLOP/s
+  double fp8;               // dense FP8 peak, NaN where the GPU has none (A100, RTX 3090)
   double bandwidth;         // B/s
   double power_w;           // board power (TDP)
   double memory_bytes;
@@ -51,7 +53,7 @@ struct GpuInputs {
 };
 
 // The preset's numbers at `precision` and the default utilisations, with every source filled in;
-// flops and bytes are NaN (required) until set.
+// flops and bytes are NaN (required) until set. InputError("precision") when the GPU has no such peak.
 GpuInputs gpu_inputs(const GpuPreset& gpu, Precision precision, Sources& sources);
 std::vector<Field> gpu_fields(GpuInputs& in);
 

@@ -48,6 +48,7 @@ enum class Purpose : uint64_t {
   TrainingEpoch = 301,                  // baselines: epoch e's shuffling and noise
   BernoulliSample = 302,                // baselines: the Bernoulli-means model's pixels
   BootstrapReference = 303, BootstrapGenerated,  // baselines: the metric's bootstrap resamples
+  MixtureInit = 305,                    // baselines: the Bernoulli mixture's initial components
   Mismatch = 401, Calibration, Readout, Drift,  // hw: frozen disorder, calibration, read-out, drift
   StepGraph = 501,                      // ml: the visible placement of DTM step k
 };

@@ -157,14 +157,14 @@ std::vector<cost::CompareModel> dtm_models(Context& cx) {
       const ml::Generated g = ml::generate(dtm, options);
       const std::vector<float> images = ml::decode_images(config.data.encoding, g.x, size_t(g.samples));
       const auto quality = cx.metric.evaluate(images, size_t(g.samples), side, options.labels);
-      const auto price = cost::tsu_sample_cost(cx.device, config.graph.rule, g.counters, cx.tsu);
       const std::string name = fmt::format("dtm-k{}{}", sweeps, clamped ? "-clamped" : "");
-      cost::CompareModel m = cost::tsu_compare_model(name, "tsu " + cx.device.name, price, quality_of(quality));
+      cost::CompareModel m =
+          cost::tsu_compare_model(name, cx.device, config.graph.rule, g.counters, cx.tsu, quality_of(quality));
       m.cpu_seconds_per_sample = g.counters.seconds / g.samples;
       m.sample_grid = (cx.out / (name + ".png")).string();
       write_grid(m.sample_grid, images, g.samples, side, options.labels);
       cx.report.line("{:<22} FD {:8.3f}  {:.3g} J/sample on the TSU  ({:.3g} s CPU/sample)", name, quality.fd,
-                     price.joules, *m.cpu_seconds_per_sample);
+                     m.energy.primary, *m.cpu_seconds_per_sample);
       models.push_back(std::move(m));
     }
   }
@@ -260,9 +260,12 @@ std::vector<cost::CompareModel> family_models(Context& cx, const std::string& fa
         baselines::load_generator_config(baselines::generator_config_path(family, bscale));
     if (cx.args.threads > 0) config.threads = cx.args.threads;
     const std::string dir = (cx.out / config.name).string();
+    const std::string images = config.train_images ? fmt::format("{}", config.train_images) : "all";
     if (family == "bernoulli")
-      cx.report.line("{}: fitting {} (class means of {} training images)", family, config.name,
-                     config.train_images ? fmt::format("{}", config.train_images) : "all");
+      cx.report.line("{}: fitting {} (class means of {} training images)", family, config.name, images);
+    else if (family == "mixture")
+      cx.report.line("{}: fitting {} ({} Bernoulli images per class, {} EM iterations on {} training images)", family,
+                     config.name, config.components, config.epochs, images);
     else
       cx.report.line("{}: training {} ({} epochs; resumes if interrupted)", family, config.name, config.epochs);
     baselines::make_generator(config)->train(dir, cx.report.progress());
@@ -327,6 +330,7 @@ CompareResult run_compare(const CompareOptions& args) {
   const auto extras = extra_models(cx);
   run.models.insert(run.models.end(), extras.begin(), extras.end());
   run.assumptions = cx.sources;
+  run.device = cx.device, run.tsu_inputs = cx.tsu, run.gpu = args.gpu, run.precision = args.precision;
   const cost::CompareFiles files = cost::write_compare_report(out.string(), run);
   return {std::move(run), files};
 }
