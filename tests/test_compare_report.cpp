@@ -269,7 +269,7 @@ TEST(CompareReport, RatioIntervalsComeFromThePairedReplicates) {
   EXPECT_EQ(doc["models"][0]["quality"]["fd_ci"], json::array({14, 16}));
   EXPECT_TRUE(doc["models"][0]["quality"]["recall_ci"].is_null());
   EXPECT_EQ(doc["models"][0]["quality"]["class_shares"].size(), 10u);
-  const MatchedRatio& vae = matched_ratios(run)[0];  // dtm-a (FD 15) vs the VAE, primary
+  const MatchedRatio vae = matched_ratios(run)[0];  // dtm-a (FD 15) vs the VAE, primary
   ASSERT_EQ(vae.family, "vae");
   ASSERT_TRUE(vae.ratio_ci);
   // log10 of the VAE's interpolated energy at FD q between its points (f1, -3) and (f2, -5) moves by
@@ -284,7 +284,7 @@ TEST(CompareReport, RatioIntervalsComeFromThePairedReplicates) {
   // dtm-a at FD 15 against a VAE whose best point sits at 14.5 +- 0.5: often out of range.
   run.models[2].quality.fd = 14.5;
   for (int b = 0; b < replicates; ++b) run.models[2].quality.fd_replicates[size_t(b)] = 14.5 + 0.5 * noise(rng);
-  const MatchedRatio& edge = matched_ratios(run)[0];
+  const MatchedRatio edge = matched_ratios(run)[0];
   ASSERT_TRUE(edge.ratio);
   EXPECT_FALSE(edge.ratio_ci);
   EXPECT_NE(edge.note.find("bootstrap replicates"), std::string::npos) << edge.note;
