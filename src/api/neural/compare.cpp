@@ -221,10 +221,12 @@ std::vector<float> extra_images(const api::ExtraModel& extra, size_t count) {
   return images;
 }
 
-std::vector<cost::CompareModel> extra_models(Context& cx) {
+// The --extra models, scored from `extra_sets[i]`, the checked images of extra i (read before anything trains).
+std::vector<cost::CompareModel> extra_models(Context& cx, const std::vector<std::vector<float>>& extra_sets) {
   std::vector<cost::CompareModel> models;
-  for (const api::ExtraModel& extra : cx.args.extras) {
-    const std::vector<float> images = extra_images(extra, size_t(cx.samples));
+  for (size_t e = 0; e < cx.args.extras.size(); ++e) {
+    const api::ExtraModel& extra = cx.args.extras[e];
+    const std::vector<float>& images = extra_sets[e];
     const auto quality = cx.metric.evaluate(images, size_t(cx.samples));
     cost::GpuInputs in = cx.gpu;
     in.flops = extra.flops, in.bytes = extra.bytes, in.weight_bytes = extra.weight_bytes;
@@ -291,6 +293,8 @@ CompareResult run_compare(const CompareOptions& args) {
   // Every baseline's config is found before the classifier and the DTM train, not hours later.
   for (const std::string& family : args.families)
     for (const std::string& bscale : scale.baseline_scales) baselines::generator_config_path(family, bscale);
+  std::vector<std::vector<float>> extra_sets;  // and every --extra file is read and checked
+  for (const api::ExtraModel& extra : args.extras) extra_sets.push_back(extra_images(extra, size_t(samples)));
 
   baselines::ClassifierConfig cconfig =
       baselines::load_classifier_config(baselines::classifier_config_path(scale.name));
@@ -327,7 +331,7 @@ CompareResult run_compare(const CompareOptions& args) {
     auto models = family_models(cx, family);
     run.models.insert(run.models.end(), models.begin(), models.end());
   }
-  const auto extras = extra_models(cx);
+  const auto extras = extra_models(cx, extra_sets);
   run.models.insert(run.models.end(), extras.begin(), extras.end());
   run.assumptions = cx.sources;
   run.device = cx.device, run.tsu_inputs = cx.tsu, run.gpu = args.gpu, run.precision = args.precision;
