@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   tsu::cli::add_sample_command(app);
   tsu::cli::add_exact_command(app);
+  tsu::cli::add_quantize_command(app);
   tsu::cli::add_blocks_command(app);
   tsu::cli::add_bench_command(app);
   tsu::cli::add_cost_command(app);

@@ -32,6 +32,9 @@ void print_summary(const api::SampleResult& r, const std::vector<std::string>& w
              "{} threads)\n",
              r.model->size(), run.chains, run.sweeps, run.seconds, run.observe_seconds, run.flips_per_ns, run.backend,
              run.threads);
+  if (run.bits)
+    fmt::print("sampled the model quantized to {} bits: step {:.6g}, largest rounding error {:.3g}\n", run.bits,
+               run.scale, run.quantization_error);
   fmt::print("energy {:.6g} +- {:.3g} (std); wrote {}\n", r.energy_mean, r.energy_std, fmt::join(written, ", "));
 }
 
@@ -74,6 +77,9 @@ void add_sample_command(CLI::App& app) {
       "  tsu sample examples/small.json --out out/small\n"
       "  tsu sample grid:70:G12 --chains 128 --samples 200 --every 5 --beta 0.5 --out out/grid --save-samples");
   add_model_options(*cmd, args->model);
+  cmd->add_option("--bits", args->options.bits,
+                  "Sample the model with every weight rounded to a signed B-bit grid, one step per model (2-16; "
+                  "as `tsu quantize` writes it)");
   cmd->add_option("--chains", args->options.chains, "Independent chains")->capture_default_str()->check(at_least(1));
   add_schedule_options(*cmd, args->options.schedule);
   cmd->add_option("--seed", args->options.seed, "Seed of the sampling streams (results do not depend on --threads)")

@@ -115,7 +115,7 @@ SampleResult run_sample(const PyModel& model, int chains, int64_t warmup, int64_
                         bool save_samples, std::optional<tsu::Schedule> schedule, const std::string& backend,
                         const std::string& init, std::optional<InitStates> init_states,
                         std::optional<std::pair<std::string, double>> anneal, std::vector<std::string> autocorr,
-                        std::optional<nb::callable> progress, int64_t first_chain) {
+                        std::optional<nb::callable> progress, int64_t first_chain, int bits) {
   std::vector<std::pair<int32_t, int>> clamps;
   if (clamp) clamps.assign(clamp->begin(), clamp->end());
   const ModelPtr m = tsu::api::with_overrides(model.ptr, beta, clamps);
@@ -126,6 +126,7 @@ SampleResult run_sample(const PyModel& model, int chains, int64_t warmup, int64_
   o.threads = threads;
   o.first_chain = first_chain;
   o.backend = backend;
+  o.bits = bits;
   o.init = init;
   if (init_states) o.init_states = init_array(*init_states);
   o.blocks = std::move(blocks);
@@ -193,6 +194,15 @@ void bind_model(nb::module_& m) {
       "path_or_spec"_a, "j_sigma"_a = 1.0, "h_sigma"_a = 0.0, "model_seed"_a = 0, "beta"_a = nb::none(),
       "A model file (tsu-model-v1 JSON or Ising edge list) or a topology spec (grid:L:RULE, rr:N:DEGREE).");
   m.def(
+      "quantize",
+      [](const PyModel& model, int bits) {
+        const tsu::api::Quantized q = tsu::api::quantize(model.ptr, bits);
+        return nb::make_tuple(PyModel{q.model}, q.scale, q.max_error);
+      },
+      "model"_a, "bits"_a,
+      "(model, step, largest rounding error): every weight on a signed B-bit grid (2 <= bits <= 16) with one step "
+      "per model, as tsu.sample(bits=B) samples it and `tsu quantize` writes it.");
+  m.def(
       "_ising",
       [](const Vector<double>& h, const Edges& edges, const Vector<double>& weights, double beta, const std::string& name) {
         std::vector<std::pair<int32_t, int32_t>> e(edges.shape(0));
@@ -249,12 +259,13 @@ void bind_runs(nb::module_& m) {
         "beta"_a = nb::none(), "seed"_a = 0, "threads"_a = 0, "blocks"_a = nb::none(), "clamp"_a = nb::none(),
         "save_samples"_a = false, "schedule"_a = nb::none(), "backend"_a = "auto", "init"_a = "uniform",
         "init_states"_a = nb::none(), "anneal"_a = nb::none(), "autocorr"_a = std::vector<std::string>{},
-        "progress"_a = nb::none(), "first_chain"_a = 0,
+        "progress"_a = nb::none(), "first_chain"_a = 0, "bits"_a = 0,
         "Block-Gibbs sampling with many chains. schedule (a SamplingSchedule) replaces warmup/samples/every; "
         "blocks: lists of node indices (default: the model's, else DSATUR); clamp: {node: value}; init: "
         "'uniform', 'hinton' or a .npy path; init_states: [chains, nodes] or [nodes]; anneal: (kind, beta_start) "
         "over the warmup; autocorr: ['energy', 'magnetization']; progress(done, total) after every chunk of sweeps; "
-        "first_chain: this run's chains are chains first_chain.. of the seed's (ranges merge exactly). "
+        "first_chain: this run's chains are chains first_chain.. of the seed's (ranges merge exactly); "
+        "bits: sample the model quantized to B-bit weights (tsu.quantize), 0 = as given. "
         "The same seed gives the same result at any thread count.");
   m.def(
       "exact",

@@ -84,6 +84,23 @@ def test_clamp_and_blocks_arguments():
         tsu.sample(model, blocks=[[0, 1, 2]])  # not an independent set
 
 
+def test_quantize_and_sample_at_that_precision():
+    # 3 bits, step 0.61 / 3: the biases 0.61 and 0.35 become the codes 3 and 2, so P(s1 = +1) moves
+    # from sigmoid(0.70) = 0.668 to sigmoid(4 * 0.61 / 3) = 0.693, about 4 bounds of 40,000 draws.
+    model = tsu.ising([0.61, 0.35], [], [])
+    quantized, step, error = tsu.quantize(model, 3)
+    assert step == pytest.approx(0.61 / 3) and error == pytest.approx(2 * 0.61 / 3 - 0.35)
+    exact = tsu.exact(quantized).marginals
+    assert exact[1] == pytest.approx(1 / (1 + math.exp(-4 * 0.61 / 3)))
+    r = tsu.sample(model, chains=40000, warmup=2, samples=1, bits=3)
+    assert r.run["quantization"]["bits"] == 3
+    for p, q in zip(r.marginals, exact):
+        assert abs(p - q) < five_sigma(q, r.draws)
+    assert abs(r.marginals[1] - tsu.exact(model).marginals[1]) > 1.5 * five_sigma(0.67, r.draws)
+    with pytest.raises(ValueError, match="--bits: must be between 2 and 16, got 1"):
+        tsu.quantize(model, 1)
+
+
 def test_schedule_replaces_warmup_samples_every():
     model = tsu.ising([0.1, 0.1], [[0, 1]], [0.3])
     r = tsu.sample(model, chains=2, schedule=tsu.SamplingSchedule(100, 10, 2))

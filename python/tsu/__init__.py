@@ -36,6 +36,7 @@ from ._tsu import (
     hw_study,
     load,
     optimize,
+    quantize,
     sample,
     verify_solution,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "ising",
     "load",
     "optimize",
+    "quantize",
     "sample",
     "verify_solution",
 ]

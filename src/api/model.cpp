@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "graph/model_io.hpp"
+#include "graph/quantize.hpp"
 #include "graph/topology.hpp"
 #include "util/files.hpp"
 
@@ -96,6 +97,12 @@ ModelPtr with_overrides(const ModelPtr& model, std::optional<double> beta,
     for (const auto& [node, value] : clamp) m.clamp[size_t(node)] = clamp_code(m, node, value);
   }
   return std::make_shared<const Model>(std::move(m));
+}
+
+Quantized quantize(const ModelPtr& model, int bits) {
+  check_bits(bits, "--bits");
+  QuantizedModel q = tsu::quantize(*model, bits);
+  return {std::make_shared<const Model>(std::move(q.model)), q.scale, q.bits, q.max_error};
 }
 
 std::vector<uint8_t> clamp_mask(const Model& model) {

@@ -48,6 +48,16 @@ ModelPtr ising(std::span<const double> h, std::span<const std::pair<int32_t, int
 ModelPtr with_overrides(const ModelPtr& model, std::optional<double> beta,
                         const std::vector<std::pair<int32_t, int>>& clamp = {});
 
+// The model with its weights on a B-bit grid, one scale per model (graph/quantize.hpp). Error
+// "bits: must be between 2 and 16, got B" otherwise.
+struct Quantized {
+  ModelPtr model;
+  double scale = 1;
+  int bits = 0;
+  double max_error = 0;
+};
+Quantized quantize(const ModelPtr& model, int bits);
+
 // Per node: 1 where the model clamps the node.
 std::vector<uint8_t> clamp_mask(const Model& model);
 

@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 #include <memory>
 
+#include "graph/quantize.hpp"
 #include "sample/backends.hpp"
 #include "sample/observers.hpp"
 #include "util/files.hpp"
@@ -87,6 +88,7 @@ void validate(const SampleOptions& o) {
       throw Error(fmt::format("--autocorr: unknown statistic {} (energy, magnetization)", name));
   if (!o.autocorr.empty() && o.schedule.samples < 2)
     throw Error("--autocorr: needs at least 2 observations (--samples >= 2)");
+  if (o.bits != 0) check_bits(o.bits, "--bits");
 }
 
 // Everything a run records.
@@ -163,8 +165,10 @@ NpyArray concat_chains(const NpyArray& a, const NpyArray& b) {
 
 }  // namespace
 
-SampleResult sample(const ModelPtr& model, const SampleOptions& options) {
+SampleResult sample(const ModelPtr& given, const SampleOptions& options) {
   validate(options);
+  const Quantized quantized = options.bits ? quantize(given, options.bits) : Quantized{given, 0, 0, 0};
+  const ModelPtr& model = quantized.model;
   const std::string name = options.model_name.empty() ? model->name : options.model_name;
   const Layout layout = layout_for(*model, options.blocks, options.blocks ? options.blocks_source : name);
   const CompiledModel cm = compile(model);
@@ -199,6 +203,7 @@ SampleResult sample(const ModelPtr& model, const SampleOptions& options) {
        resolve_threads(options.threads),
        backend->name(), layout.blocks.size(), options.schedule.total_sweeps(), seconds, timed.seconds(), 0.0};
   f.flips_per_ns = sweep_seconds > 0 ? flips_per_sweep * double(f.sweeps) / (sweep_seconds * 1e9) : 0.0;
+  f.bits = quantized.bits, f.scale = quantized.scale, f.quantization_error = quantized.max_error;
   return r;
 }
 
@@ -221,6 +226,8 @@ nlohmann::json SampleResult::to_json() const {
                 {"observe_seconds", run.observe_seconds},
                 {"flips_per_ns", run.flips_per_ns}};
   if (run.first_chain != 0) doc["run"]["first_chain"] = run.first_chain;  // a range of a larger run
+  if (run.bits != 0)
+    doc["run"]["quantization"] = {{"bits", run.bits}, {"scale", run.scale}, {"max_error", run.quantization_error}};
   return doc;
 }
 
@@ -231,6 +238,7 @@ void SampleResult::merge(const SampleResult& other) {
   if (run.schedule.warmup != other.run.schedule.warmup || run.schedule.samples != other.run.schedule.samples ||
       run.schedule.every != other.run.schedule.every || run.beta != other.run.beta)
     throw Error("merge: the results have different schedules or beta");
+  if (run.bits != other.run.bits) throw Error("merge: the results sampled different quantizations");
   if (samples.has_value() != other.samples.has_value())
     throw Error("merge: only one of the results holds samples");
   const int64_t n = draws, m = other.draws;

@@ -33,6 +33,8 @@ struct SampleOptions {
   int64_t first_chain = 0;          // this run's chains are chains first_chain.. of the seed's: runs over
                                     // disjoint ranges merge into exactly the run over all of them
   std::string backend = "auto";     // "auto", "reference", "fast"
+  int bits = 0;                     // 2..16: sample the model quantized to B-bit weights (api::quantize);
+                                    // 0 = as given
   std::string init = "uniform";     // "uniform", "hinton", or a .npy file of initial states
   std::optional<NpyArray> init_states;  // initial states given directly (overrides `init`)
   std::optional<Blocks> blocks;     // else the model's blocks, else DSATUR
@@ -64,6 +66,9 @@ struct RunFacts {
   double seconds = 0;
   double observe_seconds = 0;
   double flips_per_ns = 0;
+  int bits = 0;                // the quantization sampled (0: none) and its step and largest rounding error
+  double scale = 0;
+  double quantization_error = 0;
 };
 
 struct SampleResult {
@@ -87,6 +92,8 @@ struct SampleResult {
   void merge(const SampleResult& other);
 };
 
+// With options.bits, the model is quantized first and the result (model, moments, energy) is the
+// quantized model's: what `tsu quantize` writes, so `tsu exact` of that file checks the run.
 SampleResult sample(const ModelPtr& model, const SampleOptions& options);
 
 // Writes DIR/moments.json (and DIR/samples.npy when the result holds samples, else removes the
