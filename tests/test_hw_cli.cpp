@@ -75,6 +75,29 @@ TEST_F(HwCli, RunComparesTheChipWithTheIdealEngineAndExact) {
   EXPECT_LT(double(doc["chip"]["calibration"]["after_mean"]), 0.01);
 }
 
+// The paper's clock phase is one tau, so a latched sample keeps e^-1 of the cell's earlier state:
+// with every non-ideality off, the chain's correlations fall well below the model's tanh(0.5) =
+// 0.462 (128,000 observations; their error is below 0.01), and a phase of 10 tau restores them. The
+// run says why, since no calibration can.
+TEST_F(HwCli, AShortClockPhaseWeakensCorrelationsAndTheRunSaysSo) {
+  const std::string chain = std::string(TSU_SOURCE_DIR) + "/examples/ising_chain.json";
+  const std::string common = " --chains 64 --samples 2000 --warmup 100 --threads 1 --ideal";
+  CliResult r = tsu("hw run " + chain + " --device paper --json" + common);
+  ASSERT_EQ(r.status, 0) << r.err;
+  json doc = json::parse(r.out);
+  EXPECT_NEAR(double(doc["chip"]["stale_fraction"]), std::exp(-1.0), 1e-12);
+  for (double m : doc["statistics"]["pair_moments"]) EXPECT_LT(m, std::tanh(0.5) - 0.04);
+  file("slow.json", R"({"format": "tsu-device-v1", "preset": "paper", "clock_period": 1e-6})");
+  r = tsu("hw run " + chain + " --device slow.json --json" + common);
+  ASSERT_EQ(r.status, 0) << r.err;
+  doc = json::parse(r.out);
+  for (double m : doc["statistics"]["pair_moments"]) EXPECT_NEAR(m, std::tanh(0.5), 0.02);
+  r = tsu("hw run " + chain + " --device paper" + common);
+  EXPECT_NE(r.out.find("note: each latched sample keeps 37% of the cell's state"), std::string::npos) << r.out;
+  r = tsu("hw run " + chain + " --device slow.json" + common);
+  EXPECT_EQ(r.out.find("note:"), std::string::npos) << r.out;
+}
+
 TEST_F(HwCli, CalibrateAndStudyWriteTheirResults) {
   file("dev.json", R"({"format": "tsu-device-v1", "gain_sigma": 0.2, "offset_sigma": 0.5})");
   CliResult r = tsu("hw calibrate grid:6:G8:open --device dev.json --calibrate 2000 --json");

@@ -90,6 +90,10 @@ void print_run(const nlohmann::json& doc) {
              "writes; {:.4g} J per observation; {:.4g} W per array\n",
              double(e["total_J"]), double(e["sampling_J"]), double(e["J_per_update"]), double(e["activity"]),
              double(e["read_J"]), double(e["write_J"]), double(e["per_observation_J"]), double(e["power_W"]));
+  if (chip.contains("stale_fraction") && double(chip["stale_fraction"]) > 0.01)
+    fmt::print("note: each latched sample keeps {:.0f}% of the cell's state before its phase (clock period {:.2g} "
+               "tau), which weakens the correlations; calibration cannot correct that, a longer clock period can\n",
+               100 * double(chip["stale_fraction"]), double(chip["clock_period_tau"]));
   if (!doc.contains("compare")) return;
   const auto& c = doc["compare"];
   auto line = [&](const char* what, const nlohmann::json& d) {

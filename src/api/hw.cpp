@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "hw/cell.hpp"
 #include "hw/study.hpp"
 #include "sample/exact.hpp"
 #include "sample/observers.hpp"
@@ -136,6 +137,13 @@ HwRunResult hw_run(const ModelPtr& model, const HwRunOptions& args) {
                              {"mode", args.chip.mode},
                              {"cells", model->size()},
                              {"colours", layout.blocks.size()}};
+  // A phase of a few tau leaves part of each cell's earlier state in its latched sample: the chain is
+  // then no longer block Gibbs, and its correlations are weaker than the model's (no cell calibration
+  // can correct that; docs/hardware.md, "Clock phase").
+  if (args.chip.mode == "clocked") {
+    chip_doc["clock_period_tau"] = chip.device().clock_period / chip.device().tau;
+    chip_doc["stale_fraction"] = hw::keep_probability(chip.device().clock_period, chip.device().tau);
+  }
   if (args.chip.calibrate > 0) chip_doc["calibration"] = calibration_json(chip.calibrate(args.chip.calibrate, args.chip.calibration_seed, args.threads));
   const EngineOptions options{args.chains, args.seed, args.threads};
   auto backend = hw::make_chip_backend(chip, layout, options);
