@@ -49,7 +49,7 @@ ModelPtr with_overrides(const ModelPtr& model, std::optional<double> beta,
                         const std::vector<std::pair<int32_t, int>>& clamp = {});
 
 // The model with its weights on a B-bit grid, one scale per model (graph/quantize.hpp). Error
-// "bits: must be between 2 and 16, got B" otherwise.
+// "--bits: must be between 2 and 16, got B" otherwise.
 struct Quantized {
   ModelPtr model;
   double scale = 1;

@@ -9,7 +9,6 @@
 #include <fmt/ranges.h>
 #include <memory>
 
-#include "graph/quantize.hpp"
 #include "sample/backends.hpp"
 #include "sample/observers.hpp"
 #include "util/files.hpp"
@@ -88,7 +87,6 @@ void validate(const SampleOptions& o) {
       throw Error(fmt::format("--autocorr: unknown statistic {} (energy, magnetization)", name));
   if (!o.autocorr.empty() && o.schedule.samples < 2)
     throw Error("--autocorr: needs at least 2 observations (--samples >= 2)");
-  if (o.bits != 0) check_bits(o.bits, "--bits");
 }
 
 // Everything a run records.

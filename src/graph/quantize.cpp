@@ -17,10 +17,14 @@ QuantizedModel quantize(const Model& model, int bits) {
   double largest = 0;
   bool integers = true;
   for (const auto& g : model.groups)
-    for (double w : g.weights) largest = std::max(largest, std::abs(w)), integers = integers && w == std::round(w);
-  // Integer weights that fit are their own codes: a +-1 Max-Cut instance is sampled as it is.
+    for (double w : g.weights) {
+      largest = std::max(largest, std::abs(w));
+      integers = integers && w == std::round(w);
+    }
+  // Integer weights that fit are their own codes (a +-1 Max-Cut instance is sampled as it is); an
+  // all-zero model is such a case, so the scale is never 0.
   const double scale = integers && largest <= top_code ? 1.0 : largest / top_code;
-  QuantizedModel out{model, largest > 0 ? scale : 1.0, bits, 0.0};
+  QuantizedModel out{model, scale, bits, 0.0};
   for (auto& g : out.model.groups)
     for (double& w : g.weights) {
       const double q = std::clamp(std::round(w / out.scale), -top_code, top_code);
