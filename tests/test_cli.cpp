@@ -96,11 +96,17 @@ TEST_F(Cli, SampleWritesEveryRequestedField) {
   EXPECT_NE(r.out.find("flips/ns"), std::string::npos);
   EXPECT_NE(r.out.find("moments.json"), std::string::npos);
   const json m = moments("out/deep");
-  for (const char* key : {"marginals", "pair_moments", "energy", "autocorrelation", "run"})
+  for (const char* key : {"marginals", "pair_moments", "energy", "autocorrelation", "diagnostics", "run"})
     EXPECT_TRUE(m.contains(key)) << key;
+  for (const char* key : {"energy", "marginals", "pair_moments", "worst", "method"})
+    EXPECT_TRUE(m["diagnostics"].contains(key)) << key;
+  EXPECT_EQ(m["diagnostics"]["marginals"]["ess"].size(), m["marginals"].size());
   EXPECT_TRUE(m["energy"].contains("mean") && m["energy"].contains("std"));
   for (const char* name : {"energy", "magnetization"}) {
-    EXPECT_GE(double(m["autocorrelation"][name]["tau_int"]), 0.0) << name;
+    const json& a = m["autocorrelation"][name];
+    EXPECT_EQ(double(a["tau_int_sweeps"]), 2 * double(a["tau_int_observations"])) << name;  // --every 2
+    EXPECT_GE(double(a["tau_int_observations"]), 0.0) << name;
+    EXPECT_TRUE(a.contains("ess") && a.contains("rhat") && a.contains("mcse")) << name;
     EXPECT_EQ(double(m["autocorrelation"][name]["acf"][0]), 1.0) << name;
   }
   const json& run = m["run"];

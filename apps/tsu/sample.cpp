@@ -36,6 +36,12 @@ void print_summary(const api::SampleResult& r, const std::vector<std::string>& w
     fmt::print("sampled the model quantized to {} bits: step {:.6g}, largest rounding error {:.3g}\n", run.bits,
                run.scale, run.quantization_error);
   fmt::print("energy {:.6g} +- {:.3g} (std); wrote {}\n", r.energy_mean, r.energy_std, fmt::join(written, ", "));
+  const auto diagnostics = r.diagnostics();
+  if (!diagnostics.contains("energy")) return;
+  const auto& e = diagnostics["energy"];
+  auto number = [](const nlohmann::json& v) { return v.is_number() ? fmt::format("{:.4g}", double(v)) : "n/a"; };
+  fmt::print("energy mean +- {} (MCSE; ESS {}, R-hat {}); every statistic's diagnostics are in moments.json\n",
+             number(e["mcse"]), number(e["ess"]), number(e["rhat"]));
 }
 
 void run_sample(SampleArgs& args) {
@@ -64,6 +70,7 @@ void run_sample(SampleArgs& args) {
   progress.finish();
   const auto written = api::save(r, out_dir.string());
   if (!args.quiet) print_summary(r, written);
+  for (const auto& warning : r.warnings()) fmt::print(stderr, "tsu sample: warning: {}\n", warning);
   print_marginals(*model, r.marginals, args.show);
 }
 

@@ -134,8 +134,14 @@ SampleResult run_sample(const PyModel& model, int chains, int64_t warmup, int64_
   o.autocorr = std::move(autocorr);
   o.save_samples = save_samples;
   o.progress = python_progress<int64_t, int64_t>(std::move(progress));
-  nb::gil_scoped_release released;
-  return tsu::api::sample(m, o);
+  SampleResult result = [&] {
+    nb::gil_scoped_release released;
+    return tsu::api::sample(m, o);
+  }();
+  // As RuntimeWarning, so that a filter turning warnings into errors stops the caller.
+  for (const auto& warning : result.warnings())
+    if (PyErr_WarnEx(PyExc_RuntimeWarning, warning.c_str(), 1) != 0) throw nb::python_error();
+  return result;
 }
 
 void translate_errors(const std::exception_ptr& p, void*) {
@@ -238,6 +244,11 @@ void bind_results(nb::module_& m) {
       .def_prop_ro("samples", &samples_view,
                    "int8 (int16 when some K > 128) [samples, chains, nodes] when recorded, else None; a view, no copy.")
       .def_prop_ro("run", [](const SampleResult& r) { return json_to_python(r.to_json()["run"]); })
+      .def_prop_ro("diagnostics", [](const SampleResult& r) { return json_to_python(r.diagnostics()); },
+                   "MCSE, ESS and R-hat of the energy, every marginal and pair moment, and the worst of each "
+                   "(moments.json's diagnostics; None where a statistic is constant).")
+      .def_prop_ro("warnings", &SampleResult::warnings,
+                   "The diagnostics' complaints (R-hat > 1.01, ESS < 400, ...), also issued as RuntimeWarning.")
       .def("to_dict", [](const SampleResult& r) { return json_to_python(r.to_json()); }, "The CLI's moments.json.")
       .def("merge", &SampleResult::merge, "other"_a,
            "Folds in a run over other chains (another seed or process) of the same model and schedule.")

@@ -93,6 +93,8 @@ void validate(const SampleOptions& o) {
 struct Recorders {
   Recorders(const Model& model, const SampleOptions& o)
       : marginals(model), pairs(model, two_spin_pairs(model)), energy(model, model.beta, o.threads) {
+    marginals.track_diagnostics(o.schedule.samples);
+    pairs.track_diagnostics(o.schedule.samples);
     all = {&marginals, &pairs, &energy};
     if (o.save_samples) all.push_back(&samples);
     for (const auto& name : o.autocorr) {
@@ -129,13 +131,119 @@ class TimedObservers final : public Observer {
   double seconds_ = 0;
 };
 
-std::vector<Autocorrelation> autocorrelations(const Recorders& rec) {
+bool diagnosable(const std::vector<std::vector<double>>& traces) {
+  return !traces.empty() && int64_t(traces[0].size()) >= kMinDiagnosedDraws;
+}
+
+std::vector<Autocorrelation> autocorrelations(const Recorders& rec, int64_t every) {
   std::vector<Autocorrelation> out;
   for (const auto& a : rec.autocorr)
     with_context("--autocorr " + a->name(), [&] {
-      out.push_back({a->name(), a->integrated_time(), a->autocorrelation(kAcfLags)});
+      const double tau = a->integrated_time();
+      Autocorrelation result{a->name(), tau, tau * double(every), a->autocorrelation(kAcfLags), {}};
+      if (diagnosable(a->series())) result.diagnostic = diagnose(a->series());
+      out.push_back(std::move(result));
     });
   return out;
+}
+
+// Every diagnosed statistic of one kind (the energy, an --autocorr statistic, the marginals, the
+// pair moments), each with its name for messages.
+struct DiagnosedGroup {
+  std::string kind;
+  std::vector<Diagnostic> stats;
+  std::vector<std::string> names;
+  bool per_entry = false;  // one statistic per marginal entry or pair, else a single scalar
+};
+
+std::string json_key(const DiagnosedGroup& g) { return g.kind == "pair moments" ? "pair_moments" : g.kind; }
+
+DiagnosedGroup marginal_diagnostics(const Model& model, const BinarySeriesStats& data) {
+  DiagnosedGroup g{"marginals", {}, {}, true};
+  size_t entry = 0;
+  for (size_t i = 0; i < model.size(); ++i) {
+    const int states = model.nodes[i].states;
+    for (int k = 0; k < states; ++k, ++entry) {
+      if (model.nodes[i].is_spin() && k == 0) continue;  // P(-1) = 1 - P(+1) says nothing new
+      g.stats.push_back(data.at(entry));
+      g.names.push_back(model.nodes[i].is_spin() ? fmt::format("P(node {} = +1)", i)
+                                                 : fmt::format("P(node {} = {})", i, k));
+    }
+  }
+  return g;
+}
+
+DiagnosedGroup pair_diagnostics(const std::vector<std::pair<int32_t, int32_t>>& pairs, const BinarySeriesStats& data) {
+  DiagnosedGroup g{"pair moments", {}, {}, true};
+  for (size_t p = 0; p < pairs.size(); ++p) {
+    Diagnostic d = data.at(p);  // of P(s_i s_j = +1); E[s_i s_j] = 2 P - 1
+    d.mean = 2 * d.mean - 1;
+    d.mcse *= 2;
+    g.stats.push_back(d);
+    g.names.push_back(fmt::format("E[s_{} s_{}]", pairs[p].first, pairs[p].second));
+  }
+  return g;
+}
+
+std::vector<DiagnosedGroup> diagnosed_groups(const SampleResult& r) {
+  const DiagnosticData& data = r.diagnostic_data;
+  if (!diagnosable(data.energy)) return {};
+  std::vector<DiagnosedGroup> groups{{"energy", {diagnose(data.energy)}, {"the energy"}, false}};
+  for (const auto& a : r.autocorr)
+    if (a.name != "energy" && !std::isnan(a.diagnostic.ess))
+      groups.push_back({a.name, {a.diagnostic}, {"the " + a.name}, false});
+  groups.push_back(marginal_diagnostics(*r.model, data.marginals));
+  groups.push_back(pair_diagnostics(r.pairs, data.pairs));
+  return groups;
+}
+
+nlohmann::json diagnostic_json(const Diagnostic& d) {
+  return {{"mcse", d.mcse}, {"ess", d.ess}, {"ess_tail", d.ess_tail}, {"rhat", d.rhat}};
+}
+
+// Per entry lists; a categorical node's marginal entries are one list per node, like its marginal.
+nlohmann::json entry_lists(const Model& model, const DiagnosedGroup& g) {
+  std::vector<size_t> sizes(g.stats.size(), 1);
+  if (g.kind == "marginals") {
+    sizes.clear();
+    for (const auto& node : model.nodes) sizes.push_back(node.is_spin() ? 1 : size_t(node.states));
+  }
+  auto mcse = nlohmann::json::array(), ess = nlohmann::json::array(), rhat = nlohmann::json::array();
+  size_t k = 0;
+  for (size_t count : sizes) {
+    auto m = nlohmann::json::array(), e = nlohmann::json::array(), r = nlohmann::json::array();
+    for (size_t j = k; j < k + count; ++j) {
+      m.push_back(g.stats[j].mcse);
+      e.push_back(g.stats[j].ess);
+      r.push_back(g.stats[j].rhat);
+    }
+    mcse.push_back(count == 1 ? m[0] : m);
+    ess.push_back(count == 1 ? e[0] : e);
+    rhat.push_back(count == 1 ? r[0] : r);
+    k += count;
+  }
+  return {{"mcse", mcse}, {"ess", ess}, {"rhat", rhat}};
+}
+
+// The statistic of a group with the highest R-hat (an infinite one first) and the one with the
+// lowest ESS, with how many miss the limits of diagnostics.hpp.
+struct Worst {
+  size_t rhat = SIZE_MAX, ess = SIZE_MAX;
+  size_t rhat_over = 0, ess_under = 0, diagnosed = 0;
+};
+
+Worst worst_of(const DiagnosedGroup& g) {
+  Worst w;
+  for (size_t k = 0; k < g.stats.size(); ++k) {
+    const Diagnostic& d = g.stats[k];
+    if (std::isnan(d.rhat) && std::isnan(d.ess)) continue;  // constant
+    ++w.diagnosed;
+    if (d.rhat > kRhatLimit) ++w.rhat_over;
+    if (d.ess < kEssMinimum) ++w.ess_under;
+    if (!std::isnan(d.rhat) && (w.rhat == SIZE_MAX || d.rhat > g.stats[w.rhat].rhat)) w.rhat = k;
+    if (!std::isnan(d.ess) && (w.ess == SIZE_MAX || d.ess < g.stats[w.ess].ess)) w.ess = k;
+  }
+  return w;
 }
 
 // The draw-weighted mean of two averages.
@@ -159,6 +267,14 @@ NpyArray concat_chains(const NpyArray& a, const NpyArray& b) {
                      b.bytes.begin() + std::ptrdiff_t((t + 1) * row_b));
   }
   return out;
+}
+
+void merge_diagnostic_data(DiagnosticData& into, const DiagnosticData& other) {
+  if (into.energy.empty() != other.energy.empty()) throw Error("merge: only one of the results holds diagnostics");
+  if (into.energy.empty()) return;
+  into.marginals.merge(other.marginals);
+  into.pairs.merge(other.pairs);
+  into.energy.insert(into.energy.end(), other.energy.begin(), other.energy.end());
 }
 
 }  // namespace
@@ -191,7 +307,9 @@ SampleResult sample(const ModelPtr& given, const SampleOptions& options) {
   r.energy_mean = rec.energy.mean();
   r.energy_std = std::sqrt(rec.energy.variance());
   r.draws = int64_t(options.chains) * options.schedule.samples;
-  r.autocorr = autocorrelations(rec);
+  r.autocorr = autocorrelations(rec, options.schedule.every);
+  if (diagnosable(rec.energy.traces()))
+    r.diagnostic_data = {rec.marginals.diagnostics(), rec.pairs.diagnostics(), rec.energy.traces()};
   if (options.save_samples) r.samples = rec.samples.to_npy(*model);
 
   const double flips_per_sweep = double(layout.free_count()) * options.chains;
@@ -208,7 +326,13 @@ SampleResult sample(const ModelPtr& given, const SampleOptions& options) {
 nlohmann::json SampleResult::to_json() const {
   nlohmann::json doc = moments_json(*model, marginals, pair_moments);
   doc["energy"] = {{"mean", energy_mean}, {"std", energy_std}};
-  for (const auto& a : autocorr) doc["autocorrelation"][a.name] = {{"tau_int", a.tau_int}, {"acf", a.acf}};
+  for (const auto& a : autocorr) {
+    auto& entry = doc["autocorrelation"][a.name];
+    entry = {{"tau_int_sweeps", a.tau_int_sweeps}, {"tau_int_observations", a.tau_int_observations},
+             {"acf", a.acf}, {"acf_lag_sweeps", run.schedule.every}};
+    if (!std::isnan(a.diagnostic.ess)) entry.update(diagnostic_json(a.diagnostic));
+  }
+  doc["diagnostics"] = diagnostics();
   doc["run"] = {{"model", run.model},
                 {"chains", run.chains},
                 {"warmup", run.schedule.warmup},
@@ -227,6 +351,59 @@ nlohmann::json SampleResult::to_json() const {
   if (run.bits != 0)
     doc["run"]["quantization"] = {{"bits", run.bits}, {"scale", run.scale}, {"max_error", run.quantization_error}};
   return doc;
+}
+
+nlohmann::json SampleResult::diagnostics() const {
+  const auto groups = diagnosed_groups(*this);
+  auto out = nlohmann::json::object();
+  if (groups.empty()) return out;
+  out["method"] = fmt::format(
+      "Vehtari et al. 2021: split rank-normalised R-hat (bulk and tail) and bulk/tail ESS by Geyer's initial "
+      "monotone sequence for the energy; for marginals and pair moments split R-hat, and ESS and MCSE by "
+      "lugsail batch means (Vats and Flegal 2022) with batches of {} observations",
+      diagnostic_data.marginals.batch_length());
+  out["limits"] = {{"rhat", kRhatLimit}, {"ess", kEssMinimum}};
+  for (const auto& g : groups) {
+    if (g.per_entry)
+      out[json_key(g)] = entry_lists(*model, g);
+    else
+      out[json_key(g)] = diagnostic_json(g.stats[0]);
+  }
+  nlohmann::json worst = nlohmann::json::object();
+  for (const auto& g : groups) {
+    const Worst w = worst_of(g);
+    auto& entry = worst[json_key(g)];
+    entry = {{"rhat_over_limit", w.rhat_over}, {"ess_under_limit", w.ess_under}, {"diagnosed", w.diagnosed}};
+    if (w.rhat != SIZE_MAX) entry["rhat"] = {{"statistic", g.names[w.rhat]}, {"value", g.stats[w.rhat].rhat}};
+    if (w.ess != SIZE_MAX) entry["ess"] = {{"statistic", g.names[w.ess]}, {"value", g.stats[w.ess].ess}};
+  }
+  out["worst"] = worst;
+  return out;
+}
+
+std::vector<std::string> SampleResult::warnings() const {
+  std::vector<std::string> out;
+  for (const auto& g : diagnosed_groups(*this)) {
+    const Worst w = worst_of(g);
+    auto share = [&](size_t count) {
+      return g.per_entry ? fmt::format(" ({} of {} {})", count, w.diagnosed, g.kind) : std::string();
+    };
+    if (w.rhat_over > 0)
+      out.push_back(fmt::format("R-hat {:.4g} for {}, above {}{}: the chains disagree; sample longer",
+                                g.stats[w.rhat].rhat, g.names[w.rhat], kRhatLimit, share(w.rhat_over)));
+    if (w.ess_under > 0)
+      out.push_back(fmt::format("effective sample size {:.0f} for {}, below {}{}: its error bar is wide; sample longer",
+                                g.stats[w.ess].ess, g.names[w.ess], kEssMinimum, share(w.ess_under)));
+  }
+  // Sokal's window needs a series of many autocorrelation times to estimate one.
+  constexpr double kTausPerSeries = 50;
+  for (const auto& a : autocorr)
+    if (a.tau_int_observations * kTausPerSeries > double(run.schedule.samples))
+      out.push_back(fmt::format(
+          "tau_int of {} is {:.3g} observations ({:.3g} sweeps), more than 1/{} of the {} observed: the estimate is "
+          "unreliable; sample longer",
+          a.name, a.tau_int_observations, a.tau_int_sweeps, kTausPerSeries, run.schedule.samples));
+  return out;
 }
 
 void SampleResult::merge(const SampleResult& other) {
@@ -252,6 +429,7 @@ void SampleResult::merge(const SampleResult& other) {
   energy_std = std::sqrt(std::max(second - mean * mean, 0.0));
   draws = n + m;
   autocorr.clear();
+  merge_diagnostic_data(diagnostic_data, other.diagnostic_data);
   if (samples) samples = concat_chains(*samples, *other.samples);
   // Throughput over the sweeps of both runs: flips / ns = flips_per_ns x sweep seconds, summed.
   auto sweep_ns = [](const RunFacts& f) { return std::max(f.seconds - f.observe_seconds, 0.0) * 1e9; };

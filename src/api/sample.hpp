@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "api/model.hpp"
+#include "sample/diagnostics.hpp"
 #include "sample/engine.hpp"
 #include "sample/npy.hpp"
 
@@ -48,8 +49,19 @@ struct SampleOptions {
 
 struct Autocorrelation {
   std::string name;
-  double tau_int = 0;        // in observations (every `every` sweeps)
-  std::vector<double> acf;   // lags 0..20
+  double tau_int_observations = 0;  // Sokal's windowed estimate, in observations
+  double tau_int_sweeps = 0;        // the same in sweeps: x the schedule's `every`
+  std::vector<double> acf;          // lags 0..20 observations
+  Diagnostic diagnostic;            // of the statistic's mean (NaN with fewer than 4 observations)
+};
+
+// What a run's MCMC diagnostics are computed from (sample/diagnostics.hpp): streamed per marginal
+// entry and spin pair, and the energy's traces. Empty with fewer than 4 observations per chain.
+// Runs over disjoint chains merge into exactly the data of the run over all of them.
+struct DiagnosticData {
+  BinarySeriesStats marginals;              // entry: the node's first state's index + the state
+  BinarySeriesStats pairs;                  // the agreement s_i s_j = +1 of each pair
+  std::vector<std::vector<double>> energy;  // [chain][observation]
 };
 
 struct RunFacts {
@@ -80,11 +92,19 @@ struct SampleResult {
   double energy_std = 0;
   int64_t draws = 0;                               // chains x observations behind the averages
   std::vector<Autocorrelation> autocorr;
+  DiagnosticData diagnostic_data;
   RunFacts run;
   std::optional<NpyArray> samples;  // [observations, chains, nodes]: spins -1/+1, categoricals 0..K-1
 
   // The moments.json document of `tsu sample`.
   nlohmann::json to_json() const;
+  // Its "diagnostics" section: MCSE, ESS and R-hat of the energy, every marginal and every pair
+  // moment, and the worst of each; null where a statistic is constant (no information) or R-hat
+  // infinite. An empty object with fewer than 4 observations.
+  nlohmann::json diagnostics() const;
+  // One line per kind of trouble (R-hat above 1.01, ESS below 400, an autocorrelation time too
+  // long for its window), naming the worst statistic; the front ends print them as warnings.
+  std::vector<std::string> warnings() const;
   // Folds in a run of the same model and schedule over other chains (another seed, or the next
   // first_chain range of the same seed): averages weighted by their
   // draws, samples concatenated along the chain axis, run facts summed. Autocorrelations, which

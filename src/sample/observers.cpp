@@ -4,8 +4,8 @@
 #include <fmt/format.h>
 #include <omp.h>
 #include <memory>
-#include <numbers>
 
+#include "sample/diagnostics.hpp"
 #include "sample/npy.hpp"
 
 namespace tsu {
@@ -27,49 +27,6 @@ double mean_of_series(const std::vector<std::vector<double>>& series) {
   return n ? sum / double(n) : 0.0;
 }
 
-// Iterative radix-2 FFT of one power-of-two size, with its twiddle factors computed once.
-class Fft {
- public:
-  explicit Fft(size_t n) : n_(n), cos_(n / 2), sin_(n / 2) {
-    for (size_t k = 0; k < n / 2; ++k) {
-      const double angle = -2 * std::numbers::pi * double(k) / double(n);
-      cos_[k] = std::cos(angle);
-      sin_[k] = std::sin(angle);
-    }
-  }
-
-  // In place on (re, im); the inverse is unscaled.
-  void transform(std::vector<double>& re, std::vector<double>& im, bool inverse) const {
-    for (size_t i = 1, j = 0; i < n_; ++i) {  // bit-reversal permutation
-      size_t bit = n_ >> 1;
-      for (; j & bit; bit >>= 1) j ^= bit;
-      j ^= bit;
-      if (i < j) {
-        std::swap(re[i], re[j]);
-        std::swap(im[i], im[j]);
-      }
-    }
-    const double sign = inverse ? -1 : 1;
-    for (size_t len = 2; len <= n_; len <<= 1) {
-      const size_t half = len / 2, stride = n_ / len;
-      for (size_t start = 0; start < n_; start += len)
-        for (size_t k = 0; k < half; ++k) {
-          const double wr = cos_[k * stride], wi = sign * sin_[k * stride];
-          const size_t p = start + k, q = p + half;
-          const double vr = re[q] * wr - im[q] * wi, vi = re[q] * wi + im[q] * wr;
-          re[q] = re[p] - vr;
-          im[q] = im[p] - vi;
-          re[p] += vr;
-          im[p] += vi;
-        }
-    }
-  }
-
- private:
-  size_t n_;
-  std::vector<double> cos_, sin_;
-};
-
 }  // namespace
 
 MarginalObserver::MarginalObserver(const Model& m) : offsets_(m.size() + 1, 0) {
@@ -77,12 +34,19 @@ MarginalObserver::MarginalObserver(const Model& m) : offsets_(m.size() + 1, 0) {
   counts_.assign(offsets_.back(), 0);
 }
 
+void MarginalObserver::track_diagnostics(int64_t observations) { stats_ = BinarySeriesStats(counts_.size(), observations); }
+
 void MarginalObserver::observe(const StateBatch& states, int64_t) {
   check_nodes(states, offsets_.size() - 1, "marginal observer");
+  const bool diagnosed = stats_.enabled();
+  if (diagnosed) stats_.begin_observation(states.chains);
   for (int c = 0; c < states.chains; ++c) {
     auto s = states.chain(c);
     for (size_t i = 0; i < s.size(); ++i) ++counts_[offsets_[i] + s[i]];
+    if (diagnosed)
+      for (size_t i = 0; i < s.size(); ++i) stats_.add(c, offsets_[i] + s[i]);
   }
+  if (diagnosed) stats_.end_observation();
   ++observations_;
   samples_ += states.chains;
 }
@@ -112,18 +76,31 @@ double PairMomentObserver::value(int32_t node, State code) const {
   return !categorical_.empty() && categorical_[node] ? double(code) : double(spin_value(code));
 }
 
+void PairMomentObserver::track_diagnostics(int64_t observations) {
+  for (auto [a, b] : pairs_)
+    if (!categorical_.empty() && (categorical_[a] || categorical_[b]))
+      throw Error(fmt::format("pair moment diagnostics cover spin pairs only; ({}, {}) is categorical", a, b));
+  stats_ = BinarySeriesStats(pairs_.size(), observations);
+}
+
 void PairMomentObserver::observe(const StateBatch& states, int64_t) {
-  for (size_t p = 0; p < pairs_.size(); ++p) {
-    auto [a, b] = pairs_[p];
+  for (auto [a, b] : pairs_)
     if (std::max(a, b) >= states.nodes || std::min(a, b) < 0)
       throw Error(fmt::format("pair moment observer: pair ({}, {}) is out of range for {} nodes", a, b, states.nodes));
-    double sum = 0;
-    for (int c = 0; c < states.chains; ++c) {
-      auto s = states.chain(c);
-      sum += value(a, s[a]) * value(b, s[b]);
+  const bool diagnosed = stats_.enabled();
+  if (diagnosed) stats_.begin_observation(states.chains);
+  // Chains outermost, so that the diagnostics' per-chain counts are walked in order. Products of
+  // states are integers, so the sums are exact in any order.
+  for (int c = 0; c < states.chains; ++c) {
+    auto s = states.chain(c);
+    for (size_t p = 0; p < pairs_.size(); ++p) {
+      auto [a, b] = pairs_[p];
+      const double product = value(a, s[a]) * value(b, s[b]);
+      sums_[p] += product;
+      if (diagnosed && product > 0) stats_.add(c, p);
     }
-    sums_[p] += sum;
   }
+  if (diagnosed) stats_.end_observation();
   samples_ += states.chains;
 }
 
@@ -217,35 +194,13 @@ double AutocorrelationObserver::grand_mean() const { return mean_of_series(serie
 // The chain-averaged autocovariance at every lag, with the biased (1/n) normalisation, which keeps
 // the sequence positive definite. Deviations are taken from the mean over all chains: many short
 // chains then carry no per-chain-mean bias, and chains stuck apart show as correlation that does
-// not decay. Computed by FFT (Wiener-Khinchin): the chains' power spectra are summed, two chains per
-// complex transform, and transformed back once.
+// not decay.
 std::vector<double> AutocorrelationObserver::autocovariances() const {
   const size_t n = series_.empty() ? 0 : series_[0].size();
   if (n < 2)
     throw Error(fmt::format("autocorrelation '{}': needs at least 2 observations, got {}", name_, n));
   const double mean = grand_mean();
-  size_t padded = 1;
-  while (padded < 2 * n) padded <<= 1;  // zero padding makes the circular correlation linear
-  const Fft fft(padded);
-  std::vector<double> power(padded, 0.0), re(padded), im(padded);
-  for (size_t c = 0; c < series_.size(); c += 2) {
-    std::fill(re.begin(), re.end(), 0.0);
-    std::fill(im.begin(), im.end(), 0.0);
-    for (size_t k = 0; k < n; ++k) re[k] = series_[c][k] - mean;
-    if (c + 1 < series_.size())
-      for (size_t k = 0; k < n; ++k) im[k] = series_[c + 1][k] - mean;
-    fft.transform(re, im, false);
-    // With z = x + i y for real x, y: |X_k|^2 + |Y_k|^2 = (|Z_k|^2 + |Z_{N-k}|^2) / 2.
-    for (size_t k = 0; k < padded; ++k) {
-      const size_t mirror = (padded - k) % padded;
-      power[k] += 0.5 * (re[k] * re[k] + im[k] * im[k] + re[mirror] * re[mirror] + im[mirror] * im[mirror]);
-    }
-  }
-  std::fill(im.begin(), im.end(), 0.0);
-  fft.transform(power, im, true);
-  const double scale = 1.0 / (double(padded) * double(n) * double(series_.size()));
-  std::vector<double> c(n);
-  for (size_t t = 0; t < n; ++t) c[t] = power[t] * scale;
+  auto c = mean_autocovariance(series_, std::vector<double>(series_.size(), mean));
   // A statistic constant up to the rounding of its mean has no correlation to speak of.
   if (c[0] <= 1e-26 * mean * mean) std::fill(c.begin(), c.end(), 0.0);
   return c;

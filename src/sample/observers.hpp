@@ -3,6 +3,7 @@
 #pragma once
 
 #include "graph/model.hpp"
+#include "sample/diagnostics.hpp"
 #include "sample/engine.hpp"
 #include "sample/npy.hpp"
 
@@ -23,12 +24,18 @@ class MarginalObserver : public Observer {
   void observe(const StateBatch& states, int64_t index) override;
   std::vector<std::vector<double>> marginals() const;  // [node][state]; a spin has {P(s=-1), P(s=+1)}
   int64_t observations() const { return observations_; }  // observe() calls
+  // Also streams MCMC diagnostics of every (node, state) indicator over a run of `observations`;
+  // call before the first observation.
+  void track_diagnostics(int64_t observations);
+  const BinarySeriesStats& diagnostics() const { return stats_; }  // entry offset(node) + state
+  size_t offset(size_t node) const { return offsets_[node]; }
 
  private:
   std::vector<size_t> offsets_;  // [nodes + 1] into counts_
   std::vector<int64_t> counts_;
   int64_t observations_ = 0;
   int64_t samples_ = 0;  // chain states seen
+  BinarySeriesStats stats_;
 };
 
 // E[v_i v_j] over the given node pairs. Without a model every node is read as a spin (v = -1/+1);
@@ -39,6 +46,10 @@ class PairMomentObserver : public Observer {
   PairMomentObserver(const Model& m, std::vector<std::pair<int32_t, int32_t>> pairs);
   void observe(const StateBatch& states, int64_t index) override;
   std::vector<double> moments() const;
+  // Also streams MCMC diagnostics of every pair's agreement s_i s_j = +1 over a run of
+  // `observations` (spin pairs only); call before the first observation.
+  void track_diagnostics(int64_t observations);
+  const BinarySeriesStats& diagnostics() const { return stats_; }
 
  private:
   double value(int32_t node, State code) const;
@@ -47,6 +58,7 @@ class PairMomentObserver : public Observer {
   std::vector<uint8_t> categorical_;  // per node; empty = all spins
   std::vector<double> sums_;
   int64_t samples_ = 0;
+  BinarySeriesStats stats_;
 };
 
 // E(x) = -beta * factor_sum(x) per chain and observation. The model must outlive the observer.
