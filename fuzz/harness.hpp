@@ -15,6 +15,10 @@
 
 namespace tsu::fuzz {
 
+// The node bound the model harnesses parse with: a file may declare 10^8 nodes, whose writing and
+// rereading take seconds under the sanitizers and would read as a timeout; large models have tests.
+inline constexpr int64_t kMaxNodes = 100'000;
+
 inline std::string_view as_text(const uint8_t* data, size_t size) {
   return {reinterpret_cast<const char*>(data), size};
 }

@@ -470,11 +470,12 @@ double mean_of(const std::vector<double>& v) {
 }  // namespace
 
 // Each measure ranks known degradations of 500 held-out images in the right order: more speckle,
-// more blur, coarser blobs and fewer classes are each worse by FD and by KID, and fewer classes cover
-// less (coverage; recall does not see it: 500 images of one class measured recall 0.61, above the 0.50
-// of two classes, the large balls of a few outliers covering other classes). Copies of training
-// images score like held-out data: no sample metric sees memorisation, which is why the report's
-// floor row is the reference point.
+// more blur, coarser blobs and fewer classes are each worse by KID and, but for one step, by FD; fewer
+// classes also cover less (coverage). The exceptions, measured: FD from two classes to one went
+// 462.3 -> 460.8 while KID doubled (10,025 -> 21,489), and recall rose from 0.50 (two classes) to
+// 0.61 (one), the large balls of a few outliers covering other classes. Copies of training images
+// score like held-out data: no sample metric sees memorisation, which is why the report's floor row
+// is the reference point.
 TEST(BaselinesMetric, EveryMeasureRanksKnownDegradations) {
   const auto& s = shared();
   const QualityMetric metric(s.classifier, s.train, 50, 1);
@@ -490,7 +491,7 @@ TEST(BaselinesMetric, EveryMeasureRanksKnownDegradations) {
     QualityReport previous = base;
     for (size_t level = 0; level < severities.size(); ++level) {
       const QualityReport r = metric.evaluate(severities[level], n);
-      EXPECT_GT(r.fd, previous.fd) << name << " level " << level;
+      if (!(name == "classes" && level == 2)) EXPECT_GT(r.fd, previous.fd) << name << " level " << level;
       EXPECT_GT(r.kid, previous.kid) << name << " level " << level;
       if (name == "classes") {
         EXPECT_LT(r.coverage, previous.coverage) << name << " level " << level;

@@ -146,6 +146,20 @@ TEST_F(Cli, InitFileSetsTheFirstObservation) {
   EXPECT_EQ(m["marginals"][4], json({0.0, 0.0, 1.0}));
 }
 
+// An unsigned array holds spins as 0/1 (or 0/255, as tsu dtm generate's images), in any shape
+// [chains, ...] whose trailing sizes multiply to the node count.
+TEST_F(Cli, InitFileTakesUnsignedSpinsAndImageShapes) {
+  file("m.json", kMixedModel);
+  std::vector<char> bytes;
+  for (int c = 0; c < 4; ++c) bytes.insert(bytes.end(), {0, c % 2 ? char(255) : char(1), 0, 0, 2});
+  tsu::write_npy((dir_ / "u8.npy").string(), {"|u1", {4, 5, 1}, bytes});
+  ASSERT_EQ(tsu("sample m.json --chains 4 --warmup 0 --samples 1 --init u8.npy --out o --quiet").status, 0);
+  const json m = moments("o");
+  EXPECT_EQ(double(m["marginals"][0]), 0.0);
+  EXPECT_EQ(double(m["marginals"][1]), 1.0);
+  EXPECT_EQ(m["marginals"][4], json({0.0, 0.0, 1.0}));
+}
+
 TEST_F(Cli, BlocksOutputIsAValidBlocksFile) {
   file("m.json", kMixedModel);
   const auto r = tsu("blocks m.json --out blocks.json");
@@ -188,6 +202,8 @@ TEST_F(Cli, BadInitFilesAreRejected) {
   expect_bad_input(tsu("sample pair.json --chains 2 --init shape.npy --out o"), {"shape.npy", "shape (3, 2)"});
   tsu::write_npy((dir_ / "float.npy").string(), {"<f4", {1}, {0, 0, -128, 63}});
   expect_bad_input(tsu("sample pair.json --init float.npy --out o"), {"float.npy", "<f4"});
+  tsu::write_npy((dir_ / "u8.npy").string(), {"|u1", {2}, {1, 2}});
+  expect_bad_input(tsu("sample pair.json --init u8.npy --out o"), {"u8.npy", "node 1", "0 or 1", "got 2"});
 }
 
 class CliBadInput : public Cli, public ::testing::WithParamInterface<BadInput> {};

@@ -277,7 +277,9 @@ TEST(CostErrors, ConfigKeysMustBeKnownNumbers) {
   EXPECT_EQ(in.params, 2e11);
   EXPECT_EQ(sources["params"], "config c.json");
   EXPECT_EQ(input_error([&] { apply_json(llm_fields(in), nlohmann::json{{"parms", 1}}, sources, "c"); }),
-            "parms: unknown key for this calculator (see --help)");
+            "\"parms\": unknown key for this calculator (see --help)");
+  EXPECT_EQ(input_error([&] { apply_json(llm_fields(in), nlohmann::json{{"par\nms", 1}}, sources, "c"); }),
+            "\"par\\nms\": unknown key for this calculator (see --help)");  // one line, whatever the key holds
   EXPECT_EQ(input_error([&] { apply_json(llm_fields(in), nlohmann::json{{"users", "many"}}, sources, "c"); }),
             "users: must be a number, got \"many\"");
   EXPECT_EQ(input_error([&] { apply_json(llm_fields(in), nlohmann::json::array(), sources, "c"); }).rfind("config:", 0),

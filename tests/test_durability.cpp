@@ -1,5 +1,5 @@
-// Kills and full disks lose nothing. Kill and resume: `tsu dtm train`, `tsu dtm study` and
-// `tsu compare` (which trains the DTM and the baselines and builds the classifier cache) are killed
+// Kills and full disks lose nothing. Kill and resume: `tsu dtm train`, `tsu dtm study`, `tsu train`
+// and `tsu compare` (which trains the DTM and the baselines and builds the classifier cache) are killed
 // with SIGKILL at moments drawn from a fixed seed, restarted in the same folder after each kill, and
 // then run to the end. The folder must then hold what an uninterrupted run wrote, file for file and
 // byte for byte, except the wall-clock measurements (JSON fields "seconds", "flips_per_ns",
@@ -30,6 +30,7 @@
 #include "cli_fixture.hpp"
 #include "baselines/generator.hpp"
 #include "ml/dtm.hpp"
+#include "sample/npy.hpp"
 #include "util/files.hpp"
 
 namespace fs = std::filesystem;
@@ -76,6 +77,11 @@ std::string comparable(const fs::path& path, const std::string& out) {
   }
   std::string bytes = tsu::read_file(path.string());
   const std::string ext = path.extension().string();
+  if (ext == ".ckpt") {  // tsu train's checkpoint: a checksum line, then JSON that holds the epochs' timing
+    json j = json::parse(bytes.substr(bytes.find('\n') + 1));
+    drop_timing(j);
+    return j.dump();
+  }
   if (ext == ".json" || ext == ".jsonl")
     for (size_t at; (at = bytes.find(out + "/")) != std::string::npos;) bytes.replace(at, out.size(), "OUT");
   if (ext == ".csv") return drop_timing_columns(bytes);
@@ -187,6 +193,16 @@ TEST_F(Durability, KilledDtmStudyResumesToTheSameFiles) {
   second["seed"] = 2;
   tsu::write_file_atomic((dir_ / "b.json").string(), second.dump());
   expect_kills_lose_nothing("dtm study --config " + config("tiny.json") + " --config b.json --out {out} --threads 1 --quiet", 3, 2);
+}
+
+TEST_F(Durability, KilledTrainingOfAnyModelResumesToTheSameFiles) {
+  tsu::NpyArray rows{"|i1", {2000, 48}, std::vector<char>(2000 * 48)};
+  std::mt19937_64 rng(7);
+  for (char& s : rows.bytes) s = char(rng() % 3 == 0 ? 1 : -1);
+  tsu::write_npy((dir_ / "rows.npy").string(), rows);
+  expect_kills_lose_nothing("train rbm:48:24 --j-sigma 0.05 --data rows.npy --epochs 40 --batch 50 --out {out} "
+                            "--threads 1 --quiet",
+                            4, 4);
 }
 
 TEST_F(Durability, KilledCompareResumesToTheSameFiles) {

@@ -219,3 +219,22 @@ TEST(Topology, MalformedSpecsNameTheProblem) {
   msg = error_of([] { model_from_spec("grid:70:G7", 1, 0, 1); });
   EXPECT_NE(msg.find("\"G7\" is unknown"), std::string::npos) << msg;
 }
+
+TEST(Topology, RbmSpecJoinsEveryVisibleToEveryHiddenNodeAndBiasesAll) {
+  const auto m = model_from_spec("rbm:3:2", 0.5, 0.0, 1);
+  ASSERT_TRUE(m);
+  ASSERT_EQ(m->size(), 5u);
+  ASSERT_EQ(m->groups.size(), 2u);
+  const auto& couplings = m->groups[0];
+  ASSERT_EQ(couplings.n_spin, 2);
+  ASSERT_EQ(couplings.count(), 6u);
+  for (size_t f = 0; f < couplings.count(); ++f) {
+    EXPECT_LT(couplings.spins[2 * f], 3);       // visible
+    EXPECT_GE(couplings.spins[2 * f + 1], 3);   // hidden
+    EXPECT_NE(couplings.weights[f], 0.0);
+  }
+  EXPECT_EQ(m->groups[1].n_spin, 1);
+  EXPECT_EQ(m->groups[1].weights, std::vector<double>(5, 0.0));  // present at zero, to be fitted
+  EXPECT_EQ(error_of([] { model_from_spec("rbm:3", 1, 0, 0); }), "topology spec \"rbm:3\": expected rbm:VISIBLE:HIDDEN");
+  EXPECT_NE(error_of([] { model_from_spec("rbm:0:2", 1, 0, 0); }).find("at least one visible"), std::string::npos);
+}

@@ -29,45 +29,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using namespace tsu::ml;
 
-// A progress line on a terminal: the current epoch's share, the spin-update rate and the time left
-// for the whole run (the remaining epochs at the current epoch's rate).
-class EpochProgress {
- public:
-  EpochProgress(bool enabled, int epochs) : enabled_(enabled), epochs_(epochs) { stop_at_next_step_on_interrupt(); }
-  ~EpochProgress() { clear(); }
-
-  void update(int epoch, double done, double total) {
-    stop_if_interrupted();
-    if (!enabled_) return;
-    const auto now = Clock::now();
-    if (epoch != epoch_) epoch_ = epoch, epoch_start_ = now;
-    if (done < total && now - last_ < std::chrono::milliseconds(500)) return;
-    last_ = now;
-    const double elapsed = std::chrono::duration<double>(now - epoch_start_).count();
-    const double rate = elapsed > 0 ? done / elapsed : 0;
-    const double left = rate > 0 ? ((total - done) + total * (epochs_ - epoch)) / rate : 0;
-    fmt::print(stderr, "\r\033[Kepoch {}/{}  {:.0f}%  {:.3g} flips/ns  ETA {}", epoch, epochs_,
-               total > 0 ? 100 * done / total : 100.0, rate * 1e-9, format_duration(left));
-    std::fflush(stderr);
-    drawn_ = true;
-  }
-
-  void clear() {
-    if (!drawn_) return;
-    std::fputs("\r\033[K", stderr);
-    std::fflush(stderr);
-    drawn_ = false;
-  }
-
- private:
-  using Clock = std::chrono::steady_clock;
-  bool enabled_;
-  int epochs_;
-  int epoch_ = 0;
-  bool drawn_ = false;
-  Clock::time_point epoch_start_ = Clock::now(), last_ = epoch_start_;
-};
-
 std::string quality_text(const json& line) {
   if (!line.contains("quality")) return "";
   const auto& q = line["quality"];
@@ -111,7 +72,7 @@ struct TrainArgs {
 // What training prints: a progress line on a terminal, and one line per epoch.
 class EpochPrinter {
  public:
-  EpochPrinter(bool quiet, int epochs) : quiet_(quiet), epochs_(epochs), line_(!quiet && stderr_is_terminal(), epochs) {}
+  EpochPrinter(bool quiet, int epochs) : quiet_(quiet), epochs_(epochs), line_(!quiet && stderr_is_terminal(), epochs, "flips/ns", 1e-9) {}
 
   void progress(int epoch, double done, double total) { line_.update(epoch, done, total); }
 

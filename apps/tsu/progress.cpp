@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <string>
 #include <unistd.h>
+#include <utility>
 
 #include "interrupt.hpp"
 
@@ -51,6 +52,36 @@ void Progress::update(int64_t done, int64_t total) {
 }
 
 void Progress::finish() {
+  if (!drawn_) return;
+  std::fputs("\r\033[K", stderr);
+  std::fflush(stderr);
+  drawn_ = false;
+}
+
+EpochProgress::EpochProgress(bool enabled, int epochs, std::string rate_unit, double rate_scale)
+    : enabled_(enabled), epochs_(epochs), rate_unit_(std::move(rate_unit)), rate_scale_(rate_scale) {
+  stop_at_next_step_on_interrupt();
+}
+
+EpochProgress::~EpochProgress() { clear(); }
+
+void EpochProgress::update(int epoch, double done, double total) {
+  stop_if_interrupted();
+  if (!enabled_) return;
+  const auto now = Clock::now();
+  if (epoch != epoch_) epoch_ = epoch, epoch_start_ = now;
+  if (done < total && now - last_ < std::chrono::milliseconds(500)) return;
+  last_ = now;
+  const double elapsed = std::chrono::duration<double>(now - epoch_start_).count();
+  const double rate = elapsed > 0 ? done / elapsed : 0;
+  const double left = rate > 0 ? ((total - done) + total * (epochs_ - epoch)) / rate : 0;
+  fmt::print(stderr, "\r\033[Kepoch {}/{}  {:.0f}%  {:.3g} {}  ETA {}", epoch, epochs_,
+             total > 0 ? 100 * done / total : 100.0, rate * rate_scale_, rate_unit_, format_duration(left));
+  std::fflush(stderr);
+  drawn_ = true;
+}
+
+void EpochProgress::clear() {
   if (!drawn_) return;
   std::fputs("\r\033[K", stderr);
   std::fflush(stderr);

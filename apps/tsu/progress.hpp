@@ -41,4 +41,29 @@ class Progress {
   Clock::time_point last_draw_ = start_;
 };
 
+// A progress line for training: the current epoch's share, a rate and the time left for the whole
+// run (the remaining epochs at the current epoch's rate). Erased by clear() and at the end.
+class EpochProgress {
+ public:
+  // The rate shown is (work done per second) x `rate_scale`, in `rate_unit`.
+  EpochProgress(bool enabled, int epochs, std::string rate_unit, double rate_scale);
+  ~EpochProgress();
+  EpochProgress(const EpochProgress&) = delete;
+  EpochProgress& operator=(const EpochProgress&) = delete;
+
+  // Redraws at most every 0.5 s; where the command stops after Ctrl-C.
+  void update(int epoch, double done, double total);
+  void clear();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  bool enabled_;
+  int epochs_;
+  std::string rate_unit_;
+  double rate_scale_;
+  int epoch_ = 0;
+  bool drawn_ = false;
+  Clock::time_point epoch_start_ = Clock::now(), last_ = epoch_start_;
+};
+
 }  // namespace tsu::cli

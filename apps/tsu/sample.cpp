@@ -101,7 +101,8 @@ void add_sample_command(CLI::App& app) {
       ->check(CLI::IsMember({"auto", "reference", "fast"}));
   cmd->add_option("--init", args->options.init,
                   "Initial states: uniform, hinton (each node from its own biases), or FILE.npy "
-                  "(int8/int16 [chains, nodes] or [nodes]; spins -1/+1, categoricals 0..K-1; clamps win)")
+                  "(any integer dtype, [chains, nodes], [chains, ...] or [nodes]; spins -1/+1, or 0/1 and 0/255 in "
+                  "unsigned arrays; categoricals 0..K-1; clamps win)")
       ->capture_default_str();
   cmd->add_option("--blocks", args->blocks,
                   "auto (the model's blocks, else DSATUR colouring) or FILE.json with {\"blocks\": [[...], ...]}")

@@ -2,7 +2,9 @@
 // and the API's structs, the GIL released while C++ works, Ctrl-C turned into a clean stop, and
 // tsu's errors raised as ValueError (bad input), OSError (files) or KeyboardInterrupt.
 #include <Python.h>
+#include <fmt/format.h>
 #include <map>
+#include <variant>
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/function.h>
@@ -10,6 +12,7 @@
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/variant.h>
 #include <nanobind/stl/vector.h>
 
 #include "api/bench.hpp"
@@ -21,6 +24,7 @@
 #include "api/neural.hpp"
 #include "api/optimize.hpp"
 #include "api/sample.hpp"
+#include "api/train.hpp"
 
 namespace nb = nanobind;
 using namespace nb::literals;
@@ -40,7 +44,7 @@ struct PyModel {
 template <class T>
 using Vector = nb::ndarray<nb::numpy, const T, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
 using Edges = nb::ndarray<nb::numpy, const int32_t, nb::shape<-1, 2>, nb::c_contig, nb::device::cpu>;
-using InitStates = nb::ndarray<nb::numpy, const int16_t, nb::c_contig, nb::device::cpu>;
+using InitStates = nb::ndarray<nb::numpy, nb::ro, nb::c_contig, nb::device::cpu>;
 
 // A numpy array that owns a copy of `values`, with the given shape.
 template <class T>
@@ -89,11 +93,27 @@ nb::object samples_view(nb::pointer_and_handle<SampleResult> self) {
                   nb::rv_policy::reference);
 }
 
-tsu::NpyArray init_array(const InitStates& a) {
-  tsu::NpyArray out{"<i2", {}, {}};
+// The npy dtype of an integer or bool array; floats and the rest get "" (the API names them).
+std::string npy_dtype(const nb::dlpack::dtype& d) {
+  if (d == nb::dtype<bool>()) return "|b1";
+  if (d == nb::dtype<int8_t>()) return "|i1";
+  if (d == nb::dtype<uint8_t>()) return "|u1";
+  if (d == nb::dtype<int16_t>()) return "<i2";
+  if (d == nb::dtype<uint16_t>()) return "<u2";
+  if (d == nb::dtype<int32_t>()) return "<i4";
+  if (d == nb::dtype<int64_t>()) return "<i8";
+  return "";
+}
+
+// An integer or bool array as the API takes it; Error naming `argument` for any other dtype.
+tsu::NpyArray integer_array(const InitStates& a, const char* argument) {
+  tsu::NpyArray out{npy_dtype(a.dtype()), {}, {}};
+  if (out.dtype.empty())
+    throw tsu::Error(fmt::format(
+        "{}: expected an array of bool, int8, uint8, int16, uint16, int32 or int64, got another dtype", argument));
   for (size_t d = 0; d < a.ndim(); ++d) out.shape.push_back(a.shape(d));
-  const auto* bytes = reinterpret_cast<const char*>(a.data());
-  out.bytes.assign(bytes, bytes + a.size() * sizeof(int16_t));
+  const auto* bytes = static_cast<const char*>(a.data());
+  out.bytes.assign(bytes, bytes + a.nbytes());
   return out;
 }
 
@@ -128,7 +148,7 @@ SampleResult run_sample(const PyModel& model, int chains, int64_t warmup, int64_
   o.backend = backend;
   o.bits = bits;
   o.init = init;
-  if (init_states) o.init_states = init_array(*init_states);
+  if (init_states) o.init_states = integer_array(*init_states, "init_states");
   o.blocks = std::move(blocks);
   if (anneal) o.anneal = tsu::api::Anneal{anneal->first, anneal->second};
   o.autocorr = std::move(autocorr);
@@ -142,6 +162,40 @@ SampleResult run_sample(const PyModel& model, int chains, int64_t warmup, int64_
   for (const auto& warning : result.warnings())
     if (PyErr_WarnEx(PyExc_RuntimeWarning, warning.c_str(), 1) != 0) throw nb::python_error();
   return result;
+}
+
+tsu::api::TrainResult run_train(const PyModel& model, std::variant<InitStates, std::string> data,
+                                const std::string& out, const std::string& method, int k, int positive_sweeps,
+                                int chains, int batch, int epochs, const std::string& optimizer, double lr,
+                                double lr_floor, double weight_decay, uint64_t seed, int threads,
+                                const std::string& backend, int stop_after, std::optional<nb::callable> progress) {
+  const auto* path = std::get_if<std::string>(&data);
+  const tsu::NpyArray rows = [&] {
+    if (!path) return integer_array(std::get<InitStates>(data), "data");
+    nb::gil_scoped_release released;  // Fashion-MNIST takes a second to read
+    return tsu::api::load_rows(*path);
+  }();
+  const tsu::ml::FitData fit_data = tsu::api::fit_data(rows, path ? *path : "data", *model.ptr);
+  tsu::api::TrainOptions o;
+  tsu::ml::FitConfig& c = o.fit;
+  c.method = tsu::ml::parse_fit_method(method);
+  c.k = k;
+  c.positive_sweeps = positive_sweeps;
+  c.chains = chains;
+  c.batch = batch;
+  c.epochs = epochs;
+  c.optimizer = optimizer;
+  c.learning_rate = lr;
+  c.lr_floor = lr_floor;
+  c.adam.weight_decay = weight_decay;
+  c.seed = seed;
+  c.threads = threads;
+  c.backend = backend;
+  o.out = out;
+  o.stop_after = stop_after;
+  o.progress = python_progress<int, int64_t, int64_t>(std::move(progress));
+  nb::gil_scoped_release released;
+  return tsu::api::train(model.ptr, fit_data, o);
 }
 
 void translate_errors(const std::exception_ptr& p, void*) {
@@ -278,6 +332,24 @@ void bind_runs(nb::module_& m) {
         "first_chain: this run's chains are chains first_chain.. of the seed's (ranges merge exactly); "
         "bits: sample the model quantized to B-bit weights (tsu.quantize), 0 = as given. "
         "The same seed gives the same result at any thread count.");
+  nb::class_<tsu::api::TrainResult>(m, "TrainResult", "A fitted model and its learning curve (train.json).")
+      .def_prop_ro("model", [](const tsu::api::TrainResult& r) { return PyModel{r.model}; })
+      .def_ro("epochs_done", &tsu::api::TrainResult::epochs_done)
+      .def_ro("resumed_from", &tsu::api::TrainResult::resumed_from,
+              "Epochs the folder's checkpoint held when the call started (0: a fresh run).")
+      .def_prop_ro("history", [](const tsu::api::TrainResult& r) { return json_to_python(r.to_json()["history"]); },
+                   "Per epoch: learning_rate, gradient_rms, weight_rms, reconstruction, nll (exact; None where "
+                   "too large to enumerate), seconds, sweeps.")
+      .def("to_dict", [](const tsu::api::TrainResult& r) { return json_to_python(r.to_json()); });
+  m.def("train", &run_train, "model"_a, "data"_a, "out"_a = "", "method"_a = "pcd", "k"_a = 1,
+        "positive_sweeps"_a = 1, "chains"_a = 100, "batch"_a = 100, "epochs"_a = 10, "optimizer"_a = "adam",
+        "lr"_a = 0.01, "lr_floor"_a = 0.0, "weight_decay"_a = 0.0, "seed"_a = 0, "threads"_a = 0,
+        "backend"_a = "auto", "stop_after"_a = -1, "progress"_a = nb::none(),
+        "Fits the model's weights to data by maximum likelihood: method 'exact' (enumeration), 'cd' (CD-k) or "
+        "'pcd' (persistent chains). data: an integer array [rows, visible] (spins -1/+1, or 0/1 unsigned; the "
+        "model's nodes after the visible ones are latent), a .npy path or 'fashion-mnist:CLASS[:POOL]'. out: a "
+        "folder for model.json, train.json and a checkpoint that a later call resumes from ('' = in memory). "
+        "progress(epoch, batches done, batches). The same seed gives the same fit at any thread count.");
   m.def(
       "exact",
       [](const PyModel& model) {

@@ -19,6 +19,7 @@ from ._tsu import (
     Model,
     SampleResult,
     SamplingSchedule,
+    TrainResult,
     bench,
     classifier_metric,
     color,
@@ -38,6 +39,7 @@ from ._tsu import (
     optimize,
     quantize,
     sample,
+    train,
     verify_solution,
 )
 
@@ -47,6 +49,7 @@ __all__ = [
     "Model",
     "SampleResult",
     "SamplingSchedule",
+    "TrainResult",
     "bench",
     "classifier_metric",
     "color",
@@ -67,6 +70,7 @@ __all__ = [
     "optimize",
     "quantize",
     "sample",
+    "train",
     "verify_solution",
 ]
 

@@ -9,6 +9,7 @@
 #include <fmt/ranges.h>
 #include <memory>
 
+#include "api/states.hpp"
 #include "sample/backends.hpp"
 #include "sample/observers.hpp"
 #include "util/files.hpp"
@@ -19,39 +20,30 @@ namespace {
 
 constexpr int64_t kAcfLags = 20;  // lags of the autocorrelation function a result keeps
 
-// The value stored at flat index k of an int8/int16 array.
-int npy_int_at(const NpyArray& a, size_t k) {
-  if (a.dtype == "|i1") return int(reinterpret_cast<const int8_t*>(a.bytes.data())[k]);
-  int16_t v;
-  std::memcpy(&v, a.bytes.data() + 2 * k, 2);
-  return v;
-}
-
-// Initial states from an array: [chains, nodes] or [nodes] (every chain), spins as -1/+1 and
-// categoricals as 0..K-1. Clamped nodes keep their clamp whatever the array says. Errors are
-// prefixed with `source` (the file, or "init_states").
-StateBatch states_from_array(const NpyArray& a, const std::string& source, const Model& model,
-                             const StateBatch& clamped_base, const Layout& layout) {
-  if (a.dtype != "|i1" && a.dtype != "<i2")
-    throw Error(fmt::format("{}: dtype {} is not supported (expected int8 or int16)", source, a.dtype));
-  const size_t nodes = model.size(), chains = size_t(clamped_base.chains);
-  const bool broadcast = a.shape.size() == 1 && a.shape[0] == nodes;
-  if (!broadcast && !(a.shape.size() == 2 && a.shape[0] == chains && a.shape[1] == nodes))
+// [chains, nodes], [nodes] (every chain), or [chains, d1, d2, ...] with d1*d2*... = nodes (images).
+bool is_broadcast_shape(const NpyArray& a, const std::string& source, size_t chains, size_t nodes) {
+  if (a.shape.size() == 1 && a.shape[0] == nodes) return true;
+  size_t per_chain = 1;
+  for (size_t d = 1; d < a.shape.size(); ++d) per_chain *= a.shape[d];
+  if (a.shape.size() < 2 || a.shape[0] != chains || per_chain != nodes)
     throw Error(fmt::format("{}: shape ({}) does not match [chains, nodes] = [{}, {}] or [nodes] = [{}]", source,
                             fmt::join(a.shape, ", "), chains, nodes, nodes));
+  return false;
+}
+
+// Initial states from an integer array (see is_broadcast_shape and api/states.hpp). Clamped nodes
+// keep their clamp whatever the array says. Errors are prefixed with `source` (the file, or
+// "init_states").
+StateBatch states_from_array(const NpyArray& a, const std::string& source, const Model& model,
+                             const StateBatch& clamped_base, const Layout& layout) {
+  require_integer_array(a, source);
+  const size_t nodes = model.size(), chains = size_t(clamped_base.chains);
+  const bool broadcast = is_broadcast_shape(a, source, chains, nodes);
   StateBatch batch = clamped_base;
   for (size_t c = 0; c < chains; ++c)
-    for (size_t i = 0; i < nodes; ++i) {
-      if (layout.clamped[i]) continue;
-      const int v = npy_int_at(a, broadcast ? i : c * nodes + i);
-      const auto& kind = model.nodes[i];
-      if (kind.is_spin() && v != -1 && v != 1)
-        throw Error(fmt::format("{}: [{}, {}]: spin node {} needs -1 or +1, got {}", source, c, i, i, v));
-      if (!kind.is_spin() && (v < 0 || v >= kind.states))
-        throw Error(fmt::format("{}: [{}, {}]: categorical node {} needs 0..{}, got {}", source, c, i, i,
-                                kind.states - 1, v));
-      batch.chain(int(c))[i] = kind.is_spin() ? spin_code(v) : State(v);
-    }
+    for (size_t i = 0; i < nodes; ++i)
+      if (!layout.clamped[i])
+        batch.chain(int(c))[i] = state_code(a, broadcast ? i : c * nodes + i, model.nodes[i], source, c, i);
   return batch;
 }
 

@@ -46,7 +46,7 @@ void apply_json(const std::vector<Field>& fields, const nlohmann::json& config, 
     const std::string& key = item.key();
     const auto& value = item.value();
     const auto it = std::find_if(fields.begin(), fields.end(), [&](const Field& f) { return f.key == key; });
-    if (it == fields.end()) throw InputError(key, "unknown key for this calculator (see --help)");
+    if (it == fields.end()) throw InputError(nlohmann::json(key).dump(), "unknown key for this calculator (see --help)");
     if (!value.is_number()) throw InputError(key, "must be a number, got " + value.dump());
     *it->value = value.get<double>();
     sources[key] = origin;

@@ -49,7 +49,6 @@ using ordered_json = nlohmann::ordered_json;
 
 constexpr std::string_view kFormat = "tsu-model-v1";
 // Node counts and indices beyond this are taken as mistakes rather than allocated.
-constexpr int64_t kMaxNodes = 100'000'000;
 constexpr int kMaxCatSlots = 16;  // as Model::validate() allows
 // 2^24 weights (128 MiB) per factor table: checked before a table is read, so that a few bytes naming
 // sixteen 256-state nodes cannot ask for an impossible allocation.
@@ -98,7 +97,7 @@ std::string describe(const json& j) {
 // Builds a Model from a parsed document, checking every field on the way.
 class JsonReader {
  public:
-  explicit JsonReader(std::string_view source) : source_(source) {}
+  JsonReader(std::string_view source, int64_t max_nodes) : source_(source), max_nodes_(max_nodes) {}
 
   Model read(const json& doc) {
     Field root;
@@ -121,6 +120,7 @@ class JsonReader {
 
  private:
   std::string_view source_;
+  int64_t max_nodes_;
   Model m_;
 
   [[noreturn]] void fail(const Field& at, std::string_view what) const {
@@ -218,8 +218,8 @@ class JsonReader {
 
   void add_nodes(NodeKind kind, int64_t n, const Field& at) {
     if (n < 1) fail(at, fmt::format("node count must be at least 1, got {}", n));
-    if (n > kMaxNodes - int64_t(m_.size()))
-      fail(at, fmt::format("{} more nodes would exceed the limit of {} nodes", n, kMaxNodes));
+    if (n > max_nodes_ - int64_t(m_.size()))
+      fail(at, fmt::format("{} more nodes would exceed the limit of {} nodes", n, max_nodes_));
     m_.nodes.insert(m_.nodes.end(), size_t(n), kind);
   }
 
@@ -465,7 +465,7 @@ bool parse_number_ok(std::string_view s) {
 
 class EdgeListReader {
  public:
-  explicit EdgeListReader(std::string_view source) : source_(source) {}
+  EdgeListReader(std::string_view source, int64_t max_nodes) : source_(source), max_nodes_(max_nodes) {}
 
   Model read(std::istream& in) {
     std::string line;
@@ -490,6 +490,7 @@ class EdgeListReader {
 
  private:
   std::string_view source_;
+  int64_t max_nodes_;
   Model m_;
   int line_no_ = 0;
   int64_t max_index_ = -1;
@@ -533,7 +534,7 @@ class EdgeListReader {
     if (ec == std::errc::result_out_of_range) fail(fmt::format("node index {} is out of range", field));
     if (ec != std::errc()) fail(fmt::format("expected an integer node index, got \"{}\"", field));
     if (i < 0) fail(fmt::format("negative node index {}", i));
-    if (i >= kMaxNodes) fail(fmt::format("node index {} is too large (limit {})", i, kMaxNodes - 1));
+    if (i >= max_nodes_) fail(fmt::format("node index {} is too large (limit {})", i, max_nodes_ - 1));
     max_index_ = std::max(max_index_, i);
     return int32_t(i);
   }
@@ -550,12 +551,12 @@ class EdgeListReader {
 
 }  // namespace
 
-Model parse_model_json(const std::string& text, const std::string& source_name) {
-  return JsonReader(source_name).read(parse_json(text, source_name));
+Model parse_model_json(const std::string& text, const std::string& source_name, int64_t max_nodes) {
+  return JsonReader(source_name, max_nodes).read(parse_json(text, source_name));
 }
 
-Model parse_edge_list(std::istream& in, const std::string& source_name) {
-  return EdgeListReader(source_name).read(in);
+Model parse_edge_list(std::istream& in, const std::string& source_name, int64_t max_nodes) {
+  return EdgeListReader(source_name, max_nodes).read(in);
 }
 
 Model load_model(const std::string& path) {

@@ -5,6 +5,7 @@
 
 #include "graph/model.hpp"
 
+#include <cstdint>
 #include <istream>
 #include <string>
 
@@ -14,11 +15,15 @@ namespace tsu {
 // Ising edge-list format. Throws Error naming the file and the field or line.
 Model load_model(const std::string& path);
 
+// The most nodes a model file may declare. A caller may ask for fewer (the fuzzers do, so that one
+// input stays milliseconds under the sanitizers).
+inline constexpr int64_t kMaxModelNodes = 100'000'000;
+
 // Parses a "tsu-model-v1" document; `source_name` prefixes every error message.
-Model parse_model_json(const std::string& text, const std::string& source_name);
+Model parse_model_json(const std::string& text, const std::string& source_name, int64_t max_nodes = kMaxModelNodes);
 
 // Parses an Ising edge list (a name line, then "i j w" lines; "i i h" is a bias).
-Model parse_edge_list(std::istream& in, const std::string& source_name);
+Model parse_edge_list(std::istream& in, const std::string& source_name, int64_t max_nodes = kMaxModelNodes);
 
 // A "tsu-model-v1" document that parse_model_json reads back into an equal model. Groups without
 // factors are left out (the format cannot state their shape).

@@ -165,6 +165,13 @@ Model random_regular_from_spec(const std::vector<std::string>& parts, const std:
                      fmt::format("random {}-regular, n = {}", degree, n));
 }
 
+Model rbm_from_spec(const std::vector<std::string>& parts, const std::string& spec, double j_sigma, double h_sigma,
+                    uint64_t seed) {
+  if (parts.size() != 3) throw Error(fmt::format("topology spec \"{}\": expected rbm:VISIBLE:HIDDEN", spec));
+  return rbm_model(parse_int(parts[1], spec, "visible count"), parse_int(parts[2], spec, "hidden count"), j_sigma,
+                   h_sigma, seed);
+}
+
 }  // namespace
 
 GridRule grid_rule(const std::string& name) {
@@ -240,6 +247,22 @@ Model ising_model(int n, const std::vector<Edge>& edges, double j_sigma, double 
   return model;
 }
 
+Model rbm_model(int visible, int hidden, double j_sigma, double h_sigma, uint64_t seed) {
+  constexpr int64_t kMaxCouplings = 100'000'000;
+  if (visible < 1 || hidden < 1 || int64_t(visible) * hidden > kMaxCouplings)
+    throw Error(fmt::format("rbm: needs at least one visible and one hidden node and at most {} couplings, got {} x {}",
+                            kMaxCouplings, visible, hidden));
+  std::vector<Edge> edges;
+  edges.reserve(size_t(visible) * size_t(hidden));
+  for (int v = 0; v < visible; ++v)
+    for (int h = 0; h < hidden; ++h) edges.push_back({v, visible + h});
+  Model model = ising_model(visible + hidden, edges, j_sigma, 0.0, seed,
+                            fmt::format("rbm {} visible x {} hidden", visible, hidden));
+  Gaussian bias_noise(splitmix64(seed ^ 0x5bd1e995ULL));
+  for (int i = 0; i < visible + hidden; ++i) model.add_bias(i, h_sigma * bias_noise());
+  return model;
+}
+
 Model grid_ising(int L, const std::string& rule, bool torus, double j_sigma, double h_sigma, uint64_t seed) {
   GridRule r = grid_rule(rule);
   auto edges = grid_edges(L, r, torus);  // checks L before L * L is formed
@@ -251,6 +274,7 @@ std::optional<Model> model_from_spec(const std::string& spec, double j_sigma, do
   auto parts = split(spec, ':');
   if (parts[0] == "grid" && parts.size() > 1) return grid_from_spec(parts, spec, j_sigma, h_sigma, seed);
   if (parts[0] == "rr" && parts.size() > 1) return random_regular_from_spec(parts, spec, j_sigma, h_sigma, seed);
+  if (parts[0] == "rbm" && parts.size() > 1) return rbm_from_spec(parts, spec, j_sigma, h_sigma, seed);
   return std::nullopt;
 }
 

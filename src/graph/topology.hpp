@@ -1,4 +1,4 @@
-// Graph generators: the DTM paper's grid connection rules, random regular graphs, and Ising models
+// Graph generators: the DTM paper's grid connection rules, random regular graphs, RBMs, and Ising models
 // with Gaussian weights on them.
 #pragma once
 
@@ -41,10 +41,14 @@ std::vector<Edge> random_regular_edges(int n, int degree, uint64_t seed);
 // the couplings do not depend on h_sigma. Deterministic across platforms (own Box-Muller).
 Model ising_model(int n, const std::vector<Edge>& edges, double j_sigma, double h_sigma, uint64_t seed,
                   std::string name);
+// A restricted Boltzmann machine: visible spins 0..V-1, hidden spins V..V+H-1, every visible-hidden
+// coupling (J ~ N(0, j_sigma)) and a bias on every node (h ~ N(0, h_sigma); present even when 0, so
+// that training can fit it). Error for V or H below 1 or more than 10^8 couplings.
+Model rbm_model(int visible, int hidden, double j_sigma, double h_sigma, uint64_t seed);
 Model grid_ising(int L, const std::string& rule, bool torus, double j_sigma, double h_sigma, uint64_t seed);
 
 // Parses a compact topology spec used by the CLI: "grid:70:G12" (torus), "grid:70:G12:open" (or
-// ":torus"), "rr:1000:3" (random regular n:degree). Anything not starting with "grid:" or "rr:" is
+// ":torus"), "rr:1000:3" (random regular n:degree), "rbm:784:64" (visible:hidden). Anything else is
 // taken as a file path, and the result is empty. A malformed spec throws Error naming it.
 std::optional<Model> model_from_spec(const std::string& spec, double j_sigma, double h_sigma, uint64_t seed);
 

@@ -51,6 +51,7 @@ enum class Purpose : uint64_t {
   MixtureInit = 305,                    // baselines: the Bernoulli mixture's initial components
   Mismatch = 401, Calibration, Readout, Drift,  // hw: frozen disorder, calibration, read-out, drift
   StepGraph = 501,                      // ml: the visible placement of DTM step k
+  FitPermutation = 601, FitBatch, FitPositive, FitNegative, FitPersistent, FitReconstruction,  // ml/fit.cpp
 };
 
 // The seed of an independent stream: (seed, purpose, ids...) through splitmix64, one round per tag.
