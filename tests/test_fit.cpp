@@ -10,6 +10,7 @@
 #include "ml/fit.hpp"
 #include "random_models.hpp"
 #include "sample/exact.hpp"
+#include "sample/program.hpp"
 #include "sample/rng.hpp"
 
 using namespace tsu;
@@ -173,6 +174,28 @@ TEST(FitStatistics, EnumerationAgreesWithTheExactEngine) {
     const int i = biases.spins[f];
     EXPECT_NEAR(e.mean[f], exact.marginals[i][1] - exact.marginals[i][0], 1e-10);
   }
+}
+
+TEST(FitStatistics, LatentSumInClosedFormEqualsEnumeration) {
+  Model m = small_rbm(5, 3, 0.7, 13);
+  const int cat = m.add_categorical_nodes(1, 3);  // a categorical latent node too
+  add_factor(m, {1}, {cat}, {0.4, -0.3, 0.9});
+  add_factor(m, {}, {cat}, {0.2, 0.0, -0.5});
+  m.beta = 0.9;
+  const CompiledModel cm = compile(std::make_shared<const Model>(m));
+  const auto fixed = std::vector<uint8_t>{1, 1, 1, 1, 1, 0, 0, 0, 0};
+  Rng rng(2);
+  for (int trial = 0; trial < 10; ++trial) {
+    std::vector<State> x(m.size(), 0);
+    for (int i = 0; i < 5; ++i) x[i] = State(rng.below(2));
+    const double want = enumerate_statistics(m, fixed, x, false).log_z;
+    EXPECT_NEAR(latent_log_sum(cm, std::span<const State>(x.data(), 5)), want, 1e-10);
+  }
+  Model joined = small_rbm(3, 2, 0.5, 1);
+  joined.add_coupling(3, 4, 0.2);
+  const CompiledModel cj = compile(std::make_shared<const Model>(joined));
+  EXPECT_EQ(error_of([&] { latent_log_sum(cj, std::vector<State>(3, 0)); }),
+            "latent nodes 3 and 4 share a factor of group 1: the latent sum has no closed form");
 }
 
 TEST(FitGradient, ExactGradientIsTheDerivativeOfTheExactNll) {

@@ -2,6 +2,7 @@
 // train.json, resumption and its refusals, and one error line for every bad input.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -76,4 +77,24 @@ TEST_F(TrainCli, BadInputGetsOneErrorLine) {
   expect_error_line(tsu("train rbm:3:1 --data missing.npy --out o"), 1, {"missing.npy"});
   expect_error_line(tsu("train rbm:3:1 --data fashion-mnist:12 --out o"), 2, {"fashion-mnist:12", "CLASS 0..9"});
   expect_error_line(tsu("train rbm:3:0 --data rows.npy --out o"), 2, {"rbm", "hidden"});
+}
+
+// The NLL that tsu logz gives a fitted model's rows (AIS log Z, latent nodes summed in closed
+// form) agrees with the exact NLL that training logged, within its standard error.
+TEST_F(TrainCli, LogzScoresTheRowsAsTheExactNllDoes) {
+  rows_file("rows.npy", 400, 6, "|u1");
+  ASSERT_EQ(tsu("train rbm:6:4 --j-sigma 0.3 --data rows.npy --out fit --method exact --epochs 3 --batch 100 --quiet").status, 0);
+  const double exact_nll = train_json("fit")["history"][2]["nll"].get<double>();
+  const auto r = tsu("logz fit/model.json --data rows.npy --chains 400 --steps 300 --out lz --quiet");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json lz = json::parse(tsu::read_file((dir_ / "lz" / "logz.json").string()));
+  const double ais_se = lz["standard_error"].get<double>();
+  EXPECT_LT(std::abs(lz["log_z"].get<double>() - lz["exact_log_z"].get<double>()), 5 * ais_se);
+  // Every row's NLL shares the one log Z: their mean is off by exactly its error.
+  EXPECT_LT(std::abs(lz["data"]["nll"].get<double>() - exact_nll), 5 * ais_se);
+  EXPECT_EQ(lz["data"]["rows"], 400);
+  expect_error_line(tsu("logz rbm:6:4 --chains 1"), 2, {"--chains"});
+  tsu::write_npy((dir_ / "zeros.npy").string(), tsu::NpyArray{"|i1", {2, 3}, std::vector<char>(6, 0)});
+  expect_error_line(tsu("logz rr:8:3 --data zeros.npy"), 2, {"zeros.npy", "[0, 0]", "spin node 0 needs -1 or +1"});
+  expect_error_line(tsu("logz rr:8:3 --data rows.npy"), 2, {"latent nodes", "share a factor"});
 }

@@ -9,6 +9,7 @@ void add_sample_command(CLI::App& app);
 void add_exact_command(CLI::App& app);
 void add_quantize_command(CLI::App& app);  // weights on a B-bit DAC grid
 void add_train_command(CLI::App& app);     // fit a model to data
+void add_logz_command(CLI::App& app);      // log Z by AIS
 void add_bench_command(CLI::App& app);
 void add_blocks_command(CLI::App& app);  // DSATUR sampling blocks
 void add_color_command(CLI::App& app);   // graph colouring (src/opt)

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   tsu::cli::add_exact_command(app);
   tsu::cli::add_quantize_command(app);
   tsu::cli::add_train_command(app);
+  tsu::cli::add_logz_command(app);
   tsu::cli::add_blocks_command(app);
   tsu::cli::add_bench_command(app);
   tsu::cli::add_cost_command(app);

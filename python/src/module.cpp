@@ -20,6 +20,7 @@
 #include "api/dtm.hpp"
 #include "api/exact.hpp"
 #include "api/hw.hpp"
+#include "api/logz.hpp"
 #include "api/model.hpp"
 #include "api/neural.hpp"
 #include "api/optimize.hpp"
@@ -198,6 +199,17 @@ tsu::api::TrainResult run_train(const PyModel& model, std::variant<InitStates, s
   return tsu::api::train(model.ptr, fit_data, o);
 }
 
+// The JSON result of a call that runs with the GIL released.
+template <class Call>
+nb::object released_json(Call call) {
+  nlohmann::json report;
+  {
+    nb::gil_scoped_release released;
+    report = call();
+  }
+  return json_to_python(report);
+}
+
 void translate_errors(const std::exception_ptr& p, void*) {
   try {
     std::rethrow_exception(p);
@@ -351,6 +363,21 @@ void bind_runs(nb::module_& m) {
         "folder for model.json, train.json and a checkpoint that a later call resumes from ('' = in memory). "
         "progress(epoch, batches done, batches). The same seed gives the same fit at any thread count.");
   m.def(
+      "log_z",
+      [](const PyModel& model, int chains, int64_t steps, uint64_t seed, int threads, const std::string& backend,
+         const std::string& data, std::optional<nb::callable> progress) {
+        tsu::api::LogZOptions o;
+        o.ais = {chains, steps, seed, threads, backend};
+        o.data = data;
+        o.progress = python_progress<int64_t, int64_t>(std::move(progress));
+        return released_json([&] { return tsu::api::log_z(model.ptr, o).to_json(); });
+      },
+      "model"_a, "chains"_a = 1000, "steps"_a = 1000, "seed"_a = 0, "threads"_a = 0, "backend"_a = "auto",
+      "data"_a = "", "progress"_a = nb::none(),
+      "log Z by annealed importance sampling from beta 0 (a linear ladder of `steps` sweeps) with its standard error, "
+      "exact_log_z beside it when the model is small, and with data (a .npy path or 'fashion-mnist[-test]:CLASS') "
+      "the rows' mean NLL, latent nodes summed in closed form; the CLI's logz.json.");
+  m.def(
       "exact",
       [](const PyModel& model) {
         nb::gil_scoped_release released;
@@ -413,17 +440,6 @@ void bind_hw(nb::module_& m) {
       "model"_a, "device"_a = "paper", "mode"_a = "clocked", "off"_a = std::vector<std::string>{}, "ideal"_a = false,
       "calibrate"_a = 1000, "calibration_seed"_a = 1, "threads"_a = 0,
       "Calibrates every cell of the model's chip: the residual |P_chip - P| before and after.");
-}
-
-// The JSON result of a call that runs with the GIL released.
-template <class Call>
-nb::object released_json(Call call) {
-  nlohmann::json report;
-  {
-    nb::gil_scoped_release released;
-    report = call();
-  }
-  return json_to_python(report);
 }
 
 // The DTM calls' quality metric: a classifier's, or the pixel stand-in (empty) when None.

@@ -267,3 +267,17 @@ def test_train_resumes_a_folder_and_reports_bad_data(tmp_path):
         tsu.train(model, np.full((200, 6), 7, dtype=np.uint8))
     with pytest.raises(ValueError, match="made from another config.epochs"):
         tsu.train(model, rows, out=str(tmp_path), epochs=4, batch=50, chains=50)
+
+
+def test_log_z_agrees_with_exact_and_scores_rows(tmp_path):
+    model = tsu.load("rbm:6:4", j_sigma=0.5, h_sigma=0.2)
+    r = tsu.log_z(model, chains=400, steps=300, seed=1)
+    exact = tsu.exact(model).log_z
+    assert r["exact_log_z"] == pytest.approx(exact)
+    assert abs(r["log_z"] - exact) < 5 * r["standard_error"] and r["standard_error"] < 0.05
+    rows = (np.random.default_rng(2).random((50, 6)) < 0.5).astype(np.int8) * 2 - 1
+    np.save(tmp_path / "rows.npy", rows)
+    scored = tsu.log_z(model, chains=400, steps=300, seed=1, data=str(tmp_path / "rows.npy"))
+    assert scored["data"]["rows"] == 50 and scored["log_z"] == r["log_z"]
+    with pytest.raises(ValueError, match="chains: must be at least 2"):
+        tsu.log_z(model, chains=1)

@@ -152,17 +152,18 @@ ml::FitData fit_data(const NpyArray& a, const std::string& source, const Model& 
 }
 
 NpyArray load_rows(const std::string& path_or_spec) {
-  constexpr std::string_view kPrefix = "fashion-mnist:";
-  if (!path_or_spec.starts_with(kPrefix)) return read_npy(path_or_spec);
-  const std::string rest = path_or_spec.substr(kPrefix.size());
+  const bool test = path_or_spec.starts_with("fashion-mnist-test:");
+  if (!test && !path_or_spec.starts_with("fashion-mnist:")) return read_npy(path_or_spec);
+  const std::string rest = path_or_spec.substr(path_or_spec.find(':') + 1);
   int label = -1, pool = 1;
   char tail = 0;
   const int fields = std::sscanf(rest.c_str(), "%d:%d%c", &label, &pool, &tail);
   if ((fields != 1 && fields != 2) || label < 0 || label >= ml::kFashionMnistClasses || pool < 1 ||
       rest.find_first_not_of("0123456789:") != std::string::npos)
-    throw Error(fmt::format("{}: expected fashion-mnist:CLASS or fashion-mnist:CLASS:POOL with CLASS 0..9 and POOL >= 1",
+    throw Error(fmt::format("{}: expected fashion-mnist[-test]:CLASS or fashion-mnist[-test]:CLASS:POOL with CLASS "
+                            "0..9 and POOL >= 1",
                             path_or_spec));
-  ml::ImageSet images = ml::load_fashion_mnist(ml::Split::Train);
+  ml::ImageSet images = ml::load_fashion_mnist(test ? ml::Split::Test : ml::Split::Train);
   if (pool > 1) {
     if (images.rows % pool != 0) throw Error(fmt::format("{}: POOL must divide 28", path_or_spec));
     images = ml::pool_images(images, pool);

@@ -31,7 +31,8 @@ ml::FitData fit_data(const NpyArray& array, const std::string& source, const Mod
 
 // Training rows by name: FILE.npy, or "fashion-mnist:CLASS" (optionally ":POOL", average pooling by
 // POOL first) for the binarised training images of one class (pixel >= 128 is +1), as a uint8 0/1
-// array [images, pixels]. Errors name the file or the spec.
+// array [images, pixels]; "fashion-mnist-test:CLASS" for the test split's. Errors name the file or
+// the spec.
 NpyArray load_rows(const std::string& path_or_spec);
 
 struct TrainOptions {

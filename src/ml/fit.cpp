@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "graph/blocks.hpp"
+#include "sample/program.hpp"
 #include "sample/rng.hpp"
 
 namespace tsu::ml {
@@ -383,6 +384,42 @@ FitEpoch fit_epoch(FitState& st, const FitConfig& config, const FitData& data, c
   st.epochs_done = epoch;
   st.history.push_back(rec);
   return rec;
+}
+
+double latent_log_sum(const CompiledModel& cm, std::span<const State> row) {
+  const Model& model = *cm.model;
+  const size_t visible = row.size();
+  std::vector<State> x(model.size(), 0);
+  std::copy(row.begin(), row.end(), x.begin());
+  const double beta = model.beta;
+  double sum = beta * factor_sum(model, x);  // every latent node at code 0
+  std::vector<double> logits;
+  for (size_t j = visible; j < model.size(); ++j) {
+    for (const auto& inc : cm.incidence_of(j)) {
+      const FactorGroup& g = model.groups[size_t(inc.group)];
+      for (int32_t other : g.spins_of(size_t(inc.factor)))
+        if (size_t(other) >= visible && size_t(other) != j)
+          throw Error(fmt::format("latent nodes {} and {} share a factor of group {}: the latent sum has no closed form",
+                                  j, other, inc.group));
+      for (int32_t other : g.cats_of(size_t(inc.factor)))
+        if (size_t(other) >= visible && size_t(other) != j)
+          throw Error(fmt::format("latent nodes {} and {} share a factor of group {}: the latent sum has no closed form",
+                                  j, other, inc.group));
+    }
+    if (model.nodes[j].is_spin()) {
+      const double f = beta * spin_field(cm, j, x);  // the terms of s_j are s_j * f
+      sum += std::max(f, -f) + std::log1p(std::exp(-2 * std::abs(f))) + f;  // log(e^f + e^-f) - (-f)
+    } else {
+      logits.resize(size_t(model.nodes[j].states));
+      categorical_logits(cm, j, x, logits);
+      double top = -std::numeric_limits<double>::infinity();
+      for (double& l : logits) top = std::max(top, l *= beta);
+      double z = 0;
+      for (double l : logits) z += std::exp(l - top);
+      sum += top + std::log(z) - logits[0];
+    }
+  }
+  return sum;
 }
 
 double exact_nll(const Model& model, const FitData& data) {

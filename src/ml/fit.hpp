@@ -123,6 +123,12 @@ FitEpoch fit_epoch(FitState& state, const FitConfig& config, const FitData& data
 std::vector<double> nll_gradient(FitState& state, const FitConfig& config, const FitData& data,
                                  std::span<const size_t> rows, uint64_t seed);
 
+// log of the sum over the latent nodes of exp(beta * factor_sum) with the visible nodes at `row`,
+// in closed form (Rao-Blackwellised) when no factor joins two latent nodes, as in an RBM: given
+// the row, the latent nodes are then independent. Error naming the factor otherwise. The NLL of
+// a row is log Z minus this.
+double latent_log_sum(const CompiledModel& cm, std::span<const State> row);
+
 // The exact mean NLL of the rows per row, or NaN when it would enumerate more than kMaxFitEnumeration
 // configurations in all.
 double exact_nll(const Model& model, const FitData& data);
