@@ -35,6 +35,9 @@ void print_summary(const api::SampleResult& r, const std::vector<std::string>& w
   if (run.bits)
     fmt::print("sampled the model quantized to {} bits: step {:.6g}, largest rounding error {:.3g}\n", run.bits,
                run.scale, run.quantization_error);
+  if (!run.ladder.empty())
+    fmt::print("tempering: {} replicas, beta factors {:.3g}; swap rates {:.3f}\n", run.ladder.size(),
+               fmt::join(run.ladder, " "), fmt::join(run.swap_rates, " "));
   fmt::print("energy {:.6g} +- {:.3g} (std); wrote {}\n", r.energy_mean, r.energy_std, fmt::join(written, ", "));
   const auto diagnostics = r.diagnostics();
   if (!diagnostics.contains("energy")) return;
@@ -111,6 +114,17 @@ void add_sample_command(CLI::App& app) {
                      ->check(CLI::IsMember({"linear", "geometric"}));
   cmd->add_option("--beta-start", args->beta_start, "Beta at the first sweep when annealing")->needs(anneal);
   anneal->needs("--beta-start");
+  cmd->add_option("--tempering", args->options.tempering,
+                  "Parallel tempering: K replicas of every chain (2-64) on a geometric ladder of beta factors from "
+                  "--tempering-lowest to 1; the cold replicas are observed, and the swap rates reported");
+  cmd->add_option("--tempering-lowest", args->options.tempering_lowest, "The ladder's lowest beta factor, in (0, 1)")
+      ->capture_default_str();
+  cmd->add_option("--tempering-every", args->options.tempering_every, "Sweeps between swap rounds")
+      ->capture_default_str()
+      ->check(at_least(1));
+  cmd->add_option("--tempering-ladder", args->options.tempering_ladder,
+                  "The beta factors themselves, ascending to 1 (comma-separated; replaces --tempering)")
+      ->delimiter(',');
   cmd->add_option("--autocorr", args->options.autocorr, "Autocorrelation of: energy, magnetization (comma-separated)")
       ->delimiter(',')
       ->check(CLI::IsMember({"energy", "magnetization"}));

@@ -136,7 +136,8 @@ SampleResult run_sample(const PyModel& model, int chains, int64_t warmup, int64_
                         bool save_samples, std::optional<tsu::Schedule> schedule, const std::string& backend,
                         const std::string& init, std::optional<InitStates> init_states,
                         std::optional<std::pair<std::string, double>> anneal, std::vector<std::string> autocorr,
-                        std::optional<nb::callable> progress, int64_t first_chain, int bits) {
+                        std::optional<nb::callable> progress, int64_t first_chain, int bits, int tempering,
+                        double tempering_lowest, std::vector<double> tempering_ladder, int64_t tempering_every) {
   std::vector<std::pair<int32_t, int>> clamps;
   if (clamp) clamps.assign(clamp->begin(), clamp->end());
   const ModelPtr m = tsu::api::with_overrides(model.ptr, beta, clamps);
@@ -148,6 +149,10 @@ SampleResult run_sample(const PyModel& model, int chains, int64_t warmup, int64_
   o.first_chain = first_chain;
   o.backend = backend;
   o.bits = bits;
+  o.tempering = tempering;
+  o.tempering_lowest = tempering_lowest;
+  o.tempering_ladder = std::move(tempering_ladder);
+  o.tempering_every = tempering_every;
   o.init = init;
   if (init_states) o.init_states = integer_array(*init_states, "init_states");
   o.blocks = std::move(blocks);
@@ -336,13 +341,16 @@ void bind_runs(nb::module_& m) {
         "beta"_a = nb::none(), "seed"_a = 0, "threads"_a = 0, "blocks"_a = nb::none(), "clamp"_a = nb::none(),
         "save_samples"_a = false, "schedule"_a = nb::none(), "backend"_a = "auto", "init"_a = "uniform",
         "init_states"_a = nb::none(), "anneal"_a = nb::none(), "autocorr"_a = std::vector<std::string>{},
-        "progress"_a = nb::none(), "first_chain"_a = 0, "bits"_a = 0,
+        "progress"_a = nb::none(), "first_chain"_a = 0, "bits"_a = 0, "tempering"_a = 0, "tempering_lowest"_a = 0.1,
+        "tempering_ladder"_a = std::vector<double>{}, "tempering_every"_a = 1,
         "Block-Gibbs sampling with many chains. schedule (a SamplingSchedule) replaces warmup/samples/every; "
         "blocks: lists of node indices (default: the model's, else DSATUR); clamp: {node: value}; init: "
         "'uniform', 'hinton' or a .npy path; init_states: [chains, nodes] or [nodes]; anneal: (kind, beta_start) "
         "over the warmup; autocorr: ['energy', 'magnetization']; progress(done, total) after every chunk of sweeps; "
         "first_chain: this run's chains are chains first_chain.. of the seed's (ranges merge exactly); "
-        "bits: sample the model quantized to B-bit weights (tsu.quantize), 0 = as given. "
+        "bits: sample the model quantized to B-bit weights (tsu.quantize), 0 = as given; tempering: K replicas per "
+        "chain on a geometric ladder of beta factors from tempering_lowest to 1 (or tempering_ladder), the cold "
+        "replicas observed, swap rates in run['tempering']. "
         "The same seed gives the same result at any thread count.");
   nb::class_<tsu::api::TrainResult>(m, "TrainResult", "A fitted model and its learning curve (train.json).")
       .def_prop_ro("model", [](const tsu::api::TrainResult& r) { return PyModel{r.model}; })

@@ -281,3 +281,13 @@ def test_log_z_agrees_with_exact_and_scores_rows(tmp_path):
     assert scored["data"]["rows"] == 50 and scored["log_z"] == r["log_z"]
     with pytest.raises(ValueError, match="chains: must be at least 2"):
         tsu.log_z(model, chains=1)
+
+
+def test_tempering_reports_its_ladder_and_swap_rates():
+    model = tsu.load("grid:10:G8", beta=2.0)
+    r = tsu.sample(model, chains=4, warmup=50, samples=20, tempering=4, tempering_lowest=0.3, seed=2)
+    t = r.run["tempering"]
+    assert t["replicas"] == 4 and t["beta_factors"][-1] == 1.0 and len(t["swap_rates"]) == 3
+    assert all(0 < rate < 1 for rate in t["swap_rates"]) and r.run["backend"] == "fast+tempering"
+    with pytest.raises(ValueError, match="tempering ladder: must end at 1"):
+        tsu.sample(model, chains=4, tempering_ladder=[0.5, 0.8])

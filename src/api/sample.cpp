@@ -12,6 +12,7 @@
 #include "api/states.hpp"
 #include "sample/backends.hpp"
 #include "sample/observers.hpp"
+#include "sample/tempering.hpp"
 #include "util/files.hpp"
 
 namespace tsu::api {
@@ -72,6 +73,27 @@ BetaSchedule choose_beta(const SampleOptions& o, double beta) {
 }
 
 // What the engine does not check itself (make_backend checks chains, threads and first_chain).
+// The ladder of a tempered run (empty without tempering); Error naming the option otherwise.
+std::vector<double> tempering_ladder(const SampleOptions& o) {
+  if (!o.tempering_ladder.empty()) {
+    validate_ladder(o.tempering_ladder);
+    return o.tempering_ladder;
+  }
+  return o.tempering == 0 ? std::vector<double>{} : geometric_ladder(o.tempering, o.tempering_lowest);
+}
+
+// The run's backend: the engine's, or tempered replicas of it (then `tempered` points at it).
+std::unique_ptr<Backend> make_run_backend(const SampleOptions& o, const CompiledModel& cm, const Layout& layout,
+                                          const std::vector<double>& ladder, TemperedBackend*& tempered) {
+  if (ladder.empty()) return make_backend(cm, layout, {o.chains, o.seed, o.threads, o.backend, o.first_chain});
+  const int replicas = int(ladder.size());
+  auto inner = make_backend(cm, layout, {o.chains * replicas, o.seed, o.threads, o.backend, o.first_chain * replicas});
+  auto backend = std::make_unique<TemperedBackend>(std::move(inner), *cm.model, ladder, o.chains, o.seed, o.first_chain,
+                                                   o.tempering_every);
+  tempered = backend.get();
+  return backend;
+}
+
 void validate(const SampleOptions& o) {
   o.schedule.validate();
   for (const auto& name : o.autocorr)
@@ -79,6 +101,7 @@ void validate(const SampleOptions& o) {
       throw Error(fmt::format("--autocorr: unknown statistic {} (energy, magnetization)", name));
   if (!o.autocorr.empty() && o.schedule.samples < 2)
     throw Error("--autocorr: needs at least 2 observations (--samples >= 2)");
+  if (o.tempering != 0 || !o.tempering_ladder.empty()) (void)tempering_ladder(o);
 }
 
 // Everything a run records.
@@ -278,10 +301,10 @@ SampleResult sample(const ModelPtr& given, const SampleOptions& options) {
   const std::string name = options.model_name.empty() ? model->name : options.model_name;
   const Layout layout = layout_for(*model, options.blocks, options.blocks ? options.blocks_source : name);
   const CompiledModel cm = compile(model);
-  const EngineOptions engine{options.chains, options.seed, options.threads, options.backend, options.first_chain};
   const BetaSchedule beta_schedule = choose_beta(options, model->beta);
-
-  auto backend = make_backend(cm, layout, engine);
+  const std::vector<double> ladder = tempering_ladder(options);
+  TemperedBackend* tempered = nullptr;
+  auto backend = make_run_backend(options, cm, layout, ladder, tempered);
   backend->set_states(choose_init(options, cm, layout, beta_schedule.at(0)));
 
   Recorders rec(*model, options);
@@ -304,7 +327,7 @@ SampleResult sample(const ModelPtr& given, const SampleOptions& options) {
     r.diagnostic_data = {rec.marginals.diagnostics(), rec.pairs.diagnostics(), rec.energy.traces()};
   if (options.save_samples) r.samples = rec.samples.to_npy(*model);
 
-  const double flips_per_sweep = double(layout.free_count()) * options.chains;
+  const double flips_per_sweep = double(layout.free_count()) * options.chains * double(std::max<size_t>(ladder.size(), 1));
   const double sweep_seconds = std::max(seconds - timed.seconds(), 0.0);
   RunFacts& f = r.run;
   f = {name, options.chains, options.schedule, model->beta, options.seed, options.first_chain,
@@ -312,6 +335,9 @@ SampleResult sample(const ModelPtr& given, const SampleOptions& options) {
        backend->name(), layout.blocks.size(), options.schedule.total_sweeps(), seconds, timed.seconds(), 0.0};
   f.flips_per_ns = sweep_seconds > 0 ? flips_per_sweep * double(f.sweeps) / (sweep_seconds * 1e9) : 0.0;
   f.bits = quantized.bits, f.scale = quantized.scale, f.quantization_error = quantized.max_error;
+  f.ladder = ladder;
+  f.swap_every = options.tempering_every;
+  if (tempered) f.swap_rates = tempered->swap_rates();
   return r;
 }
 
@@ -342,6 +368,11 @@ nlohmann::json SampleResult::to_json() const {
   if (run.first_chain != 0) doc["run"]["first_chain"] = run.first_chain;  // a range of a larger run
   if (run.bits != 0)
     doc["run"]["quantization"] = {{"bits", run.bits}, {"scale", run.scale}, {"max_error", run.quantization_error}};
+  if (!run.ladder.empty())
+    doc["run"]["tempering"] = {{"replicas", run.ladder.size()},
+                               {"beta_factors", run.ladder},
+                               {"swap_every", run.swap_every},
+                               {"swap_rates", run.swap_rates}};
   return doc;
 }
 
@@ -406,6 +437,7 @@ void SampleResult::merge(const SampleResult& other) {
       run.schedule.every != other.run.schedule.every || run.beta != other.run.beta)
     throw Error("merge: the results have different schedules or beta");
   if (run.bits != other.run.bits) throw Error("merge: the results sampled different quantizations");
+  if (run.ladder != other.run.ladder) throw Error("merge: the results were tempered on different ladders");
   if (samples.has_value() != other.samples.has_value())
     throw Error("merge: only one of the results holds samples");
   const int64_t n = draws, m = other.draws;
@@ -426,6 +458,8 @@ void SampleResult::merge(const SampleResult& other) {
   // Throughput over the sweeps of both runs: flips / ns = flips_per_ns x sweep seconds, summed.
   auto sweep_ns = [](const RunFacts& f) { return std::max(f.seconds - f.observe_seconds, 0.0) * 1e9; };
   const double flips = run.flips_per_ns * sweep_ns(run) + other.run.flips_per_ns * sweep_ns(other.run);
+  for (size_t k = 0; k < run.swap_rates.size(); ++k)  // every pair tried equally often per chain
+    run.swap_rates[k] = weighted(run.swap_rates[k], run.chains, other.run.swap_rates[k], other.run.chains);
   run.first_chain = std::min(run.first_chain, other.run.first_chain);
   run.chains += other.run.chains;
   run.seconds += other.run.seconds;

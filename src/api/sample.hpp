@@ -41,6 +41,12 @@ struct SampleOptions {
   std::optional<Blocks> blocks;     // else the model's blocks, else DSATUR
   std::string blocks_source = "blocks";  // names the blocks in errors (a file, or "blocks")
   std::optional<Anneal> anneal;
+  // Parallel tempering (sample/tempering.hpp): K >= 2 replicas of every chain on a geometric ladder
+  // of beta factors from `tempering_lowest` to 1, or the given ladder; the cold replicas are observed.
+  int tempering = 0;
+  double tempering_lowest = 0.1;
+  std::vector<double> tempering_ladder;
+  int64_t tempering_every = 1;  // sweeps between swap rounds
   std::vector<std::string> autocorr;  // statistics: "energy", "magnetization"
   bool save_samples = false;
   std::string model_name;           // what run.model reports; "" = the model's own name
@@ -78,6 +84,9 @@ struct RunFacts {
   double seconds = 0;
   double observe_seconds = 0;
   double flips_per_ns = 0;
+  std::vector<double> ladder;      // tempering's beta factors (empty: none) and the swap rate of each neighbour pair
+  std::vector<double> swap_rates;
+  int64_t swap_every = 1;
   int bits = 0;                // the quantization sampled (0: none) and its step and largest rounding error
   double scale = 0;
   double quantization_error = 0;

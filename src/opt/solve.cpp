@@ -8,6 +8,7 @@
 
 #include "sample/program.hpp"
 #include "sample/rng.hpp"
+#include "sample/tempering.hpp"
 
 namespace tsu::opt {
 
@@ -198,7 +199,7 @@ class Solver {
       observe(rec, rec.sweeps + done, run_start);
       if (rec.reached) break;
       for (int c = 0; c < chains_; ++c) energy[c] = p_.energy_scale * values_[c] + p_.energy_offset;
-      exchange(round % 2, energy, temp_of, chain_at, rng, tries, accepted);
+      exchange_replicas(round % 2, ladder_, energy, temp_of, chain_at, rng, tries, accepted);
       if (done < adapt_until && (round + 1) % kAdaptRounds == 0) {
         adapt_ladder(tries, accepted);
         std::fill(tries.begin(), tries.end(), 0.0);
@@ -222,26 +223,6 @@ class Solver {
     std::vector<double> factors(static_cast<size_t>(chains_));
     for (int c = 0; c < chains_; ++c) factors[c] = ladder_[temp_of[c]];
     backend_->set_beta_factors(factors);
-  }
-
-  // Metropolis swaps of neighbouring rungs (k, k + 1) for k of one parity: the two chains exchange
-  // temperatures with probability min(1, exp((b_k - b_k+1) (E_k - E_k+1))).
-  void exchange(int parity, const std::vector<double>& energy, std::vector<int>& temp_of, std::vector<int>& chain_at,
-                std::vector<Xoshiro128p>& rng, std::vector<double>& tries, std::vector<double>& accepted) const {
-    const int R = o_.replicas;
-    for (int l = 0; l < chains_ / R; ++l)
-      for (int k = parity; k + 1 < R; k += 2) {
-        int& a = chain_at[size_t(l) * R + k];
-        int& b = chain_at[size_t(l) * R + k + 1];
-        const double log_p = (ladder_[k] - ladder_[k + 1]) * (energy[a] - energy[b]);
-        tries[k] += 1;
-        if (log_p >= 0 || rng[l].uniform() < std::exp(log_p)) {
-          accepted[k] += 1;
-          std::swap(a, b);
-          temp_of[a] = k;
-          temp_of[b] = k + 1;
-        }
-      }
   }
 
   // Moves the rungs toward equal acceptance: each gap in log beta is scaled by exp(2 (a_k - mean a)) (a

@@ -49,6 +49,7 @@ enum class Purpose : uint64_t {
   BernoulliSample = 302,                // baselines: the Bernoulli-means model's pixels
   BootstrapReference = 303, BootstrapGenerated,  // baselines: the metric's bootstrap resamples
   MixtureInit = 305,                    // baselines: the Bernoulli mixture's initial components
+  TemperingSwap = 351,                  // sample/tempering.cpp: replica exchanges
   Mismatch = 401, Calibration, Readout, Drift,  // hw: frozen disorder, calibration, read-out, drift
   StepGraph = 501,                      // ml: the visible placement of DTM step k
   FitPermutation = 601, FitBatch, FitPositive, FitNegative, FitPersistent, FitReconstruction,  // ml/fit.cpp
