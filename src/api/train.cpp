@@ -212,7 +212,11 @@ TrainResult train(const ModelPtr& initial, const ml::FitData& data, const TrainO
   config.validate(*initial, data);
   const json made_from = provenance(*initial, data, config);
   const bool to_folder = !options.out.empty();
-  if (to_folder) prepare_dir(options.out);
+  if (to_folder) {
+    prepare_dir(options.out);
+    remove_abandoned_temporaries({checkpoint_path(options.out), (fs::path(options.out) / "model.json").string(),
+                                  (fs::path(options.out) / "train.json").string()});
+  }
   ml::FitState st = to_folder && fs::exists(checkpoint_path(options.out)) ? load_checkpoint(options.out, made_from)
                                                                           : ml::start_fit(*initial, config);
   TrainResult result;

@@ -124,6 +124,19 @@ void write_file_atomic(const std::string& path, std::string_view content) {
   write_file_atomic(path, [&](std::ostream& out) { out.write(content.data(), std::streamsize(content.size())); });
 }
 
+void remove_abandoned_temporaries(const std::vector<std::string>& files) {
+  for (const auto& file : files) {
+    const std::filesystem::path target(file);
+    const auto dir = target.parent_path().empty() ? std::filesystem::path(".") : target.parent_path();
+    const std::string prefix = target.filename().string() + ".tmp";
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.size() == prefix.size() + 6 && name.starts_with(prefix)) std::filesystem::remove(entry.path(), ec);
+    }
+  }
+}
+
 void append_line_atomic(const std::string& path, const std::string& line) {
   std::string text = std::filesystem::exists(path) ? read_file(path) : std::string();
   if (!text.empty() && text.back() != '\n') text += '\n';

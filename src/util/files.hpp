@@ -10,6 +10,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tsu {
 
@@ -18,6 +19,9 @@ std::ifstream open_for_reading(const std::string& path);
 std::string read_file(const std::string& path);
 void write_file_atomic(const std::string& path, const std::function<void(std::ostream&)>& write);
 void write_file_atomic(const std::string& path, std::string_view content);
+// Removes the temporary files that writers of `files` killed mid-write (SIGKILL leaves no chance to
+// clean up) left beside them: "NAME.tmpXXXXXX". A run that resumes in a folder calls it first.
+void remove_abandoned_temporaries(const std::vector<std::string>& files);
 // Adds `line` and a newline to the end of a text file (created if missing) by rewriting it atomically:
 // a kill or a full disk leaves the file as it was, never with half a line.
 void append_line_atomic(const std::string& path, const std::string& line);
