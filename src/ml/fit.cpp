@@ -21,24 +21,24 @@ struct FitLayouts {
   Layout free, positive;
 };
 
-FitLayouts make_layouts(const Model& model, int visible) {
-  std::vector<uint8_t> held(model.size(), 0);
-  std::fill(held.begin(), held.begin() + visible, uint8_t(1));
-  return {make_layout(model, std::vector<uint8_t>(model.size(), 0)), make_layout(model, held)};
-}
-
-int latent_count(const Model& model, const FitData& data) { return int(model.size()) - data.visible; }
-
 std::vector<uint8_t> visible_mask(const Model& model, int visible) {
   std::vector<uint8_t> mask(model.size(), 0);
   std::fill(mask.begin(), mask.begin() + visible, uint8_t(1));
   return mask;
 }
 
+FitLayouts make_layouts(const Model& model, int visible) {
+  return {make_layout(model, std::vector<uint8_t>(model.size(), 0)), make_layout(model, visible_mask(model, visible))};
+}
+
+int latent_count(const Model& model, const FitData& data) { return int(model.size()) - data.visible; }
+
+// The current weights compiled once for every phase of a batch.
+CompiledModel compile_copy(const Model& model) { return compile(std::make_shared<const Model>(model)); }
+
 // Runs `sweeps` sweeps of block Gibbs on `states` in place.
-void run_chains(const Model& model, const Layout& layout, StateBatch& states, int sweeps, uint64_t seed,
+void run_chains(const CompiledModel& cm, const Layout& layout, StateBatch& states, int sweeps, uint64_t seed,
                 const FitConfig& config) {
-  const CompiledModel cm = compile(std::make_shared<const Model>(model));
   EngineOptions options;
   options.chains = states.chains;
   options.seed = seed;
@@ -46,7 +46,7 @@ void run_chains(const Model& model, const Layout& layout, StateBatch& states, in
   options.backend = config.backend;
   auto backend = make_backend(cm, layout, options);
   backend->set_states(states);
-  backend->sweeps(sweeps, BetaSchedule::constant(model.beta), 0);
+  backend->sweeps(sweeps, BetaSchedule::constant(cm.model->beta), 0);
   backend->get_states(states);
 }
 
@@ -75,10 +75,9 @@ std::vector<uint64_t> bit_planes(const StateBatch& states, size_t words) {
 }
 
 // One chain per row: the row's visible codes, latent nodes drawn uniformly from `seed`'s init streams.
-StateBatch chains_at_rows(const Model& model, const Layout& layout, const FitData& data,
+StateBatch chains_at_rows(const CompiledModel& cm, const Layout& layout, const FitData& data,
                           std::span<const size_t> rows, uint64_t seed) {
-  const CompiledModel cm = compile(std::make_shared<const Model>(model));
-  StateBatch states = initial_states(cm, layout, int(rows.size()), seed, InitKind::Uniform, model.beta);
+  StateBatch states = initial_states(cm, layout, int(rows.size()), seed, InitKind::Uniform, cm.model->beta);
   for (size_t r = 0; r < rows.size(); ++r) {
     const auto row = data.row(rows[r]);
     std::copy(row.begin(), row.end(), states.chain(int(r)).begin());
@@ -87,11 +86,11 @@ StateBatch chains_at_rows(const Model& model, const Layout& layout, const FitDat
 }
 
 // The batch's chains with the latent nodes drawn given each row (none to draw: the rows as they are).
-StateBatch positive_chains(const Model& model, const FitLayouts& layouts, const FitConfig& config,
+StateBatch positive_chains(const CompiledModel& cm, const FitLayouts& layouts, const FitConfig& config,
                            const FitData& data, std::span<const size_t> rows, uint64_t seed) {
-  StateBatch states = chains_at_rows(model, layouts.positive, data, rows, derive(seed, Purpose::FitPositive));
-  if (latent_count(model, data) > 0)
-    run_chains(model, layouts.positive, states, config.positive_sweeps, derive(seed, Purpose::FitPositive, {1}),
+  StateBatch states = chains_at_rows(cm, layouts.positive, data, rows, derive(seed, Purpose::FitPositive));
+  if (latent_count(*cm.model, data) > 0)
+    run_chains(cm, layouts.positive, states, config.positive_sweeps, derive(seed, Purpose::FitPositive, {1}),
                config);
   return states;
 }
@@ -123,11 +122,12 @@ Phases phase_statistics(FitState& st, const FitLayouts& layouts, const FitConfig
     out.negative = enumerate_statistics(model, std::vector<uint8_t>(model.size(), 0), std::vector<State>(model.size(), 0)).mean;
     return out;
   }
-  StateBatch states = positive_chains(model, layouts, config, data, rows, seed);
+  const CompiledModel cm = compile_copy(model);
+  StateBatch states = positive_chains(cm, layouts, config, data, rows, seed);
   out.positive = mean_statistics(model, states);
   out.sweeps = latent ? int64_t(states.chains) * config.positive_sweeps : 0;
   StateBatch& negative = config.method == FitMethod::CD ? states : st.persistent;
-  run_chains(model, layouts.free, negative, config.k, derive(seed, Purpose::FitNegative), config);
+  run_chains(cm, layouts.free, negative, config.k, derive(seed, Purpose::FitNegative), config);
   out.negative = mean_statistics(model, negative);
   out.sweeps += int64_t(negative.chains) * config.k;
   return out;
@@ -158,8 +158,9 @@ void step_parameters(FitState& st, const FitConfig& config, std::span<const doub
 // See FitEpoch::reconstruction.
 double reconstruction_error(const Model& model, const FitLayouts& layouts, const FitConfig& config,
                             const FitData& data, std::span<const size_t> rows, uint64_t seed) {
-  StateBatch states = positive_chains(model, layouts, config, data, rows, seed);
-  run_chains(model, layouts.free, states, 1, derive(seed, Purpose::FitReconstruction), config);
+  const CompiledModel cm = compile_copy(model);
+  StateBatch states = positive_chains(cm, layouts, config, data, rows, seed);
+  run_chains(cm, layouts.free, states, 1, derive(seed, Purpose::FitReconstruction), config);
   int64_t changed = 0;
   for (size_t r = 0; r < rows.size(); ++r)
     for (int i = 0; i < data.visible; ++i) changed += states.chain(int(r))[i] != data.row(rows[r])[i];
@@ -340,8 +341,8 @@ FitState start_fit(Model initial, const FitConfig& config) {
   FitState st;
   st.model = std::move(initial);
   if (config.method == FitMethod::PCD) {
-    const CompiledModel cm = compile(std::make_shared<const Model>(st.model));
-    st.persistent = initial_states(cm, make_layout(st.model, std::vector<uint8_t>(st.model.size(), 0)), config.chains,
+    const Layout free = make_layout(st.model, std::vector<uint8_t>(st.model.size(), 0));
+    st.persistent = initial_states(compile_copy(st.model), free, config.chains,
                                    derive(config.seed, Purpose::FitPersistent), InitKind::Uniform, st.model.beta);
   }
   return st;
