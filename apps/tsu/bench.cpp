@@ -27,14 +27,20 @@ void run_bench(BenchArgs& args) {
   args.options.row_done = [&](const nlohmann::json& r) {
     if (!header) {
       header = true;
-      fmt::print("{:<28} {:>7} {:>8} {:>6} {:>7} {:>7} {:>13} {:>13} {:>9}\n", "graph", "spins", "edges", "blocks",
-                 "chains", "threads", "fast flips/ns", "ref. flips/ns", "speed-up");
+      fmt::print("{:<28} {:>7} {:>8} {:>6} {:>7} {:>7} {:>13} {:>13} {:>9}{}\n", "graph", "spins", "edges", "blocks",
+                 "chains", "threads", "fast flips/ns", "ref. flips/ns", "speed-up",
+                 args.options.bits ? fmt::format(" {:>14} {:>9}", fmt::format("{}-bit flips/ns", args.options.bits),
+                                                 "vs fast") : "");
     }
     if (args.json) return;
-    fmt::print("{:<28} {:>7} {:>8} {:>6} {:>7} {:>7} {:>13.3f} {:>13} {:>9}\n", std::string(r["graph"]), int64_t(r["spins"]),
-               int64_t(r["edges"]), int64_t(r["blocks"]), int(r["chains"]), int(r["threads"]),
+    const std::string quantized =
+        r.contains("bits") ? fmt::format(" {:>14.3f} {:>8.2f}x", double(r["quantized_flips_per_ns"]),
+                                         double(r["quantized_speedup"]))
+                           : "";
+    fmt::print("{:<28} {:>7} {:>8} {:>6} {:>7} {:>7} {:>13.3f} {:>13} {:>9}{}\n", std::string(r["graph"]),
+               int64_t(r["spins"]), int64_t(r["edges"]), int64_t(r["blocks"]), int(r["chains"]), int(r["threads"]),
                double(r["fast_flips_per_ns"]), number_or_dash(r["reference_flips_per_ns"], "{:.4f}"),
-               number_or_dash(r["speedup"], "{:.1f}x"));
+               number_or_dash(r["speedup"], "{:.1f}x"), quantized);
     std::fflush(stdout);
   };
   const nlohmann::json rows = api::bench(args.options);
@@ -58,6 +64,8 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--seed", args->options.seed, "Seed of the topology weights and of the chains")->capture_default_str();
   cmd->add_flag("--json", args->json, "Print the results as JSON");
   cmd->add_flag("--no-reference", args->options.skip_reference, "Do not measure the reference backend");
+  cmd->add_option("--bits", args->options.bits,
+                  "Also time the exact kernels of the model quantized to B bits (2-16), beside the fp32 kernel");
   cmd->add_option("--data", args->options.data, "The shared data folder (holds graphs/pegasus14_gauss.txt)");
   cmd->callback([args] { run_bench(*args); });
 }

@@ -3,10 +3,12 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <fmt/format.h>
 
 #include "graph/blocks.hpp"
 #include "graph/model_io.hpp"
+#include "graph/quantize.hpp"
 #include "graph/topology.hpp"
 #include "sample/backends.hpp"
 
@@ -66,8 +68,8 @@ struct Measurement {
 // Best of three timed runs of `sweeps` sweeps at beta = 1, after one warm-up sweep; `sweeps` = 0
 // picks a count that takes about `target_seconds`.
 Measurement measure(const CompiledModel& cm, const Layout& layout, const std::string& kind, int chains, const BenchOptions& args,
-                    double target_seconds) {
-  auto backend = make_backend(cm, layout, EngineOptions{chains, args.seed, args.threads, kind});
+                    double target_seconds, int bits = 0) {
+  auto backend = make_backend(cm, layout, EngineOptions{chains, args.seed, args.threads, kind, 0, bits});
   backend->set_states(initial_states(cm, layout, chains, args.seed, InitKind::Uniform, 1.0));
   const auto beta = BetaSchedule::constant(1.0);
   auto timed = [&](int64_t n) {
@@ -95,6 +97,7 @@ nlohmann::json optional_number(bool present, double value) { return present ? nl
 }  // namespace
 
 nlohmann::json bench(const BenchOptions& args) {
+  if (args.bits) check_bits(args.bits, "--bits");
   std::vector<Case> cases;
   if (args.graph.empty())
     cases = {{"pegasus", {1, 64, 128, 256}}, {"grid:70:G12", {64, 128, 256}}};
@@ -110,6 +113,8 @@ nlohmann::json bench(const BenchOptions& args) {
     const std::string name = model.name.empty() ? c.spec : model.name;
     const CompiledModel cm = compile(std::make_shared<const Model>(std::move(model)));
     const Layout layout = default_layout(*cm.model);
+    std::optional<CompiledModel> quantized;
+    if (args.bits) quantized = compile(std::make_shared<const Model>(quantize(*cm.model, args.bits).model));
     for (int chains : c.chains) {
       const Measurement fast = measure(cm, layout, "fast", chains, args, 0.5);
       Measurement reference;
@@ -126,6 +131,12 @@ nlohmann::json bench(const BenchOptions& args) {
                       {"fast_flips_per_ns", fast.flips_per_ns},
                       {"reference_flips_per_ns", optional_number(!args.skip_reference, reference.flips_per_ns)},
                       {"speedup", optional_number(!args.skip_reference, speedup)}});
+      if (quantized) {
+        const Measurement q = measure(*quantized, layout, "fast", chains, args, 0.5, args.bits);
+        rows.back().update({{"bits", args.bits},
+                            {"quantized_flips_per_ns", q.flips_per_ns},
+                            {"quantized_speedup", q.flips_per_ns / fast.flips_per_ns}});
+      }
       if (args.row_done) args.row_done(rows.back());
     }
   }

@@ -85,9 +85,9 @@ std::vector<double> tempering_ladder(const SampleOptions& o) {
 // The run's backend: the engine's, or tempered replicas of it (then `tempered` points at it).
 std::unique_ptr<Backend> make_run_backend(const SampleOptions& o, const CompiledModel& cm, const Layout& layout,
                                           const std::vector<double>& ladder, TemperedBackend*& tempered) {
-  if (ladder.empty()) return make_backend(cm, layout, {o.chains, o.seed, o.threads, o.backend, o.first_chain});
+  if (ladder.empty()) return make_backend(cm, layout, {o.chains, o.seed, o.threads, o.backend, o.first_chain, o.bits});
   const int replicas = int(ladder.size());
-  auto inner = make_backend(cm, layout, {o.chains * replicas, o.seed, o.threads, o.backend, o.first_chain * replicas});
+  auto inner = make_backend(cm, layout, {o.chains * replicas, o.seed, o.threads, o.backend, o.first_chain * replicas, o.bits});
   auto backend = std::make_unique<TemperedBackend>(std::move(inner), *cm.model, ladder, o.chains, o.seed, o.first_chain,
                                                    o.tempering_every);
   tempered = backend.get();

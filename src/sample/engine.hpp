@@ -80,6 +80,10 @@ struct EngineOptions {
   // Chain c of this run draws the streams of chain first_chain + c, so that runs over disjoint chain
   // ranges (processes, machines) together sample exactly what one run over all of them would.
   int64_t first_chain = 0;
+  // B > 0: the model's weights lie on the B-bit grid of quantize() (graph/quantize.hpp), and the
+  // fast backend samples that grid exactly with its quantized kernels (sample/quantized_kernels.hpp).
+  // Other backends sample the same weights with the fp32 rule.
+  int bits = 0;
 };
 
 class Backend {

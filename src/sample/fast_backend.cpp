@@ -1,15 +1,18 @@
 // The vectorised CPU backend for pairwise spin models: 64 chains per tile in bit-packed words and
 // SIMD lanes, tiles spread over threads; up to 32 chains run alone instead, with cached fields.
+// A quantized model (EngineOptions::bits) runs in tiles only, with the exact integer rule.
 // Each chain consumes its own stream exactly as the reference backend does, and tiles never
 // interact, so the samples do not depend on the number of threads.
 #include <omp.h>
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <fmt/format.h>
 
 #include "sample/backends.hpp"
 #include "sample/fast_kernels.hpp"
+#include "sample/quantized_kernels.hpp"
 
 namespace tsu {
 namespace {
@@ -31,7 +34,13 @@ class FastBackend final : public Backend {
         beta_factors_(size_t(opt.chains), 1.0) {
     const int64_t per_part = program_.positions() / std::max<int64_t>(1, int64_t(program_.block_end.size()) * threads_);
     const bool splittable = TSU_FAST_AVX512 && threads_ > 1 && per_part >= kMinSplitPositions;
-    if (chains_ <= kLoneChainLimit) {
+    if (opt.bits > 0) {
+      quantized_ = std::make_unique<fast::QuantizedProgram>(fast::compile_quantized_program(*cm.model, layout, opt.bits));
+      for (int first = 0; first < chains_; first += fast::kTileChains) {
+        tiles_.push_back(fast::make_tile(nodes_, int(opt.first_chain) + first, opt.seed));
+        ties_.push_back(fast::make_tie_state(int(opt.first_chain) + first, opt.seed));
+      }
+    } else if (chains_ <= kLoneChainLimit) {
       sweep_jump_ = std::make_unique<fast::StreamJump>(program_.positions());
       for (int c = 0; c < chains_; ++c) {
         lone_.push_back(fast::make_lone_chain(nodes_, int(opt.first_chain) + c, opt.seed));
@@ -129,6 +138,7 @@ class FastBackend final : public Backend {
  private:
   // Tiles (or lone chains) spread over the threads, without synchronisation.
   void parallel_sweeps(int64_t count, const BetaSchedule& beta, int64_t first_sweep) {
+    if (quantized_) return quantized_sweeps(count, beta, first_sweep);
     const int units = int(lone_.empty() ? tiles_.size() : lone_.size());
 #pragma omp parallel for schedule(static, 1) num_threads(std::min(threads_, units))
     for (int u = 0; u < units; ++u) {
@@ -218,6 +228,38 @@ class FastBackend final : public Backend {
     fast::fold_deltas(*lone_split_, chain);
   }
 
+  // The rule at each beta a lane runs, made once per distinct value (kept while the betas repeat).
+  const fast::Thresholds& rule_at(double beta) {
+    constexpr size_t kKeep = 64;
+    if (rules_.size() > kKeep && !rules_.count(beta)) rules_.clear();
+    auto& rule = rules_[beta];
+    if (!rule) rule = std::make_unique<fast::Thresholds>(fast::make_thresholds(*quantized_, beta));
+    return *rule;
+  }
+
+  // Sweeps in chunks: the rules of a chunk's betas are made first, then the tiles run on the threads.
+  void quantized_sweeps(int64_t count, const BetaSchedule& beta, int64_t first_sweep) {
+    constexpr int64_t kChunk = 16;
+    std::vector<const fast::Thresholds*> rules;  // [sweep in chunk][chain]
+    for (int64_t done = 0; done < count; done += kChunk) {
+      const int64_t n = std::min(kChunk, count - done);
+      rules.clear();
+      for (int64_t k = 0; k < n; ++k)
+        for (int c = 0; c < int(tiles_.size()) * fast::kTileChains; ++c)
+          rules.push_back(&rule_at(beta.at(first_sweep + done + k) * beta_factors_[size_t(std::min(c, chains_ - 1))]));
+      const int units = int(tiles_.size());
+#pragma omp parallel for schedule(static, 1) num_threads(std::min(threads_, units))
+      for (int t = 0; t < units; ++t)
+        for (int64_t k = 0; k < n; ++k) {
+          const auto lanes = std::span(rules).subspan(size_t((k * units + t) * fast::kTileChains), fast::kTileChains);
+          if (std::all_of(lanes.begin(), lanes.end(), [&](auto r) { return r == lanes[0]; }))
+            fast::sweep_quantized_tile(*quantized_, tiles_[t], ties_[t], *lanes[0]);
+          else
+            fast::sweep_quantized_lanes(*quantized_, tiles_[t], ties_[t], lanes);
+        }
+    }
+  }
+
   void run_lone_chain(fast::LoneChain& chain, double beta_factor, int64_t count, const BetaSchedule& beta,
                       int64_t first_sweep) const {
     double betas[fast::kLoneSweeps];
@@ -230,6 +272,9 @@ class FastBackend final : public Backend {
   }
 
   fast::SweepProgram program_;
+  std::unique_ptr<fast::QuantizedProgram> quantized_;
+  std::vector<fast::TieState> ties_;  // [tile], quantized runs
+  std::map<double, std::unique_ptr<fast::Thresholds>> rules_;
   std::unique_ptr<fast::StreamJump> sweep_jump_;
   std::unique_ptr<fast::TileSplit> split_;
   std::unique_ptr<fast::LoneSplit> lone_split_;

@@ -144,6 +144,7 @@ SweepProgram compile_sweep_program(const Model& model, const Layout& layout) {
       const int k = fixed_point_shift(2 * abs_sum + std::abs(rows.bias[i] - row_sum));
       p.order.push_back(i);
       p.cq.push_back(to_fixed(rows.bias[i] - row_sum, k));
+      p.shift.push_back(int16_t(k));
       p.exp2_scale.push_back(float(-2 * M_LOG2E * std::ldexp(1.0, -k)));
       append_groups(p, rows.row(i), k, p.cq.back());
     }

@@ -41,6 +41,7 @@ struct SweepProgram {
   std::vector<int32_t> order;         // free nodes in sweep order (the layout's blocks concatenated)
   std::vector<int32_t> block_end;     // position one past each block's last node
   std::vector<int32_t> cq;            // [position] fixed-point bias minus row sum
+  std::vector<int16_t> shift;         // [position] k: F = field 2^k
   std::vector<float> exp2_scale;      // [position] -2 log2(e) 2^-k: times beta, turns F into t
   std::vector<int32_t> group_begin;   // [position + 1] first group of each position
   std::vector<uint8_t> last_half;     // [position] 1 when the last group uses slots 0-3 only

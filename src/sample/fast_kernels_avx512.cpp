@@ -20,26 +20,13 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
+#include "sample/fast_simd.hpp"
+
 #include <algorithm>
 
 namespace tsu::fast {
+using namespace simd;
 namespace {
-
-struct LaneStreams {
-  __m512i s[kTileVectors][4];
-};
-
-inline __m512i xoshiro_next(__m512i (&s)[4]) {
-  const __m512i result = _mm512_add_epi32(s[0], s[3]);
-  const __m512i t = _mm512_slli_epi32(s[1], 9);
-  s[2] = _mm512_xor_si512(s[2], s[0]);
-  s[3] = _mm512_xor_si512(s[3], s[1]);
-  s[1] = _mm512_xor_si512(s[1], s[2]);
-  s[0] = _mm512_xor_si512(s[0], s[3]);
-  s[2] = _mm512_xor_si512(s[2], t);
-  s[3] = _mm512_rol_epi32(s[3], 11);
-  return result;
-}
 
 // r = x >> 8 as fp32 (exact), the 24-bit integer behind the uniform u = r 2^-24.
 inline __m512 uniform_r(__m512i x) { return _mm512_cvtepi32_ps(_mm512_srli_epi32(x, 8)); }
@@ -56,35 +43,6 @@ inline __mmask16 draw_up(__m512 t, __m512 r) {
   const __m512 e = exp2_poly(t);
   return _mm512_cmp_ps_mask(_mm512_fmadd_ps(r, e, r), _mm512_set1_ps(0x1p24f), _CMP_NGE_UQ);
 }
-
-// The words of 8 (or, for a half group, 4) neighbours in one register.
-inline __m512i gather8(const uint64_t* words, const int32_t* cols) {
-  const __m256i lo = _mm256_setr_epi64x(int64_t(words[cols[0]]), int64_t(words[cols[1]]), int64_t(words[cols[2]]),
-                                        int64_t(words[cols[3]]));
-  const __m256i hi = _mm256_setr_epi64x(int64_t(words[cols[4]]), int64_t(words[cols[5]]), int64_t(words[cols[6]]),
-                                        int64_t(words[cols[7]]));
-  return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-}
-inline __m512i gather4(const uint64_t* words, const int32_t* cols) {
-  return _mm512_zextsi256_si512(_mm256_setr_epi64x(int64_t(words[cols[0]]), int64_t(words[cols[1]]),
-                                                   int64_t(words[cols[2]]), int64_t(words[cols[3]])));
-}
-
-// Byte b of the result: bit k = bit b of word k. VPERMB groups byte g of every word into qword g
-// (word k at byte 7 - k), then GF2P8AFFINEQB transposes each qword as an 8 x 8 bit matrix.
-struct Transposer {
-  __m512i byte_order;
-  __m512i select_bit = _mm512_set1_epi64(int64_t(0x8040201008040201ull));
-  Transposer() {
-    alignas(64) uint8_t order[64];
-    for (int g = 0; g < 8; ++g)
-      for (int k = 0; k < 8; ++k) order[8 * g + (7 - k)] = uint8_t(8 * k + g);
-    byte_order = _mm512_load_si512(order);
-  }
-  __m512i operator()(__m512i words) const {
-    return _mm512_gf2p8affine_epi64_epi8(select_bit, _mm512_permutexvar_epi8(byte_order, words), 0);
-  }
-};
 
 // Adds the looked-up sums of one group to the 4 vectors' fields (kFirst: sets them).
 template <bool kFirst, bool kHalf>

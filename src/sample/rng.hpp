@@ -31,6 +31,13 @@ struct Xoshiro128p {
     s[3] = rotl(s[3], 11);
     return result;
   }
+  // The ++ scrambler (Blackman & Vigna 2018) on the same state: every one of its 32 bits is of full
+  // quality (the + scrambler's lowest bits are weak), for kernels that use all four bytes.
+  uint32_t next_plusplus() {
+    const uint32_t result = rotl(s[0] + s[3], 7) + s[0];
+    next();
+    return result;
+  }
   // Uniform in [0, 1) with 24 random bits: exactly representable in fp32 and fp64.
   float uniform() { return float(next() >> 8) * 0x1p-24f; }
 };
@@ -50,6 +57,7 @@ enum class Purpose : uint64_t {
   BootstrapReference = 303, BootstrapGenerated,  // baselines: the metric's bootstrap resamples
   MixtureInit = 305,                    // baselines: the Bernoulli mixture's initial components
   TemperingSwap = 351,                  // sample/tempering.cpp: replica exchanges
+  QuantizedTie = 361,                   // sample/quantized_kernels: the low bits of tied decisions
   Mismatch = 401, Calibration, Readout, Drift,  // hw: frozen disorder, calibration, read-out, drift
   StepGraph = 501,                      // ml: the visible placement of DTM step k
   FitPermutation = 601, FitBatch, FitPositive, FitNegative, FitPersistent, FitReconstruction,  // ml/fit.cpp
