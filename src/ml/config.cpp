@@ -8,6 +8,7 @@
 
 #include "util/files.hpp"
 #include "hw/device.hpp"
+#include "graph/quantize.hpp"
 #include "ml/fashion_mnist.hpp"
 #include "util/json.hpp"
 
@@ -65,6 +66,8 @@ void validate(const DtmConfig& c) {
   require(c.training.adam.b2 >= 0 && c.training.adam.b2 < 1, "training.adam_b2", "must be in [0, 1)");
   require(c.training.adam.eps > 0, "training.adam_eps", "must be > 0");
   require(c.training.adam.weight_decay >= 0, "training.weight_decay", "must be >= 0");
+  require(c.sampler.bits == 0 || (c.sampler.bits >= kMinBits && c.sampler.bits <= kMaxBits), "sampler.bits",
+          fmt::format("must be 0 (fp32) or between {} and {}, got {}", kMinBits, kMaxBits, c.sampler.bits));
   require(c.penalty.tc >= 0, "penalty.tc", "must be >= 0");
   require(c.penalty.acp.threshold > 0, "penalty.acp.threshold", "must be > 0");
   require(c.penalty.acp.lambda_min > 0, "penalty.acp.lambda_min", "must be > 0");
@@ -178,6 +181,10 @@ DtmConfig parse(const json& doc) {
   mixing.get("dims", c.mixing.dims);
   mixing.reject_unknown();
 
+  JsonFields sampler = top.object("sampler");
+  sampler.get("bits", c.sampler.bits);
+  sampler.reject_unknown();
+
   JsonFields gen = top.object("generation");
   gen.get("sweeps", c.generation.sweeps);
   gen.get("beta_start", c.generation.beta_start);
@@ -241,6 +248,7 @@ json to_json(const DtmConfig& c) {
         {"adam_b2", c.training.adam.b2},
         {"adam_eps", c.training.adam.eps},
         {"weight_decay", c.training.adam.weight_decay}}},
+      {"sampler", {{"bits", c.sampler.bits}}},
       {"penalty",
        {{"tc", c.penalty.tc},
         {"acp",

@@ -53,6 +53,14 @@ struct DtmConfig {
     AdamConfig adam;
   } training;
 
+  // How the chains sample: every training phase, mixing measurement and generation runs the step's
+  // model on the B-bit grid of graph/quantize.hpp (what a chip's B-bit DACs would hold), with the
+  // fast backend's exact quantized kernels; the parameters themselves stay in float, so training
+  // is quantization-aware. 0 = the fp32 rule on the float weights.
+  struct Sampler {
+    int bits = 0;
+  } sampler;
+
   struct Penalty {
     double tc = 0;  // initial (without ACP: fixed) total-correlation strength
     AcpConfig acp{true, AcpVariant::Replication, 0.008, 0.001, 0.2};

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "graph/quantize.hpp"
 #include "util/checksum.hpp"
 #include "util/files.hpp"
 #include "util/json.hpp"
@@ -112,6 +113,12 @@ std::span<const double> Dtm::weights(int k) const {
 
 std::span<const double> Dtm::biases(int k) const {
   return std::span<const double>(state(k).theta).subspan(graph(k).edges().size());
+}
+
+std::shared_ptr<const Model> Dtm::sampled_model(int k, double beta) const {
+  auto model = graph(k).model(weights(k), biases(k), beta);
+  if (config_.sampler.bits == 0) return model;
+  return std::make_shared<const Model>(quantize(*model, config_.sampler.bits).model);
 }
 
 void Dtm::save(const std::string& path) const {

@@ -40,6 +40,8 @@ class Dtm {
 
   std::span<const double> weights(int k) const;
   std::span<const double> biases(int k) const;
+  // Step k's model as the chains sample it: on the grid of sampler.bits when set (quantize()).
+  std::shared_ptr<const Model> sampled_model(int k, double beta) const;
 
   // Atomic, fsynced write of a checksummed file; Error (and nothing written) when a parameter or an
   // optimiser moment is not finite. load() checks the magic, the checksum, the sizes, that the stored

@@ -78,10 +78,10 @@ Generated generate(const Dtm& dtm, const GenerateOptions& options, const WorkPro
   double done = 0;
   for (int k = dtm.steps() - 1; k >= 0; --k) {
     const auto& g = dtm.graph(k);
-    const auto cm = compile(g.model(dtm.weights(k), dtm.biases(k), 1.0));
+    const auto cm = compile(dtm.sampled_model(k, 1.0));
     const Layout layout = clamped ? g.layout(label_vars) : g.negative_layout();
     const uint64_t seed = derive(options.seed, Purpose::GenerateChains, {uint64_t(k)});
-    auto backend = make_backend(cm, layout, EngineOptions{chains, seed, threads, "auto"});
+    auto backend = make_backend(cm, layout, EngineOptions{chains, seed, threads, "auto", 0, dtm.config().sampler.bits});
     backend->set_states(step_states(g, dtm.biases(k), e, out.x, options.labels, chains, seed, beta.at(0)));
     run(*backend, schedule, beta, {}, [&](int64_t sweeps_done, int64_t) {
       if (progress) progress(done + double(layout.free_count()) * chains * double(sweeps_done), total);

@@ -50,8 +50,8 @@ double phase_flips(const Layout& layout, int chains, const Schedule& s) {
 }
 
 PhaseMoments run_phase(const StepGraph& g, const CompiledModel& cm, const Layout& layout, const StateBatch& init,
-                       const Schedule& schedule, double beta, uint64_t seed, int threads, bool mean_field) {
-  auto backend = make_backend(cm, layout, EngineOptions{init.chains, seed, threads, "auto"});
+                       const Schedule& schedule, double beta, uint64_t seed, int threads, int bits, bool mean_field) {
+  auto backend = make_backend(cm, layout, EngineOptions{init.chains, seed, threads, "auto", 0, bits});
   backend->set_states(init);
   MomentObserver moments(g.cells(), g.cell_edges(), mean_field);
   Observer* observers[] = {&moments};
@@ -103,11 +103,10 @@ double measure_mixing(const Dtm& dtm, int k, const TrainingData& data, int epoch
       std::copy(noised.begin(), noised.end(),
                 inputs.begin() + std::ptrdiff_t((size_t(i) * cfg.mixing.chains_per_image + size_t(c)) * bits));
   }
-  const auto model = g.model(dtm.weights(k), dtm.biases(k), cfg.training.beta);
-  const auto cm = compile(model);
+  const auto cm = compile(dtm.sampled_model(k, cfg.training.beta));
   const auto& layout = g.negative_layout();
   const uint64_t seed = derive(cfg.seed, Purpose::MixingChains, {uint64_t(epoch), uint64_t(k)});
-  auto backend = make_backend(cm, layout, EngineOptions{chains, seed, threads, "auto"});
+  auto backend = make_backend(cm, layout, EngineOptions{chains, seed, threads, "auto", 0, cfg.sampler.bits});
   backend->set_states(phase_states(g, dtm.biases(k), chains, seed, cfg.training.beta, {}, inputs));
   std::vector<int32_t> image_nodes(g.visible_nodes().begin(), g.visible_nodes().begin() + data.encoding.image_bits());
   ProjectionObserver projection(std::move(image_nodes), cfg.mixing.dims, derive(cfg.seed, Purpose::Projection));
@@ -246,14 +245,14 @@ BatchMoments sample_batch(const Dtm& dtm, int k, std::span<const uint8_t> target
   const auto& cfg = dtm.config();
   const auto& g = dtm.graph(k);
   const double beta = cfg.training.beta;
-  const auto cm = compile(g.model(dtm.weights(k), dtm.biases(k), beta));
+  const auto cm = compile(dtm.sampled_model(k, beta));
   const uint64_t pos_seed = derive(seed, Purpose::PositiveChains), neg_seed = derive(seed, Purpose::NegativeChains);
   BatchMoments m;
   m.positive =
       run_phase(g, cm, g.positive_layout(), phase_states(g, dtm.biases(k), chains, pos_seed, beta, targets, inputs),
-                cfg.training.chain, beta, pos_seed, threads, false);
+                cfg.training.chain, beta, pos_seed, threads, cfg.sampler.bits, false);
   m.negative = run_phase(g, cm, g.negative_layout(), phase_states(g, dtm.biases(k), chains, neg_seed, beta, {}, inputs),
-                         cfg.training.chain, beta, neg_seed, threads, mean_field);
+                         cfg.training.chain, beta, neg_seed, threads, cfg.sampler.bits, mean_field);
   return m;
 }
 
