@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "error_of.hpp"
+#include "graph/quantize.hpp"
 #include "ml/dtm.hpp"
 #include "ml/generate.hpp"
 #include "ml/mixing.hpp"
@@ -711,4 +712,33 @@ TEST(DtmSeeds, NeighbouringSeedsDoNotShareStepGraphs) {
   const Dtm b(c);
   EXPECT_NE(a.graph(1).visible_nodes(), b.graph(0).visible_nodes());
   EXPECT_NE(a.graph(0).visible_nodes(), a.graph(1).visible_nodes());
+}
+
+// sampler.bits: the chains see each step's model on the B-bit grid, the parameters stay in float.
+TEST(Config, SamplerBitsQuantizeTheSampledModelOnly) {
+  nlohmann::json doc = {{"graph", {{"side", 12}, {"rule", "G8"}}}, {"data", {{"pool", 4}, {"label_spots", 1}}},
+                        {"diffusion", {{"steps", 1}}}, {"sampler", {{"bits", 3}}}};
+  const DtmConfig config = parse_dtm_config(doc, "x.json");
+  EXPECT_EQ(to_json(config)["sampler"]["bits"], 3);
+  Dtm dtm(config);
+  auto& theta = dtm.state(0).theta;
+  for (size_t i = 0; i < theta.size(); ++i) theta[i] = 0.01 * double(i % 37) - 0.15;
+  const auto sampled = dtm.sampled_model(0, 1.0);
+  const auto given = dtm.graph(0).model(dtm.weights(0), dtm.biases(0), 1.0);
+  const tsu::QuantizedModel expected = tsu::quantize(*given, 3);
+  size_t off_grid = 0;
+  for (size_t g = 0; g < sampled->groups.size(); ++g)
+    for (size_t w = 0; w < sampled->groups[g].weights.size(); ++w) {
+      EXPECT_EQ(sampled->groups[g].weights[w], expected.model.groups[g].weights[w]);
+      off_grid += given->groups[g].weights[w] != sampled->groups[g].weights[w];
+    }
+  EXPECT_GT(off_grid, 0u) << "3 bits should move some weights";
+  EXPECT_EQ(theta[1], 0.01 - 0.15);  // the parameters themselves are untouched
+  doc["sampler"]["bits"] = 1;
+  try {
+    parse_dtm_config(doc, "x.json");
+    ADD_FAILURE() << "bits 1 accepted";
+  } catch (const tsu::Error& e) {
+    EXPECT_STREQ(e.what(), "x.json: sampler.bits: must be 0 (fp32) or between 2 and 16, got 1");
+  }
 }
