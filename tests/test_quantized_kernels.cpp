@@ -152,7 +152,8 @@ TEST(QuantizedKernels, MomentsAreTheQuantizedModelsOnSeveralLayoutsWithClamps) {
 }
 
 // 130 chains (two full tiles and a partial one) on 1 and 2 threads, and as two runs over chain
-// ranges [0, 64) and [64, 130): the same states after 30 sweeps.
+// ranges [0, 64) and [64, 130): the same states after 30 sweeps. 5 chains run as lone chains with
+// cached fields, and give the tiles' first 5 chains.
 TEST(QuantizedKernels, SamplesDoNotDependOnThreadsOrChainRanges) {
   const auto model = std::make_shared<const Model>(quantize(*model_from_spec("grid:10:G8", 1.0, 1.0, 5), 8).model);
   const CompiledModel cm = compile(model);
@@ -171,6 +172,8 @@ TEST(QuantizedKernels, SamplesDoNotDependOnThreadsOrChainRanges) {
   const auto rest = run(66, 2, 64);
   parts.insert(parts.end(), rest.begin(), rest.end());
   EXPECT_EQ(parts, one);
+  const auto lone = run(5, 2, 0);
+  EXPECT_EQ(lone, std::vector<State>(one.begin(), one.begin() + std::ptrdiff_t(lone.size())));
 }
 
 }  // namespace

@@ -36,7 +36,12 @@ class FastBackend final : public Backend {
     const bool splittable = TSU_FAST_AVX512 && threads_ > 1 && per_part >= kMinSplitPositions;
     if (opt.bits > 0) {
       quantized_ = std::make_unique<fast::QuantizedProgram>(fast::compile_quantized_program(*cm.model, layout, opt.bits));
-      for (int first = 0; first < chains_; first += fast::kTileChains) {
+      for (int c = 0; c < chains_ && chains_ <= kLoneChainLimit; ++c) {
+        lone_.push_back(fast::make_lone_chain(nodes_, int(opt.first_chain) + c, opt.seed));
+        fast::refresh_quantized_fields(*quantized_, lone_.back());
+        lone_ties_.push_back({fast::tie_key(opt.seed, uint64_t(opt.first_chain + c)), 0});
+      }
+      for (int first = 0; first < chains_ && chains_ > kLoneChainLimit; first += fast::kTileChains) {
         tiles_.push_back(fast::make_tile(nodes_, int(opt.first_chain) + first, opt.seed));
         ties_.push_back(fast::make_tie_state(int(opt.first_chain) + first, opt.seed));
       }
@@ -126,7 +131,10 @@ class FastBackend final : public Backend {
       auto state = in.chain(c);
       if (!lone_.empty()) {
         for (int i = 0; i < nodes_; ++i) lone_[c].spin[i] = state[i] != 0;
-        fast::refresh_fields(program_, lone_[c]);
+        if (quantized_)
+          fast::refresh_quantized_fields(*quantized_, lone_[c]);
+        else
+          fast::refresh_fields(program_, lone_[c]);
         continue;
       }
       auto& words = tiles_[c / fast::kTileChains].words;
@@ -237,8 +245,10 @@ class FastBackend final : public Backend {
     return *rule;
   }
 
-  // Sweeps in chunks: the rules of a chunk's betas are made first, then the tiles run on the threads.
+  // Sweeps in chunks: the rules of a chunk's betas are made first, then the tiles (or lone chains)
+  // run on the threads.
   void quantized_sweeps(int64_t count, const BetaSchedule& beta, int64_t first_sweep) {
+    if (!lone_.empty()) return quantized_lone_sweeps(count, beta, first_sweep);
     constexpr int64_t kChunk = 16;
     std::vector<const fast::Thresholds*> rules;  // [sweep in chunk][chain]
     for (int64_t done = 0; done < count; done += kChunk) {
@@ -260,6 +270,21 @@ class FastBackend final : public Backend {
     }
   }
 
+  void quantized_lone_sweeps(int64_t count, const BetaSchedule& beta, int64_t first_sweep) {
+    constexpr int64_t kChunk = 16;
+    std::vector<const fast::Thresholds*> rules;  // [sweep in chunk][chain]
+    for (int64_t done = 0; done < count; done += kChunk) {
+      const int64_t n = std::min(kChunk, count - done);
+      rules.clear();
+      for (int64_t k = 0; k < n; ++k)
+        for (int c = 0; c < chains_; ++c) rules.push_back(&rule_at(beta.at(first_sweep + done + k) * beta_factors_[size_t(c)]));
+#pragma omp parallel for schedule(static, 1) num_threads(std::min(threads_, chains_))
+      for (int c = 0; c < chains_; ++c)
+        for (int64_t k = 0; k < n; ++k)
+          fast::sweep_quantized_lone(*quantized_, lone_[c], lone_ties_[c], *rules[size_t(k * chains_ + c)]);
+    }
+  }
+
   void run_lone_chain(fast::LoneChain& chain, double beta_factor, int64_t count, const BetaSchedule& beta,
                       int64_t first_sweep) const {
     double betas[fast::kLoneSweeps];
@@ -274,6 +299,7 @@ class FastBackend final : public Backend {
   fast::SweepProgram program_;
   std::unique_ptr<fast::QuantizedProgram> quantized_;
   std::vector<fast::TieState> ties_;  // [tile], quantized runs
+  std::vector<fast::LoneTies> lone_ties_;  // [chain], quantized lone chains
   std::map<double, std::unique_ptr<fast::Thresholds>> rules_;
   std::unique_ptr<fast::StreamJump> sweep_jump_;
   std::unique_ptr<fast::TileSplit> split_;

@@ -131,16 +131,21 @@ void refresh_fields(const SweepProgram& program, LoneChain& chain);
 void sweep_lone_chain(const SweepProgram& program, const StreamJump& sweep_jump, LoneChain& chain,
                       std::span<const double> betas);
 
-// Adds the flip of the node at `position` to its neighbours' entries of `field` ([position + 1]).
+// Adds the flip of the node at `position` to its neighbours' entries of `field` ([position + 1]),
+// with `reverse_weight` per slot (SweepProgram::reverse_weight, or the quantized kernels' steps).
 // The sign is a factor rather than a branch: half of all flips go each way, so a branch on it would
 // be mispredicted on every other flip.
-inline void propagate_flip(const SweepProgram& p, int32_t* field, int32_t position, bool up) {
+inline void propagate_flip(const SweepProgram& p, const int32_t* reverse_weight, int32_t* field, int32_t position,
+                           bool up) {
   const int32_t sign = up ? 1 : -1;
   const int64_t end = int64_t(p.group_begin[position + 1]) * 8;
   for (int64_t slot = int64_t(p.group_begin[position]) * 8; slot < end; slot += 8) {
 #pragma GCC unroll 8
-    for (int k = 0; k < 8; ++k) field[p.slot_position[slot + k]] += sign * p.reverse_weight[slot + k];
+    for (int k = 0; k < 8; ++k) field[p.slot_position[slot + k]] += sign * reverse_weight[slot + k];
   }
+}
+inline void propagate_flip(const SweepProgram& p, int32_t* field, int32_t position, bool up) {
+  propagate_flip(p, p.reverse_weight.data(), field, position, up);
 }
 
 // One lone chain on several threads: each block's positions are cut into `parts` parts, one per

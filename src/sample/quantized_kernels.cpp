@@ -69,6 +69,10 @@ QuantizedProgram compile_quantized_program(const Model& model, const Layout& lay
     }
     qp.max_field = int32_t(std::max<int64_t>(qp.max_field, std::abs(bias) + magnitude));
   }
+  for (size_t slot = 0; slot < p.reverse_weight.size(); ++slot) {
+    const int32_t neighbour = p.slot_position[slot];
+    qp.reverse_weight.push_back(neighbour < p.positions() ? steps(p.reverse_weight[slot], neighbour) : 0);
+  }
   qp.vector_fields = qp.max_field < 32767;
   if (qp.vector_fields)
     for (int32_t q = 0; q < p.positions(); ++q)
@@ -82,7 +86,10 @@ Thresholds make_thresholds(const QuantizedProgram& qp, double beta) {
   t.beta = beta;
   t.min_field = -qp.max_field;
   const double slope = 2 * beta * qp.scale;
-  for (int32_t g = -qp.max_field; g <= qp.max_field; ++g) t.p64.push_back(probability64(slope * g));
+  for (int32_t g = -qp.max_field; g <= qp.max_field; ++g) {
+    t.p64.push_back(probability64(slope * g));
+    t.top.push_back(int32_t(t.p64.back() >> 57));
+  }
   // P64 is non-decreasing in G, so L[j] is found by one walk up the fields.
   t.least.assign(kTieLevels + 1, qp.max_field + 1);
   t.least[0] = -qp.max_field;
@@ -132,6 +139,66 @@ void sweep_quantized_lanes(const QuantizedProgram& qp, ChainTile& tile, TieState
   }
   for (int lane = 0; lane < kTileChains; ++lane)
     for (int w = 0; w < 4; ++w) tile.rng[lane / 16][w][lane % 16] = rng[lane].s[w];
+  ++ties.sweeps;
+}
+
+void refresh_quantized_fields(const QuantizedProgram& qp, LoneChain& chain) {
+  const SweepProgram& p = qp.sweep;
+  chain.field.assign(size_t(p.positions()) + 1, 0);
+  chain.free_spin.resize(size_t(p.positions()));
+  for (int32_t q = 0; q < p.positions(); ++q) {
+    int32_t field = qp.base[q];
+    for (int64_t slot = int64_t(p.group_begin[q]) * 8; slot < int64_t(p.group_begin[q + 1]) * 8; ++slot)
+      if (chain.spin[p.cols[slot]]) field += qp.weight[slot];
+    chain.field[q] = field;
+    chain.free_spin[q] = chain.spin[p.order[q]];
+  }
+}
+
+void draw_lone_sweep(Xoshiro128p& rng, int32_t positions, std::vector<uint32_t>& draws) {
+  draws.resize(size_t(positions + 3) / 4 + 4);
+  Xoshiro128p local = rng;  // in registers: the stores to `draws` could otherwise alias the state
+  uint32_t* out = draws.data();
+  for (int32_t k = 0; k < (positions + 3) / 4; ++k) out[k] = local.next_plusplus();
+  rng = local;
+}
+
+void apply_lone_flips(const QuantizedProgram& qp, LoneChain& c, int32_t* flips, int32_t count, int32_t end) {
+  const SweepProgram& p = qp.sweep;
+  std::fill_n(flips + count, kFlipsAhead, end - 1);
+  for (int32_t k = 0; k < count; ++k) {
+    const int64_t ahead = int64_t(p.group_begin[flips[k + kFlipsAhead]]) * 8;
+    __builtin_prefetch(&p.slot_position[size_t(ahead)]);
+    __builtin_prefetch(&qp.reverse_weight[size_t(ahead)]);
+    const int32_t q = flips[k];
+    const bool now_up = !c.free_spin[q];
+    c.free_spin[q] = c.spin[p.order[q]] = now_up;
+    propagate_flip(p, qp.reverse_weight.data(), c.field.data(), q, now_up);
+  }
+}
+
+void sweep_quantized_lone(const QuantizedProgram& qp, LoneChain& c, LoneTies& ties, const Thresholds& rule) {
+#if TSU_FAST_AVX512
+  return sweep_quantized_lone_vector(qp, c, ties, rule);
+#endif
+  const SweepProgram& p = qp.sweep;
+  thread_local std::vector<uint32_t> draws;
+  thread_local std::vector<int32_t> flips;
+  draw_lone_sweep(c.rng, p.positions(), draws);
+  flips.resize(size_t(p.positions()) + kFlipsAhead);
+  const auto* m = reinterpret_cast<const uint8_t*>(draws.data());
+  const uint64_t first_update = uint64_t(ties.sweeps) * uint64_t(p.positions());
+  int32_t begin = 0;
+  for (const int32_t end : p.block_end) {
+    int32_t count = 0;  // decided before any flip is applied: a block's fields are final
+    for (int32_t q = begin; q < end; ++q) {
+      const bool up = quantized_up(rule, c.field[q], m[q] & (kTieLevels - 1), ties.key, first_update + uint64_t(q));
+      flips[size_t(count)] = q;
+      count += up != bool(c.free_spin[q]);
+    }
+    apply_lone_flips(qp, c, flips.data(), count, end);
+    begin = end;
+  }
   ++ties.sweeps;
 }
 

@@ -33,6 +33,7 @@ struct QuantizedProgram {
   int bits = 0;
   std::vector<int32_t> base;    // [position] h - sum_j J_ij in steps
   std::vector<int32_t> weight;  // [group * 8 + slot] 2 J_ij in steps (0 for padding)
+  std::vector<int32_t> reverse_weight;  // [group * 8 + slot] what a flip of the node adds to the neighbour's G
   int32_t max_field = 0;        // |G| <= max_field for every node and state
   // The vector kernel's int16 subset sums: [group * 64 + index] the up-neighbours among slots 0-4
   // (base added in a node's first group), [group * 64 + 32 + index] among slots 5-7 (index bits 3-4
@@ -52,6 +53,7 @@ struct Thresholds {
   double beta = 0;
   int32_t min_field = 0;                 // p64[0] is G = min_field
   std::vector<uint64_t> p64;             // [G - min_field]
+  std::vector<int32_t> top;              // [G - min_field] P64 >> 57, for lone chains' vector decisions
   std::vector<int32_t> least;            // [j] L[j], j = 0..kTieLevels (max_field + 1 where none)
   // For the vector kernel: byte planes of L[m] (low byte, high byte) and of L[m + 1], m < kTieLevels.
   alignas(64) uint8_t planes[4][128] = {};
@@ -67,11 +69,14 @@ inline uint64_t tie_bits(uint64_t key, uint64_t update) {
 uint64_t tie_key(uint64_t seed, uint64_t chain);
 
 // s = +1 for field G, U's top 7 bits m and a tie's (key, update).
+// The common case is computed without a branch (its outcome is as random as m); only the rare tie
+// branches, and predictably so.
 inline bool quantized_up(const Thresholds& t, int32_t field, uint32_t m, uint64_t key, uint64_t update) {
   const uint64_t p = t.p64[size_t(field - t.min_field)];
   const auto top = uint32_t(p >> 57);
-  if (m != top) return m < top;
-  return tie_bits(key, update) < (p & kTieMask);
+  bool up = m < top;
+  if (__builtin_expect(m == top, 0)) up = tie_bits(key, update) < (p & kTieMask);
+  return up;
 }
 
 // What a 64-chain tile needs beside its ChainTile (whose streams it draws as xoshiro128++).
@@ -93,5 +98,30 @@ void sweep_quantized_tile_vector(const QuantizedProgram& program, ChainTile& til
 // One sweep with a rule per lane ([lane], as ChainTile's lanes), scalar.
 void sweep_quantized_lanes(const QuantizedProgram& program, ChainTile& tile, TieState& ties,
                            std::span<const Thresholds* const> rules);
+
+// A lone chain (few chains: no lanes to fill) is a LoneChain whose cached fields are G in steps,
+// with its tie key and sweep count.
+struct LoneTies {
+  uint64_t key = 0;
+  int64_t sweeps = 0;
+};
+
+// Recomputes the cached fields G from the spins (after they were set from outside).
+void refresh_quantized_fields(const QuantizedProgram& program, LoneChain& chain);
+// One sweep: each block's decisions first, then its flips; the samples are those of a tile lane.
+// The decisions go 16 positions at a time in AVX-512 builds.
+void sweep_quantized_lone(const QuantizedProgram& program, LoneChain& chain, LoneTies& ties, const Thresholds& rule);
+
+// Pieces of sweep_quantized_lone shared with its vector form.
+constexpr int32_t kFlipsAhead = 8;  // the neighbour lists of later flips are fetched while one is applied
+// The chain's draws of one sweep, as bytes: position q's m is byte q & (kTieLevels - 1); 16 bytes of
+// padding follow.
+void draw_lone_sweep(Xoshiro128p& rng, int32_t positions, std::vector<uint32_t>& draws);
+// Applies `count` flips (positions, with kFlipsAhead entries of room after them) of a block ending at `end`.
+void apply_lone_flips(const QuantizedProgram& program, LoneChain& chain, int32_t* flips, int32_t count, int32_t end);
+#if TSU_FAST_AVX512
+void sweep_quantized_lone_vector(const QuantizedProgram& program, LoneChain& chain, LoneTies& ties,
+                                 const Thresholds& rule);
+#endif
 
 }  // namespace tsu::fast
