@@ -95,7 +95,7 @@ TEST(Blocks, InteractionGraphJoinsFactorMembers) {
 }
 
 TEST(Blocks, GridRulesColourWithTwoBlocks) {
-  for (const std::string rule : {"G8", "G12", "G16", "G20", "G24", "G12-paper", "G16-paper"}) {
+  for (const std::string rule : {"G8", "G12", "G16", "G20", "G24", "G12-paper", "G16-paper", "Z1"}) {
     for (bool torus : {true, false}) {
       SCOPED_TRACE(rule + (torus ? " torus" : " open"));
       auto m = grid_ising(60, rule, torus, 1, 1, 1);

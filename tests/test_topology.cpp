@@ -11,7 +11,7 @@ using namespace tsu;
 
 namespace {
 
-const std::vector<std::string> kRules = {"G8", "G12", "G16", "G20", "G24", "G12-paper", "G16-paper"};
+const std::vector<std::string> kRules = {"G8", "G12", "G16", "G20", "G24", "G12-paper", "G16-paper", "Z1"};
 
 int rule_degree(const std::string& name) { return 4 * int(grid_rule(name).offsets.size()); }
 
@@ -59,6 +59,7 @@ TEST(Topology, GridRulesHaveOddParityOffsets) {
   EXPECT_EQ(rule_degree("G24"), 24);
   EXPECT_EQ(grid_rule("G12").offsets.back(), std::pair(10, 9));
   EXPECT_EQ(grid_rule("G12-paper").offsets.back(), std::pair(9, 10));
+  EXPECT_EQ(rule_degree("Z1"), 16);  // the Z1 chip's 16 neighbours per p-bit
 }
 
 TEST(Topology, UnknownRuleIsAnError) {

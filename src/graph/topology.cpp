@@ -21,6 +21,9 @@ const std::vector<GridRule>& known_rules() {
       {"G24", {{0, 1}, {4, 1}, {10, 9}, {11, 14}, {23, 6}, {3, 28}}},
       {"G12-paper", {{0, 1}, {4, 1}, {9, 10}}},
       {"G16-paper", {{0, 1}, {4, 1}, {8, 7}, {14, 9}}},
+      // Extropic's Z1 chip, degree 16 ("Thermalizing Stochastic Programs", arXiv:2608.01615, via
+      // ../shared/reference/peers-2026.md §2).
+      {"Z1", {{1, 0}, {2, 1}, {2, 3}, {4, 1}}},
   };
   return rules;
 }

@@ -15,13 +15,14 @@ namespace tsu {
 // Connection rules of the DTM paper (arXiv:2510.23972), replication presets (pschilliOrange/dtm-replication):
 // G8 (0,1),(4,1); G12 + (10,9); G16 + (11,14); G20 + (23,6); G24 + (3,28). Each offset (a,b) = (rows, columns)
 // joins a node to (a,b), (-b,a), (-a,-b), (b,-a), so the degree is 4 per offset. Also the paper's Table II
-// variants "G12-paper" ((0,1),(4,1),(9,10)) and "G16-paper" ((0,1),(4,1),(8,7),(14,9)). Every offset has
-// a + b odd, so each edge joins opposite checkerboard colours.
+// variants "G12-paper" ((0,1),(4,1),(9,10)) and "G16-paper" ((0,1),(4,1),(8,7),(14,9)), and Extropic's Z1
+// lattice ((1,0),(2,1),(2,3),(4,1); arXiv:2608.01615). Every offset has a + b odd, so each edge joins
+// opposite checkerboard colours.
 struct GridRule {
   std::string name;
   std::vector<std::pair<int, int>> offsets;
 };
-GridRule grid_rule(const std::string& name);  // "G8".."G24", "G12-paper", "G16-paper"; Error otherwise
+GridRule grid_rule(const std::string& name);  // "G8".."G24", "G12-paper", "G16-paper", "Z1"; Error otherwise
 
 struct Edge {
   int32_t a, b;

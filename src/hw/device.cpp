@@ -236,7 +236,6 @@ Device load_device(const std::string& preset_or_path) {
 }
 
 GridRule array_rule(const std::string& name) {
-  if (name == "Z1") return {"Z1", {{1, 0}, {2, 1}, {2, 3}, {4, 1}}};
   try {
     return grid_rule(name);
   } catch (const Error&) {

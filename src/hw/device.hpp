@@ -84,7 +84,7 @@ Device parse_device_json(const std::string& text, const std::string& source_name
 // A preset name, or a path to a device file.
 Device load_device(const std::string& preset_or_path);
 
-// The array's connection rule: grid_rule(name), plus "Z1" = (1,0), (2,1), (2,3), (4,1) (H&C §1.5).
+// The array's connection rule: grid_rule(name) (G8..G24, the paper variants, Z1), with an error naming them.
 GridRule array_rule(const std::string& name);
 
 }  // namespace tsu::hw
