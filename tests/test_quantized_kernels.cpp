@@ -152,16 +152,19 @@ TEST(QuantizedKernels, MomentsAreTheQuantizedModelsOnSeveralLayoutsWithClamps) {
 }
 
 // 130 chains (two full tiles and a partial one) on 1 and 2 threads, and as two runs over chain
-// ranges [0, 64) and [64, 130): the same states after 30 sweeps. 5 chains run as lone chains with
-// cached fields, and give the tiles' first 5 chains.
+// ranges [0, 64) and [64, 130): the same states after 30 sweeps at one beta and 150 annealed ones.
+// 5 chains run as lone chains with cached fields, and give the tiles' first 5 chains.
 TEST(QuantizedKernels, SamplesDoNotDependOnThreadsOrChainRanges) {
   const auto model = std::make_shared<const Model>(quantize(*model_from_spec("grid:10:G8", 1.0, 1.0, 5), 8).model);
   const CompiledModel cm = compile(model);
   const Layout layout = default_layout(*model);
+  // Annealed over 150 sweeps, so that more betas are met than the backend keeps rules for.
+  const BetaSchedule annealed{BetaSchedule::Kind::Linear, 0.2, 1.5, 150};
   auto run = [&](int chains, int threads, int64_t first_chain) {
     auto backend = make_backend(cm, layout, EngineOptions{chains, 9, threads, "fast", first_chain, 8});
     backend->set_states(initial_states(cm, layout, chains, 9, InitKind::Uniform, 1.0, first_chain));
     backend->sweeps(30, BetaSchedule::constant(0.8), 0);
+    backend->sweeps(150, annealed, 0);
     StateBatch states;
     backend->get_states(states);
     return states.data;

@@ -236,13 +236,17 @@ class FastBackend final : public Backend {
     fast::fold_deltas(*lone_split_, chain);
   }
 
-  // The rule at each beta a lane runs, made once per distinct value (kept while the betas repeat).
+  // The rule at each beta a lane runs, made once per distinct value and kept while the betas repeat
+  // (constant or tempered runs); an annealed run's are forgotten in bulk, between chunks only, since
+  // a chunk holds pointers to its rules.
   const fast::Thresholds& rule_at(double beta) {
-    constexpr size_t kKeep = 64;
-    if (rules_.size() > kKeep && !rules_.count(beta)) rules_.clear();
     auto& rule = rules_[beta];
     if (!rule) rule = std::make_unique<fast::Thresholds>(fast::make_thresholds(*quantized_, beta));
     return *rule;
+  }
+  void forget_rules_if_many() {
+    constexpr size_t kKeep = 64;
+    if (rules_.size() > kKeep) rules_.clear();
   }
 
   // Sweeps in chunks: the rules of a chunk's betas are made first, then the tiles (or lone chains)
@@ -254,6 +258,7 @@ class FastBackend final : public Backend {
     for (int64_t done = 0; done < count; done += kChunk) {
       const int64_t n = std::min(kChunk, count - done);
       rules.clear();
+      forget_rules_if_many();
       for (int64_t k = 0; k < n; ++k)
         for (int c = 0; c < int(tiles_.size()) * fast::kTileChains; ++c)
           rules.push_back(&rule_at(beta.at(first_sweep + done + k) * beta_factors_[size_t(std::min(c, chains_ - 1))]));
@@ -276,6 +281,7 @@ class FastBackend final : public Backend {
     for (int64_t done = 0; done < count; done += kChunk) {
       const int64_t n = std::min(kChunk, count - done);
       rules.clear();
+      forget_rules_if_many();
       for (int64_t k = 0; k < n; ++k)
         for (int c = 0; c < chains_; ++c) rules.push_back(&rule_at(beta.at(first_sweep + done + k) * beta_factors_[size_t(c)]));
 #pragma omp parallel for schedule(static, 1) num_threads(std::min(threads_, chains_))
