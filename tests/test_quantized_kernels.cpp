@@ -179,5 +179,22 @@ TEST(QuantizedKernels, SamplesDoNotDependOnThreadsOrChainRanges) {
   EXPECT_EQ(lone, std::vector<State>(one.begin(), one.begin() + std::ptrdiff_t(lone.size())));
 }
 
+// One tile cut into parts over 2 threads (the split needs >= 256 positions per part and block):
+// the states of 1 thread, through a constant and an annealed schedule.
+TEST(QuantizedKernels, ASplitTileGivesTheSamplesOfOneThread) {
+  const auto model = std::make_shared<const Model>(quantize(*model_from_spec("grid:64:G8", 1.0, 1.0, 6), 8).model);
+  const CompiledModel cm = compile(model);
+  const Layout layout = default_layout(*model);
+  auto run = [&](int threads) {
+    auto backend = make_backend(cm, layout, EngineOptions{64, 4, threads, "fast", 0, 8});
+    backend->set_states(initial_states(cm, layout, 64, 4, InitKind::Uniform, 1.0));
+    for (int call = 0; call < 20; ++call) backend->sweeps(3, BetaSchedule{BetaSchedule::Kind::Linear, 0.3, 1.2, 60}, 3 * call);
+    StateBatch states;
+    backend->get_states(states);
+    return states.data;
+  };
+  EXPECT_EQ(run(2), run(1));
+}
+
 }  // namespace
 }  // namespace tsu

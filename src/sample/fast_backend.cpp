@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <fmt/format.h>
 
@@ -45,6 +46,8 @@ class FastBackend final : public Backend {
         tiles_.push_back(fast::make_tile(nodes_, int(opt.first_chain) + first, opt.seed));
         ties_.push_back(fast::make_tie_state(int(opt.first_chain) + first, opt.seed));
       }
+      if (splittable && tiles_.size() == 1 && quantized_->vector_fields)
+        quantized_split_ = std::make_unique<fast::QuantizedSplit>(fast::make_quantized_split(*quantized_, threads_));
     } else if (chains_ <= kLoneChainLimit) {
       sweep_jump_ = std::make_unique<fast::StreamJump>(program_.positions());
       for (int c = 0; c < chains_; ++c) {
@@ -63,7 +66,7 @@ class FastBackend final : public Backend {
   std::string name() const override { return "fast"; }
 
   void sweeps(int64_t count, const BetaSchedule& beta, int64_t first_sweep) override {
-    if (!split_ && !lone_split_) return parallel_sweeps(count, beta, first_sweep);
+    if (!split_ && !lone_split_ && !quantized_split_) return parallel_sweeps(count, beta, first_sweep);
     // A split tile (or chain) pays only while every thread has a core to itself: on a busy machine the barrier
     // after each block can wait for a whole time slice. Both ways give the same samples, so the
     // backend times both, runs the faster, and re-times the slower every kRetry calls. A way is
@@ -209,6 +212,7 @@ class FastBackend final : public Backend {
   // One tile or lone chain on every thread (see fast::TileSplit, fast::LoneSplit).
   void split_sweeps(int64_t count, const BetaSchedule& beta, int64_t first_sweep) {
     if (lone_split_) return split_lone_sweeps(count, beta, first_sweep);
+    if (quantized_split_) return split_quantized_sweeps(count, beta, first_sweep);
     std::vector<double> betas(static_cast<size_t>(count));
     for (int64_t k = 0; k < count; ++k) betas[k] = beta.at(first_sweep + k);
     auto& tile = tiles_[0];
@@ -275,6 +279,28 @@ class FastBackend final : public Backend {
     }
   }
 
+  // The single tile over the threads (fast::QuantizedSplit), while all its lanes share one beta.
+  void split_quantized_sweeps(int64_t count, const BetaSchedule& beta, int64_t first_sweep) {
+    const auto factors = std::span(beta_factors_).first(size_t(std::min(chains_, fast::kTileChains)));
+    if (std::adjacent_find(factors.begin(), factors.end(), std::not_equal_to<>()) != factors.end())
+      return quantized_sweeps(count, beta, first_sweep);
+    constexpr int64_t kChunk = 16;
+    auto& tile = tiles_[0];
+    auto& split = *quantized_split_;
+    std::vector<const fast::Thresholds*> rules;  // [sweep in chunk]
+    for (int64_t done = 0; done < count; done += kChunk) {
+      const int64_t n = std::min(kChunk, count - done);
+      rules.clear();
+      forget_rules_if_many();
+      for (int64_t k = 0; k < n; ++k) rules.push_back(&rule_at(beta.at(first_sweep + done + k) * factors[0]));
+      std::copy_n(&tile.rng[0][0][0], sizeof(tile.rng) / sizeof(uint32_t), &split.sweep_start[0][0][0][0]);
+#pragma omp parallel num_threads(split.parts)
+      fast::sweep_quantized_tile_part(*quantized_, split, tile, ties_[0], rules, omp_get_thread_num(), omp_get_num_threads());
+      std::copy_n(&split.sweep_start[n % 2][0][0][0], sizeof(tile.rng) / sizeof(uint32_t), &tile.rng[0][0][0]);
+      ties_[0].sweeps += n;
+    }
+  }
+
   void quantized_lone_sweeps(int64_t count, const BetaSchedule& beta, int64_t first_sweep) {
     constexpr int64_t kChunk = 16;
     std::vector<const fast::Thresholds*> rules;  // [sweep in chunk][chain]
@@ -304,6 +330,7 @@ class FastBackend final : public Backend {
 
   fast::SweepProgram program_;
   std::unique_ptr<fast::QuantizedProgram> quantized_;
+  std::unique_ptr<fast::QuantizedSplit> quantized_split_;
   std::vector<fast::TieState> ties_;  // [tile], quantized runs
   std::vector<fast::LoneTies> lone_ties_;  // [chain], quantized lone chains
   std::map<double, std::unique_ptr<fast::Thresholds>> rules_;

@@ -64,4 +64,15 @@ struct Transposer {
   }
 };
 
+// The 16 lanes' stream states `jump` outputs ahead: the GF(2) matrix applied lane-wise.
+inline void jump_lanes(const StreamJump& jump, __m512i (&s)[4]) {
+  __m512i out[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512()};
+  for (int bit = 0; bit < 128; ++bit) {
+    const __mmask16 set = _mm512_test_epi32_mask(s[bit / 32], _mm512_set1_epi32(int32_t(1u << (bit % 32))));
+    for (int w = 0; w < 4; ++w)
+      out[w] = _mm512_mask_xor_epi32(out[w], set, out[w], _mm512_set1_epi32(int32_t(jump.column(bit)[w])));
+  }
+  for (int w = 0; w < 4; ++w) s[w] = out[w];
+}
+
 }  // namespace tsu::fast::simd

@@ -106,6 +106,18 @@ Thresholds make_thresholds(const QuantizedProgram& qp, double beta) {
   return t;
 }
 
+QuantizedSplit make_quantized_split(const QuantizedProgram& qp, int parts) {
+  QuantizedSplit split;
+  split.parts = parts;
+  int32_t begin = 0;
+  for (const int32_t end : qp.sweep.block_end) {
+    for (int t = 0; t <= parts; ++t) split.bounds.push_back(begin + int32_t(int64_t(end - begin) * t / parts));
+    for (int t = 0; t < parts; ++t) split.jumps.emplace_back(split.bounds[split.bounds.size() - size_t(parts) - 1 + size_t(t)] / 4);
+    begin = end;
+  }
+  return split;
+}
+
 uint64_t tie_key(uint64_t seed, uint64_t chain) { return derive(seed, Purpose::QuantizedTie, {chain}); }
 
 TieState make_tie_state(int first_chain, uint64_t seed) {
@@ -201,6 +213,13 @@ void sweep_quantized_lone(const QuantizedProgram& qp, LoneChain& c, LoneTies& ti
   }
   ++ties.sweeps;
 }
+
+#if !TSU_FAST_AVX512
+void sweep_quantized_tile_part(const QuantizedProgram&, QuantizedSplit&, ChainTile&, TieState&,
+                               std::span<const Thresholds* const>, int, int) {
+  throw Error("sweep_quantized_tile_part: needs the AVX-512 kernels");
+}
+#endif
 
 void sweep_quantized_tile(const QuantizedProgram& qp, ChainTile& tile, TieState& ties, const Thresholds& rule) {
 #if TSU_FAST_AVX512

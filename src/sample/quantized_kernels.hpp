@@ -95,6 +95,26 @@ void sweep_quantized_tile(const QuantizedProgram& program, ChainTile& tile, TieS
 void sweep_quantized_tile_vector(const QuantizedProgram& program, ChainTile& tile, TieState& ties,
                                  const Thresholds& rule);
 #endif
+
+// One tile on several threads, as TileSplit does for the fp32 rule: each block's positions are cut
+// into `parts` parts, one per thread of an OpenMP team, which meet at a barrier after every block.
+// Part t starts its lanes' streams from the sweep's start, jumped to the output of its first
+// position, so the samples are those of sweep_quantized_tile.
+struct QuantizedSplit {
+  int parts = 1;
+  std::vector<int32_t> bounds;    // [block * (parts + 1) + t] first position of part t (t = parts: end)
+  std::vector<StreamJump> jumps;  // [block * parts + t] from the sweep's start to output bounds / 4
+  // The lanes' streams at the start of a sweep, alternately in one of two buffers.
+  alignas(64) uint32_t sweep_start[2][kTileVectors][4][16] = {};
+};
+
+QuantizedSplit make_quantized_split(const QuantizedProgram& program, int parts);
+// Runs rules.size() sweeps (rule k for sweep k); called by every thread of an OpenMP team (`thread`
+// of `threads`), which takes the parts thread, thread + threads, ... The streams start in
+// split.sweep_start[0] and end in split.sweep_start[rules.size() % 2]; the caller then adds
+// rules.size() to ties.sweeps. AVX-512 builds with program.vector_fields only.
+void sweep_quantized_tile_part(const QuantizedProgram& program, QuantizedSplit& split, ChainTile& tile, TieState& ties,
+                               std::span<const Thresholds* const> rules, int thread, int threads);
 // One sweep with a rule per lane ([lane], as ChainTile's lanes), scalar.
 void sweep_quantized_lanes(const QuantizedProgram& program, ChainTile& tile, TieState& ties,
                            std::span<const Thresholds* const> rules);

@@ -109,52 +109,93 @@ void resolve_ties(const SweepProgram& p, const Thresholds& rule, const TieState&
   }
 }
 
+// Positions [begin, end) of one block for all 64 lanes, with their ties; `draws` holds the lanes'
+// outputs for position begin's group of 4 unless begin % 4 == 0.
+void decide_range(const QuantizedProgram& qp, const Thresholds& rule, const TieState& ties, uint64_t first_update,
+                  uint64_t* words, LaneStreams& streams, __m512i (&draws)[kTileVectors], int32_t begin, int32_t end) {
+  const SweepProgram& p = qp.sweep;
+  const Transposer transpose;
+  const DrawOrder draw_order;
+  thread_local std::vector<TieRecord> records;
+  records.resize(std::max(records.size(), size_t(end - begin) + 1));
+  TieRecord* const record_of = records.data();  // a thread_local in a shared library costs a call per use
+  int32_t tied = 0;
+  // A node's neighbours lie in other blocks, so its new word can be stored at once.
+  for (int32_t q = begin; q < end; ++q) {
+    if (q % 4 == 0)
+      for (int v = 0; v < kTileVectors; ++v) draws[v] = xoshiro_next_plusplus(streams.s[v]);
+    const __m512i m = draw_order(draws, q % 4);
+    __m512i even, odd;
+    fields(qp, words, transpose, q, even, odd);
+    const __m512i low_lo = lookup(rule.planes[0], m), low_hi = lookup(rule.planes[1], m);
+    const __m512i high_lo = lookup(rule.planes[2], m), high_hi = lookup(rule.planes[3], m);
+    const __mmask32 up_even = _mm512_cmpge_epi16_mask(even, _mm512_unpacklo_epi8(high_lo, high_hi));
+    const __mmask32 up_odd = _mm512_cmpge_epi16_mask(odd, _mm512_unpackhi_epi8(high_lo, high_hi));
+    TieRecord& record = record_of[tied];
+    record.lanes[0] = _cvtmask32_u32(_mm512_mask_cmpge_epi16_mask(~up_even, even, _mm512_unpacklo_epi8(low_lo, low_hi)));
+    record.lanes[1] = _cvtmask32_u32(_mm512_mask_cmpge_epi16_mask(~up_odd, odd, _mm512_unpackhi_epi8(low_lo, low_hi)));
+    record.position = q;
+    _mm512_store_si512(record.field[0], even);
+    _mm512_store_si512(record.field[1], odd);
+    tied += (record.lanes[0] | record.lanes[1]) != 0;
+    words[p.order[q]] = _pdep_u64(_cvtmask32_u32(up_even), 0x5555555555555555ull) |
+                        _pdep_u64(_cvtmask32_u32(up_odd), 0xAAAAAAAAAAAAAAAAull);
+  }
+  resolve_ties(p, rule, ties, first_update, record_of, tied, words);
+}
+
+void load_streams(LaneStreams& streams, const uint32_t (&state)[kTileVectors][4][16]) {
+  for (int v = 0; v < kTileVectors; ++v)
+    for (int w = 0; w < 4; ++w) streams.s[v][w] = _mm512_load_si512(state[v][w]);
+}
+void store_streams(const LaneStreams& streams, uint32_t (&state)[kTileVectors][4][16]) {
+  for (int v = 0; v < kTileVectors; ++v)
+    for (int w = 0; w < 4; ++w) _mm512_store_si512(state[v][w], streams.s[v][w]);
+}
+
 }  // namespace
 
 void sweep_quantized_tile_vector(const QuantizedProgram& qp, ChainTile& tile, TieState& ties,
                                  const Thresholds& rule) {
   const SweepProgram& p = qp.sweep;
-  const Transposer transpose;
-  const DrawOrder draw_order;
   LaneStreams streams;
-  for (int v = 0; v < kTileVectors; ++v)
-    for (int w = 0; w < 4; ++w) streams.s[v][w] = _mm512_load_si512(tile.rng[v][w]);
-  uint64_t* words = tile.words.data();
+  load_streams(streams, tile.rng);
   const uint64_t first_update = uint64_t(ties.sweeps) * uint64_t(p.positions());
   __m512i draws[kTileVectors];
-  thread_local std::vector<TieRecord> records;
   int32_t begin = 0;
   for (const int32_t end : p.block_end) {
-    records.resize(std::max(records.size(), size_t(end - begin) + 1));
-    TieRecord* const record_of = records.data();  // a thread_local in a shared library costs a call per use
-    int32_t tied = 0;
-    // A node's neighbours lie in other blocks, so its new word can be stored at once.
-    for (int32_t q = begin; q < end; ++q) {
-      if (q % 4 == 0)
-        for (int v = 0; v < kTileVectors; ++v) draws[v] = xoshiro_next_plusplus(streams.s[v]);
-      const __m512i m = draw_order(draws, q % 4);
-      __m512i even, odd;
-      fields(qp, words, transpose, q, even, odd);
-      const __m512i low_lo = lookup(rule.planes[0], m), low_hi = lookup(rule.planes[1], m);
-      const __m512i high_lo = lookup(rule.planes[2], m), high_hi = lookup(rule.planes[3], m);
-      const __mmask32 up_even = _mm512_cmpge_epi16_mask(even, _mm512_unpacklo_epi8(high_lo, high_hi));
-      const __mmask32 up_odd = _mm512_cmpge_epi16_mask(odd, _mm512_unpackhi_epi8(high_lo, high_hi));
-      TieRecord& record = record_of[tied];
-      record.lanes[0] = _cvtmask32_u32(_mm512_mask_cmpge_epi16_mask(~up_even, even, _mm512_unpacklo_epi8(low_lo, low_hi)));
-      record.lanes[1] = _cvtmask32_u32(_mm512_mask_cmpge_epi16_mask(~up_odd, odd, _mm512_unpackhi_epi8(low_lo, low_hi)));
-      record.position = q;
-      _mm512_store_si512(record.field[0], even);
-      _mm512_store_si512(record.field[1], odd);
-      tied += (record.lanes[0] | record.lanes[1]) != 0;
-      words[p.order[q]] = _pdep_u64(_cvtmask32_u32(up_even), 0x5555555555555555ull) |
-                          _pdep_u64(_cvtmask32_u32(up_odd), 0xAAAAAAAAAAAAAAAAull);
-    }
-    resolve_ties(p, rule, ties, first_update, record_of, tied, words);
+    decide_range(qp, rule, ties, first_update, tile.words.data(), streams, draws, begin, end);
     begin = end;
   }
-  for (int v = 0; v < kTileVectors; ++v)
-    for (int w = 0; w < 4; ++w) _mm512_store_si512(tile.rng[v][w], streams.s[v][w]);
+  store_streams(streams, tile.rng);
   ++ties.sweeps;
+}
+
+void sweep_quantized_tile_part(const QuantizedProgram& qp, QuantizedSplit& split, ChainTile& tile, TieState& ties,
+                               std::span<const Thresholds* const> rules, int thread, int threads) {
+  const SweepProgram& p = qp.sweep;
+  const int blocks = int(p.block_end.size());
+  for (size_t sweep = 0; sweep < rules.size(); ++sweep) {
+    const auto& start = split.sweep_start[sweep % 2];
+    const uint64_t first_update = uint64_t(ties.sweeps + int64_t(sweep)) * uint64_t(p.positions());
+    for (int b = 0; b < blocks; ++b) {
+      const int32_t* bounds = &split.bounds[size_t(b) * (split.parts + 1)];
+      for (int part = thread; part < split.parts; part += threads) {
+        if (bounds[part] == bounds[part + 1]) continue;
+        LaneStreams streams;
+        load_streams(streams, start);
+        __m512i draws[kTileVectors];
+        for (int v = 0; v < kTileVectors; ++v) {
+          jump_lanes(split.jumps[size_t(b) * split.parts + size_t(part)], streams.s[v]);
+          if (bounds[part] % 4 != 0) draws[v] = xoshiro_next_plusplus(streams.s[v]);
+        }
+        decide_range(qp, *rules[sweep], ties, first_update, tile.words.data(), streams, draws, bounds[part],
+                     bounds[part + 1]);
+        if (b == blocks - 1 && bounds[part + 1] == p.positions()) store_streams(streams, split.sweep_start[(sweep + 1) % 2]);
+      }
+#pragma omp barrier
+    }
+  }
 }
 
 // Decisions 16 positions at a time: T = P64 >> 57 gathered by field (VPGATHERDD: 2.4 cycles per
