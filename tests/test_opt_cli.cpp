@@ -126,6 +126,20 @@ TEST_F(OptCli, ATimeLimitShorterThanOneBatchStillWritesAVerifiedSolution) {
   EXPECT_EQ(doc["verified_value"], doc["best"]);
 }
 
+// G-set's +-1 weights are their own 8-bit codes, so --bits 8 anneals the same model with the exact
+// quantized rule, and reaches the same 99 % floor.
+TEST_F(OptCli, GsetRunsOnTheQuantizedKernels) {
+  const auto r = tsu("maxcut " + kGset + "/G1.txt --chains 64 --sweeps 300 --bits 8 --json");
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json doc = json::parse(r.out);
+  EXPECT_EQ(doc["options"]["bits"], 8);
+  EXPECT_GE(double(doc["best_over_best_known"]), 0.99);
+  EXPECT_EQ(doc["verified_value"], doc["best"]);
+  const auto bad = tsu("maxcut " + kGset + "/G1.txt --bits 1");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_EQ(bad.err, "tsu: error: --bits: must be between 2 and 16, got 1\n");
+}
+
 TEST_F(OptCli, BadFilesAndOptionsFailWithOneLine) {
   file("bad.txt", "3 2\n1 2 1\n2 9 1\n");
   auto r = tsu("maxcut bad.txt");

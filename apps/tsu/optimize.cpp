@@ -92,6 +92,8 @@ void add_optimize_options(CLI::App& cmd, OptimizeArgs& a, const std::string& kin
   cmd.add_option("--threads", o.threads, "Threads (0 = all)")->capture_default_str()->check(at_least(0));
   cmd.add_option("--backend", o.backend, "auto, reference, fast, or chip (the simulated TSU of --device)")
       ->capture_default_str();
+  cmd.add_option("--bits", o.bits,
+                 "Sample the model quantized to B bits (2-16) with the exact quantized kernels (0 = fp32)");
   cmd.add_option("--device", a.options.device, "TSU device for the energy figures: preset (paper, z1, ideal) or JSON file")
       ->capture_default_str();
   cmd.add_option("--best-known", a.options.best_known, "CSV of best-known values (default: best-known.csv beside FILE)");

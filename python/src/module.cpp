@@ -577,15 +577,17 @@ void bind_studies(nb::module_& m) {
   m.def(
       "bench",
       [](const std::string& graph, std::vector<int> chains, int threads, int64_t sweeps, uint64_t seed,
-         bool reference, const std::string& data) {
-        return released_json([&] {
-          return tsu::api::bench({graph, std::move(chains), threads, sweeps, seed, !reference, data, {}});
-        });
+         bool reference, const std::string& data, int bits) {
+        tsu::api::BenchOptions o;
+        o.graph = graph, o.chains = std::move(chains), o.threads = threads, o.sweeps = sweeps, o.seed = seed;
+        o.skip_reference = !reference, o.data = data, o.bits = bits;
+        return released_json([&] { return tsu::api::bench(o); });
       },
       "graph"_a = "", "chains"_a = std::vector<int>{}, "threads"_a = 0, "sweeps"_a = 0, "seed"_a = 1,
-      "reference"_a = true, "data"_a = "",
+      "reference"_a = true, "data"_a = "", "bits"_a = 0,
       "Flips/ns of the fast backend (and of the reference one, in the same run) per graph and chain count; "
-      "graph '' = the standard suite (Pegasus P14 and grid:70:G12).");
+      "graph '' = the standard suite (Pegasus P14 and grid:70:G12). bits B > 0 also times the exact kernels of "
+      "the model quantized to B bits (quantized_flips_per_ns, quantized_speedup against fast_flips_per_ns).");
   m.def(
       "hw_study",
       [](std::vector<std::string> names, const std::string& out, const std::string& device, const std::string& model,

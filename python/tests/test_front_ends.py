@@ -69,6 +69,12 @@ def test_bench_rows():
     assert [r["chains"] for r in rows] == [2, 4]
     assert rows[0]["spins"] == 100 and rows[0]["edges"] == 400 and rows[0]["speedup"] is None
     assert all(r["fast_flips_per_ns"] > 0 for r in rows)
+    assert "bits" not in rows[0]
+    quantized = tsu.bench("grid:10:G8", chains=[70], sweeps=5, reference=False, bits=8)[0]
+    assert quantized["bits"] == 8 and quantized["quantized_flips_per_ns"] > 0
+    assert quantized["quantized_speedup"] == quantized["quantized_flips_per_ns"] / quantized["fast_flips_per_ns"]
+    with pytest.raises(ValueError, match="--bits: must be between 2 and 16, got 1"):
+        tsu.bench("grid:10:G8", chains=[2], sweeps=1, reference=False, bits=1)
 
 
 def test_hw_study_writes_the_table_and_plot(tmp_path):

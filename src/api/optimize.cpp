@@ -124,6 +124,7 @@ json options_json(const OptimizeOptions& options, const opt::SolverOptions& o) {
               {"threads", o.threads},        {"backend", o.backend},         {"device", options.device}};
   if (o.method == opt::Method::Tempering)
     doc.update({{"replicas", o.replicas}, {"exchange_every", o.exchange_every}, {"adapt_fraction", o.adapt_fraction}});
+  if (o.bits) doc["bits"] = o.bits;
   return doc;
 }
 

@@ -1,5 +1,7 @@
 #include "opt/solve.hpp"
 
+#include "graph/quantize.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -26,6 +28,7 @@ void SolverOptions::validate() const {
   if (!std::isfinite(beta_start) || !std::isfinite(beta_end) || beta_start <= 0 || beta_end <= 0)
     throw Error(fmt::format("beta: --beta-start and --beta-end must be finite and > 0, got {} and {}", beta_start, beta_end));
   if (target && !std::isfinite(*target)) throw Error("target: must be finite");
+  if (bits != 0) check_bits(bits, "--bits");
   if (method == Method::Tempering) {
     if (replicas < 2) throw Error(fmt::format("replicas: must be >= 2, got {}", replicas));
     if (chains < replicas)
@@ -69,10 +72,10 @@ class Solver {
  public:
   Solver(const Problem& p, const SolverOptions& o) : p_(p), o_(o) {
     const auto start = Clock::now();
-    cm_ = compile(p.model);
+    cm_ = compile(o.bits ? std::make_shared<const Model>(quantize(*p.model, o.bits).model) : p.model);
     layout_ = default_layout(*p.model);
     chains_ = o.method == Method::Tempering ? o.chains / o.replicas * o.replicas : o.chains;
-    const EngineOptions eo{chains_, o.seed, o.threads, o.backend};
+    const EngineOptions eo{chains_, o.seed, o.threads, o.backend, 0, o.bits};
     backend_ = o.make_backend ? o.make_backend(cm_, layout_, eo) : make_backend(cm_, layout_, eo);
     r_.chains = chains_;
     r_.free_nodes = int64_t(layout_.free_count());

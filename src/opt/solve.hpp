@@ -36,6 +36,10 @@ struct SolverOptions {
   uint64_t seed = 0;
   int threads = 0;                 // 0 = all available
   std::string backend = "auto";
+  // B > 0: the chains sample the model quantized to B bits (graph/quantize.hpp) with the fast
+  // backend's exact kernels; values are still the problem's. Integer weights that fit in B bits (a
+  // +-1 G-set instance at any B) are sampled as they are.
+  int bits = 0;
   BackendFactory make_backend;     // overrides `backend` (e.g. the simulated TSU of src/hw)
   // Called once after the last run, while the backend still exists (it dies with the solve): to
   // read what a backend accumulated, such as the simulated chip's energy account.
