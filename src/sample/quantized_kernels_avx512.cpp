@@ -110,8 +110,9 @@ void resolve_ties(const SweepProgram& p, const Thresholds& rule, const TieState&
 }
 
 // Positions [begin, end) of one block for all 64 lanes, with their ties; `draws` holds the lanes'
-// outputs for position begin's group of 4 unless begin % 4 == 0.
-void decide_range(const QuantizedProgram& qp, const Thresholds& rule, const TieState& ties, uint64_t first_update,
+// outputs for position begin's group of 4 unless begin % 4 == 0. Inlined, so that the streams stay in
+// registers (called through references, they went through memory at every step: 15-20 % slower).
+[[gnu::always_inline]] inline void decide_range(const QuantizedProgram& qp, const Thresholds& rule, const TieState& ties, uint64_t first_update,
                   uint64_t* words, LaneStreams& streams, __m512i (&draws)[kTileVectors], int32_t begin, int32_t end) {
   const SweepProgram& p = qp.sweep;
   const Transposer transpose;
