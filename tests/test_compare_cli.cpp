@@ -117,7 +117,9 @@ TEST_F(CompareCli, BadOptionsAndMissingModelsFailWithOneLine) {
            {"mine.npy", "--extra 'mine.npy': expected NAME=SAMPLES.npy:FLOPS:BYTES[:WEIGHT_BYTES] (per sample)"},
            {"a=x.npy:1e9", "--extra 'a=x.npy:1e9': expected NAME=SAMPLES.npy:FLOPS:BYTES[:WEIGHT_BYTES] (per sample)"},
            {"a=x.npy:lots:1", "--extra 'a=x.npy:lots:1': FLOPS: expected a number >= 0, got 'lots'"},
-           {"a=x.npy:1:1:-2", "--extra 'a=x.npy:1:1:-2': WEIGHT_BYTES: expected a number >= 0, got '-2'"}}) {
+           {"a=x.npy:1:1:-2", "--extra 'a=x.npy:1:1:-2': WEIGHT_BYTES: expected a number >= 0, got '-2'"},
+           {"gan=x.npy:1:1", "--extra 'gan=x.npy:1:1': NAME 'gan' is a built-in family (vae, gan, diffusion, "
+                             "bernoulli, mixture, dtm); pick another name"}}) {
     r = tsu("compare --scale tiny --out c --extra " + spec);
     EXPECT_EQ(r.status, 2) << spec;
     EXPECT_EQ(r.err, "tsu: error: " + message + "\n") << spec;

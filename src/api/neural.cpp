@@ -86,6 +86,13 @@ ExtraModel parse_extra_model(const std::string& spec) {
     throw Error(fmt::format("--extra '{}': {}", spec, usage));
   ExtraModel m;
   m.name = spec.substr(0, equals);
+  // An extra model is its own family in the report: a built-in family's name would merge its
+  // points into that family's curve.
+  for (const char* family : {"vae", "gan", "diffusion", "bernoulli", "mixture", "dtm"})
+    if (m.name == family)
+      throw Error(fmt::format("--extra '{}': NAME '{}' is a built-in family (vae, gan, diffusion, bernoulli, mixture, "
+                              "dtm); pick another name",
+                              spec, m.name));
   m.samples = parts[0];
   m.flops = spec_number(spec, "FLOPS", parts[1], true);
   m.bytes = spec_number(spec, "BYTES", parts[2], true);
