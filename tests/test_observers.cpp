@@ -241,3 +241,76 @@ TEST(Observers, TwoSpinPairsAndMomentsJson) {
   EXPECT_THROW(moments_json(m, {{0.5, 0.5}}, {}), Error);
   EXPECT_THROW(moments_json(m, {{0.25, 0.75}, {1, 0}, {0.2, 0.8}, {0.5, 0.5}}, {}), Error);
 }
+
+namespace {
+
+// The batch as bit planes, chain c on a scrambled bit (as the fast backend's lane order scrambles
+// them), with unused bits left 0.
+PackedStates pack(const StateBatch& b) {
+  PackedStates p;
+  p.chains = b.chains, p.nodes = b.nodes, p.words = (b.chains + 63) / 64 + 1;  // one spare word
+  p.chain_of_bit.assign(size_t(p.words) * 64, -1);
+  p.bits.assign(size_t(p.nodes) * size_t(p.words), 0);
+  for (int c = 0; c < b.chains; ++c) {
+    const size_t bit = (size_t(c) * 37) % p.chain_of_bit.size();  // 37 is odd: a permutation
+    p.chain_of_bit[bit] = c;
+    for (int i = 0; i < b.nodes; ++i)
+      p.bits[size_t(i) * size_t(p.words) + bit / 64] |= uint64_t(b.chain(c)[size_t(i)] & 1) << (bit % 64);
+  }
+  return p;
+}
+
+void expect_same(const Diagnostic& a, const Diagnostic& b) {
+  EXPECT_EQ(a.mean, b.mean);
+  EXPECT_EQ(a.mcse, b.mcse);
+  EXPECT_TRUE(a.ess == b.ess || (std::isnan(a.ess) && std::isnan(b.ess)));
+  EXPECT_TRUE(a.rhat == b.rhat || (std::isnan(a.rhat) && std::isnan(b.rhat)));
+}
+
+}  // namespace
+
+// Reading bit planes is an optimisation only: every recorded number is the same, bit for bit, as
+// from the unpacked states, diagnostics included (one node's chains disagree, so R-hat is large).
+TEST(Observers, PackedStatesRecordExactlyWhatUnpackedStatesDo) {
+  const Model m = test_models::random_third_order(9, 0.7, 5).model;
+  const int chains = 100, observations = 37;
+  MarginalObserver marginals(m), packed_marginals(m);
+  PairMomentObserver pairs(m, two_spin_pairs(m)), packed_pairs(m, two_spin_pairs(m));
+  EnergyObserver energy(m, 0.8, 2), packed_energy(m, 0.8, 2);
+  SampleRecorder samples, packed_samples;
+  AutocorrelationObserver magnet("m", magnetization_statistic(m)),
+      packed_magnet("m", magnetization_statistic(m), magnetization_packed_statistic(m));
+  for (auto* o : {&marginals, &packed_marginals}) o->track_diagnostics(observations);
+  for (auto* o : {&pairs, &packed_pairs}) o->track_diagnostics(observations);
+  std::vector<Observer*> unpacked{&marginals, &pairs, &energy, &samples, &magnet};
+  std::vector<Observer*> packed{&packed_marginals, &packed_pairs, &packed_energy, &packed_samples, &packed_magnet};
+  for (auto* o : packed) ASSERT_TRUE(o->reads_packed());
+  std::mt19937_64 gen(11);
+  StateBatch b(chains, int(m.size()));
+  for (int t = 0; t < observations; ++t) {
+    for (int c = 0; c < chains; ++c)
+      for (size_t i = 0; i < m.size(); ++i) b.chain(c)[i] = i == 0 ? State(c % 2) : State(gen() % 3 == 0);
+    for (auto* o : unpacked) o->observe(b, t);
+    const PackedStates p = pack(b);
+    for (auto* o : packed) o->observe_packed(p, t);
+  }
+  EXPECT_EQ(marginals.marginals(), packed_marginals.marginals());
+  EXPECT_EQ(pairs.moments(), packed_pairs.moments());
+  EXPECT_EQ(energy.traces(), packed_energy.traces());
+  EXPECT_EQ(samples.data(), packed_samples.data());
+  EXPECT_EQ(magnet.series(), packed_magnet.series());
+  for (size_t e = 0; e < 2 * m.size(); ++e) expect_same(marginals.diagnostics().at(e), packed_marginals.diagnostics().at(e));
+  EXPECT_GT(marginals.diagnostics().at(1).rhat, 2.0);
+  for (size_t p = 0; p < two_spin_pairs(m).size(); ++p) expect_same(pairs.diagnostics().at(p), packed_pairs.diagnostics().at(p));
+  // One run reads one kind of states.
+  EXPECT_THROW(packed_marginals.observe(b, observations), Error);
+}
+
+TEST(Observers, CategoricalModelsAreNotReadFromBitPlanes) {
+  const Model m = spin_spin_cat();
+  EXPECT_FALSE(MarginalObserver(m).reads_packed());
+  EXPECT_FALSE(EnergyObserver(m, 1.0, 1).reads_packed());
+  EXPECT_FALSE(PairMomentObserver(m, {{0, 2}}).reads_packed());
+  EXPECT_TRUE(PairMomentObserver(m, {{0, 1}}).reads_packed());
+  EXPECT_FALSE(bool(magnetization_packed_statistic(m)));
+}

@@ -104,7 +104,8 @@ void validate(const SampleOptions& o) {
   if (o.tempering != 0 || !o.tempering_ladder.empty()) (void)tempering_ladder(o);
 }
 
-// Everything a run records.
+// Everything a run records. The energy's autocorrelation is read off the energy observer's traces
+// after the run instead of being computed twice.
 struct Recorders {
   Recorders(const Model& model, const SampleOptions& o)
       : marginals(model), pairs(model, two_spin_pairs(model)), energy(model, model.beta, o.threads) {
@@ -113,11 +114,26 @@ struct Recorders {
     all = {&marginals, &pairs, &energy};
     if (o.save_samples) all.push_back(&samples);
     for (const auto& name : o.autocorr) {
-      auto statistic = with_context("--autocorr " + name, [&] {
-        return name == "energy" ? energy_statistic(model, model.beta) : magnetization_statistic(model);
-      });
-      autocorr.push_back(std::make_unique<AutocorrelationObserver>(name, std::move(statistic)));
+      if (name == "energy") {
+        autocorr.push_back(std::make_unique<AutocorrelationObserver>(name, nullptr));
+        continue;
+      }
+      auto statistic = with_context("--autocorr " + name, [&] { return magnetization_statistic(model); });
+      autocorr.push_back(
+          std::make_unique<AutocorrelationObserver>(name, std::move(statistic), magnetization_packed_statistic(model)));
       all.push_back(autocorr.back().get());
+    }
+  }
+
+  void finish() {
+    const auto& traces = energy.traces();
+    for (auto& a : autocorr) {
+      if (a->name() != "energy") continue;
+      std::vector<double> values(traces.size());
+      for (size_t t = 0; !traces.empty() && t < traces[0].size(); ++t) {
+        for (size_t c = 0; c < traces.size(); ++c) values[c] = traces[c][t];
+        a->observe_values(values);
+      }
     }
   }
 
@@ -137,6 +153,14 @@ class TimedObservers final : public Observer {
   void observe(const StateBatch& states, int64_t index) override {
     const auto start = std::chrono::steady_clock::now();
     for (auto* o : targets_) o->observe(states, index);
+    seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+  bool reads_packed() const override {
+    return std::all_of(targets_.begin(), targets_.end(), [](const Observer* o) { return o->reads_packed(); });
+  }
+  void observe_packed(const PackedStates& states, int64_t index) override {
+    const auto start = std::chrono::steady_clock::now();
+    for (auto* o : targets_) o->observe_packed(states, index);
     seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
   double seconds() const { return seconds_; }
@@ -312,6 +336,7 @@ SampleResult sample(const ModelPtr& given, const SampleOptions& options) {
   Observer* observers[] = {&timed};
   const auto start = std::chrono::steady_clock::now();
   run(*backend, options.schedule, beta_schedule, observers, options.progress);
+  rec.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   SampleResult r;

@@ -1,6 +1,7 @@
 #include "sample/diagnostics.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <fmt/format.h>
 #include <numbers>
@@ -283,12 +284,15 @@ bool BinarySeriesStats::counts(Slot slot, int64_t observation) const {
   return observation < observations_ / length * length;
 }
 
-void BinarySeriesStats::begin_observation(int chains) {
+void BinarySeriesStats::begin_observation(int chains, bool packed) {
   if (seen_ == 0) {
     chains_ = chains;
-    counts_.assign(kSlots * size_t(chains) * entries_, 0);
+    packed_ = packed;
+    if (!packed) counts_.assign(kSlots * size_t(chains) * entries_, 0);
   } else if (chains != chains_) {
     throw Error(fmt::format("diagnostics: {} chains observed, earlier {}", chains, chains_));
+  } else if (packed != packed_) {
+    throw Error("diagnostics: one run observed both packed and unpacked states");
   }
   if (seen_ >= observations_)
     throw Error(fmt::format("diagnostics: more than the {} observations planned", observations_));
@@ -303,9 +307,46 @@ void BinarySeriesStats::end_observation() {
     if (counting_[s] && seen_ % slots_[s].length == 0) fold(s);
 }
 
+void BinarySeriesStats::add_to_counter(size_t slot, size_t counter, int words, uint64_t bits) {
+  if (bit_counts_[slot].empty()) {
+    if (words_ != 0 && words != words_)
+      throw Error(fmt::format("diagnostics: {} words of chains observed, earlier {}", words, words_));
+    words_ = words;
+    for (size_t s = 0; s < kSlots; ++s) {
+      planes_[s] = std::bit_width(uint64_t(slots_[s].length));  // a stretch's count fits
+      bit_counts_[s].assign(entries_ * size_t(words) * size_t(planes_[s]), 0);
+    }
+  }
+  uint64_t* plane = &bit_counts_[slot][counter * size_t(planes_[slot])];
+  for (int p = 0; bits != 0 && p < planes_[slot]; ++p) {
+    const uint64_t carry = plane[p] & bits;
+    plane[p] ^= bits;
+    bits = carry;
+  }
+}
+
+// Sum over chains of k = sum_p 2^p |plane_p|, and of k^2 = sum_{p,q} 2^(p+q) |plane_p & plane_q|.
+void BinarySeriesStats::fold_planes(Slot slot) {
+  std::vector<uint64_t>& counters = bit_counts_[slot];
+  if (counters.empty()) return;
+  const size_t planes = size_t(planes_[slot]);
+  Stretches& st = slots_[slot];
+  for (size_t e = 0; e < entries_; ++e)
+    for (size_t w = 0; w < size_t(words_); ++w) {
+      const uint64_t* plane = &counters[(e * size_t(words_) + w) * planes];
+      for (size_t p = 0; p < planes; ++p) {
+        st.sum[e] += int64_t(std::popcount(plane[p])) << p;
+        st.squares[e] += int64_t(std::popcount(plane[p])) << (2 * p);
+        for (size_t q = p + 1; q < planes; ++q) st.squares[e] += int64_t(std::popcount(plane[p] & plane[q])) << (p + q + 1);
+      }
+    }
+  std::fill(counters.begin(), counters.end(), 0);
+}
+
 void BinarySeriesStats::fold(Slot slot) {
   Stretches& st = slots_[slot];
-  for (size_t c = 0; c < size_t(chains_); ++c)
+  fold_planes(slot);
+  for (size_t c = 0; c < size_t(chains_) && !counts_.empty(); ++c)
     for (size_t e = 0; e < entries_; ++e) {
       uint32_t& count = counts_[kSlots * (c * entries_ + e) + slot];
       st.sum[e] += count;

@@ -22,6 +22,8 @@ class MarginalObserver : public Observer {
  public:
   explicit MarginalObserver(const Model& m);
   void observe(const StateBatch& states, int64_t index) override;
+  bool reads_packed() const override { return all_spins_; }
+  void observe_packed(const PackedStates& states, int64_t index) override;
   std::vector<std::vector<double>> marginals() const;  // [node][state]; a spin has {P(s=-1), P(s=+1)}
   int64_t observations() const { return observations_; }  // observe() calls
   // Also streams MCMC diagnostics of every (node, state) indicator over a run of `observations`;
@@ -32,6 +34,7 @@ class MarginalObserver : public Observer {
 
  private:
   std::vector<size_t> offsets_;  // [nodes + 1] into counts_
+  bool all_spins_ = true;
   std::vector<int64_t> counts_;
   int64_t observations_ = 0;
   int64_t samples_ = 0;  // chain states seen
@@ -45,6 +48,8 @@ class PairMomentObserver : public Observer {
   explicit PairMomentObserver(std::vector<std::pair<int32_t, int32_t>> pairs);
   PairMomentObserver(const Model& m, std::vector<std::pair<int32_t, int32_t>> pairs);
   void observe(const StateBatch& states, int64_t index) override;
+  bool reads_packed() const override;  // spin pairs only
+  void observe_packed(const PackedStates& states, int64_t index) override;
   std::vector<double> moments() const;
   // Also streams MCMC diagnostics of every pair's agreement s_i s_j = +1 over a run of
   // `observations` (spin pairs only); call before the first observation.
@@ -53,6 +58,7 @@ class PairMomentObserver : public Observer {
 
  private:
   double value(int32_t node, State code) const;
+  void check_pairs(int nodes) const;
 
   std::vector<std::pair<int32_t, int32_t>> pairs_;
   std::vector<uint8_t> categorical_;  // per node; empty = all spins
@@ -67,14 +73,21 @@ class EnergyObserver : public Observer {
   // `threads` computes the energies of the chains side by side (0 = every core).
   EnergyObserver(const Model& m, double beta, int threads);
   void observe(const StateBatch& states, int64_t index) override;
+  // Spin models: the energies of 64 chains at a time from their bit planes, summed in the order
+  // factor_sum sums, so both paths give the same numbers.
+  bool reads_packed() const override { return all_spins_; }
+  void observe_packed(const PackedStates& states, int64_t index) override;
   double mean() const;
   double variance() const;  // over every chain and observation, divisor N
   const std::vector<std::vector<double>>& traces() const { return traces_; }  // [chain][observation]
 
  private:
+  void start(int chains);
+
   const Model* model_;
   double beta_;
   int threads_;
+  bool all_spins_;
   std::vector<std::vector<double>> traces_;
 };
 
@@ -82,6 +95,8 @@ class EnergyObserver : public Observer {
 class SampleRecorder : public Observer {
  public:
   void observe(const StateBatch& states, int64_t index) override;
+  bool reads_packed() const override { return true; }
+  void observe_packed(const PackedStates& states, int64_t index) override;
   // Spins as -1/+1, categoricals as 0..K-1; int8 when every K <= 128, else int16.
   NpyArray to_npy(const Model& m) const;
   void save_npy(const std::string& path, const Model& m) const;  // to_npy, written atomically
@@ -95,6 +110,8 @@ class SampleRecorder : public Observer {
   }
 
  private:
+  void start(int chains, int nodes);
+
   std::vector<State> data_;
   size_t observations_ = 0;
   int chains_ = 0;
@@ -102,12 +119,16 @@ class SampleRecorder : public Observer {
 };
 
 using Statistic = std::function<double(std::span<const State>)>;
+// The same statistic of every chain at once from bit planes: per_chain[c] for chain c.
+using PackedStatistic = std::function<void(const PackedStates&, std::span<double> per_chain)>;
 
 // A scalar statistic per chain per observation, and its autocorrelation.
 class AutocorrelationObserver : public Observer {
  public:
-  AutocorrelationObserver(std::string name, Statistic statistic);
+  AutocorrelationObserver(std::string name, Statistic statistic, PackedStatistic packed = {});
   void observe(const StateBatch& states, int64_t index) override;
+  bool reads_packed() const override { return bool(packed_); }
+  void observe_packed(const PackedStates& states, int64_t index) override;
   // Appends one observation given directly as one value per chain.
   void observe_values(std::span<const double> per_chain);
   // rho(0..max_lag) of the autocovariance averaged over chains (deviations from the mean of all
@@ -125,10 +146,12 @@ class AutocorrelationObserver : public Observer {
 
   std::string name_;
   Statistic statistic_;
+  PackedStatistic packed_;
   std::vector<std::vector<double>> series_;
 };
 
 Statistic magnetization_statistic(const Model& m);  // mean value of the spin nodes; Error without any
+PackedStatistic magnetization_packed_statistic(const Model& m);  // the same; empty unless every node is a spin
 Statistic energy_statistic(const Model& m, double beta);
 
 // The nodes of every pure two-spin factor (n_spin == 2, n_cat == 0), in file order.
