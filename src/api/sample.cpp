@@ -115,7 +115,7 @@ struct Recorders {
     if (o.save_samples) all.push_back(&samples);
     for (const auto& name : o.autocorr) {
       if (name == "energy") {
-        autocorr.push_back(std::make_unique<AutocorrelationObserver>(name, nullptr));
+        autocorr.push_back(std::make_unique<AutocorrelationObserver>(name));
         continue;
       }
       auto statistic = with_context("--autocorr " + name, [&] { return magnetization_statistic(model); });
@@ -199,14 +199,15 @@ std::string json_key(const DiagnosedGroup& g) { return g.kind == "pair moments" 
 
 DiagnosedGroup marginal_diagnostics(const Model& model, const BinarySeriesStats& data) {
   DiagnosedGroup g{"marginals", {}, {}, true};
-  size_t entry = 0;
   for (size_t i = 0; i < model.size(); ++i) {
-    const int states = model.nodes[i].states;
-    for (int k = 0; k < states; ++k, ++entry) {
-      if (model.nodes[i].is_spin() && k == 0) continue;  // P(-1) = 1 - P(+1) says nothing new
-      g.stats.push_back(data.at(entry));
-      g.names.push_back(model.nodes[i].is_spin() ? fmt::format("P(node {} = +1)", i)
-                                                 : fmt::format("P(node {} = {})", i, k));
+    if (model.nodes[i].is_spin()) {
+      g.stats.push_back(data.at(g.stats.size()));
+      g.names.push_back(fmt::format("P(node {} = +1)", i));
+      continue;
+    }
+    for (int k = 0; k < model.nodes[i].states; ++k) {
+      g.stats.push_back(data.at(g.stats.size()));
+      g.names.push_back(fmt::format("P(node {} = {})", i, k));
     }
   }
   return g;
@@ -355,9 +356,10 @@ SampleResult sample(const ModelPtr& given, const SampleOptions& options) {
   const double flips_per_sweep = double(layout.free_count()) * options.chains * double(std::max<size_t>(ladder.size(), 1));
   const double sweep_seconds = std::max(seconds - timed.seconds(), 0.0);
   RunFacts& f = r.run;
-  f = {name, options.chains, options.schedule, model->beta, options.seed, options.first_chain,
-       resolve_threads(options.threads),
-       backend->name(), layout.blocks.size(), options.schedule.total_sweeps(), seconds, timed.seconds(), 0.0};
+  f.model = name, f.chains = options.chains, f.schedule = options.schedule, f.beta = model->beta;
+  f.seed = options.seed, f.first_chain = options.first_chain, f.threads = resolve_threads(options.threads);
+  f.backend = backend->name(), f.blocks = layout.blocks.size(), f.sweeps = options.schedule.total_sweeps();
+  f.seconds = seconds, f.observe_seconds = timed.seconds();
   f.flips_per_ns = sweep_seconds > 0 ? flips_per_sweep * double(f.sweeps) / (sweep_seconds * 1e9) : 0.0;
   f.bits = quantized.bits, f.scale = quantized.scale, f.quantization_error = quantized.max_error;
   f.ladder = ladder;

@@ -65,7 +65,7 @@ struct Autocorrelation {
 // entry and spin pair, and the energy's traces. Empty with fewer than 4 observations per chain.
 // Runs over disjoint chains merge into exactly the data of the run over all of them.
 struct DiagnosticData {
-  BinarySeriesStats marginals;              // entry: the node's first state's index + the state
+  BinarySeriesStats marginals;              // entries as MarginalObserver::diagnostics() has them
   BinarySeriesStats pairs;                  // the agreement s_i s_j = +1 of each pair
   std::vector<std::vector<double>> energy;  // [chain][observation]
 };

@@ -284,15 +284,21 @@ bool BinarySeriesStats::counts(Slot slot, int64_t observation) const {
   return observation < observations_ / length * length;
 }
 
-void BinarySeriesStats::begin_observation(int chains, bool packed) {
+void BinarySeriesStats::begin_observation(int chains, int packed_words) {
   if (seen_ == 0) {
     chains_ = chains;
-    packed_ = packed;
-    if (!packed) counts_.assign(kSlots * size_t(chains) * entries_, 0);
+    words_ = packed_words;
+    if (packed_words == 0) counts_.assign(kSlots * size_t(chains) * entries_, 0);
+    for (size_t s = 0; s < kSlots && packed_words > 0; ++s) {
+      planes_[s] = std::bit_width(uint64_t(slots_[s].length));  // a stretch's count fits
+      bit_counts_[s].assign(entries_ * size_t(packed_words) * size_t(planes_[s]), 0);
+    }
   } else if (chains != chains_) {
     throw Error(fmt::format("diagnostics: {} chains observed, earlier {}", chains, chains_));
-  } else if (packed != packed_) {
-    throw Error("diagnostics: one run observed both packed and unpacked states");
+  } else if (packed_words != words_) {
+    throw Error(words_ == 0 || packed_words == 0
+                    ? std::string("diagnostics: one run observed both packed and unpacked states")
+                    : fmt::format("diagnostics: {} words of chains observed, earlier {}", packed_words, words_));
   }
   if (seen_ >= observations_)
     throw Error(fmt::format("diagnostics: more than the {} observations planned", observations_));
@@ -307,16 +313,7 @@ void BinarySeriesStats::end_observation() {
     if (counting_[s] && seen_ % slots_[s].length == 0) fold(s);
 }
 
-void BinarySeriesStats::add_to_counter(size_t slot, size_t counter, int words, uint64_t bits) {
-  if (bit_counts_[slot].empty()) {
-    if (words_ != 0 && words != words_)
-      throw Error(fmt::format("diagnostics: {} words of chains observed, earlier {}", words, words_));
-    words_ = words;
-    for (size_t s = 0; s < kSlots; ++s) {
-      planes_[s] = std::bit_width(uint64_t(slots_[s].length));  // a stretch's count fits
-      bit_counts_[s].assign(entries_ * size_t(words) * size_t(planes_[s]), 0);
-    }
-  }
+void BinarySeriesStats::add_to_counter(size_t slot, size_t counter, uint64_t bits) {
   uint64_t* plane = &bit_counts_[slot][counter * size_t(planes_[slot])];
   for (int p = 0; bits != 0 && p < planes_[slot]; ++p) {
     const uint64_t carry = plane[p] & bits;

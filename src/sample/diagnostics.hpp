@@ -57,9 +57,10 @@ class BinarySeriesStats {
   BinarySeriesStats(size_t entries, int64_t observations);
 
   bool enabled() const { return observations_ >= kMinDiagnosedDraws; }
-  // Before each observation: sets the chain count on the first call, Error if it changes. An
-  // observation is recorded either by add() (unpacked) or by add_word() (`packed`), not both.
-  void begin_observation(int chains, bool packed = false);
+  // Before each observation: sets the chain count on the first call, Error if it changes. A run's
+  // observations are recorded either by add() (packed_words = 0) or by add_word() on bit planes of
+  // `packed_words` words per entry, not both.
+  void begin_observation(int chains, int packed_words = 0);
   // Marks entry e of chain c as 1 in the current observation.
   void add(int chain, size_t entry) {
     uint32_t* count = &counts_[kSlots * (size_t(chain) * entries_ + entry)];
@@ -70,9 +71,9 @@ class BinarySeriesStats {
   // bit counters, so an observation costs a few word operations per 64 chains, and a stretch's sums
   // over chains of k and k^2 come from popcounts when it closes (no chain order is needed: sums
   // over chains do not depend on it).
-  void add_word(size_t entry, int words, int word, uint64_t bits) {
+  void add_word(size_t entry, int word, uint64_t bits) {
     for (size_t s = 0; s < kSlots; ++s)
-      if (counting_[s]) add_to_counter(s, (entry * size_t(words) + size_t(word)), words, bits);
+      if (counting_[s]) add_to_counter(s, entry * size_t(words_) + size_t(word), bits);
   }
   // Closes the observation: folds completed half chains and batches into the sums.
   void end_observation();
@@ -94,19 +95,18 @@ class BinarySeriesStats {
   // Adds every chain's running count of the slot to its sums, then clears it.
   void fold(Slot slot);
   double batch_variance(Slot slot, size_t entry, double mean) const;  // draws x the variance of the mean
-  void add_to_counter(size_t slot, size_t counter, int words, uint64_t bits);
+  void add_to_counter(size_t slot, size_t counter, uint64_t bits);
   void fold_planes(Slot slot);  // the vertical counters' part of fold()
 
   size_t entries_ = 0;
   int64_t observations_ = 0;
   int chains_ = 0;
   int64_t seen_ = 0;  // observations begun
-  bool packed_ = false;  // whether observations come by add_word
   Stretches slots_[kSlots];
   uint32_t counting_[kSlots] = {};  // whether the current observation counts, per slot
   std::vector<uint32_t> counts_;    // [chain][entry][slot] running counts
   // Per slot, vertical counters of add_word: plane p of counter (entry, word) holds bit p of each of
-  // its 64 chains' counts; [(entry * words + word) * planes + p].
+  // its 64 chains' counts; [(entry * words + word) * planes + p]. words_ = 0: observations by add().
   int words_ = 0;
   int planes_[kSlots] = {};
   std::vector<uint64_t> bit_counts_[kSlots];

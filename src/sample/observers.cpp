@@ -12,18 +12,14 @@
 namespace tsu {
 namespace {
 
-void check_nodes(const StateBatch& states, size_t expected, const char* who) {
+template <class States>  // StateBatch or PackedStates
+void check_nodes(const States& states, size_t expected, const char* who) {
   if (size_t(states.nodes) != expected)
     throw Error(fmt::format("{}: states have {} nodes, the observer was made for {}", who, states.nodes, expected));
 }
 
 bool all_spins(const Model& m) {
   return std::all_of(m.nodes.begin(), m.nodes.end(), [](const NodeKind& k) { return k.is_spin(); });
-}
-
-void check_nodes(const PackedStates& states, size_t expected, const char* who) {
-  if (size_t(states.nodes) != expected)
-    throw Error(fmt::format("{}: states have {} nodes, the observer was made for {}", who, states.nodes, expected));
 }
 
 // Per word, the bits that hold a chain.
@@ -52,11 +48,17 @@ double mean_of_series(const std::vector<std::vector<double>>& series) {
 }  // namespace
 
 MarginalObserver::MarginalObserver(const Model& m) : offsets_(m.size() + 1, 0), all_spins_(all_spins(m)) {
-  for (size_t i = 0; i < m.size(); ++i) offsets_[i + 1] = offsets_[i] + size_t(m.nodes[i].states);
+  for (size_t i = 0; i < m.size(); ++i) {
+    offsets_[i + 1] = offsets_[i] + size_t(m.nodes[i].states);
+    for (int k = 0; k < m.nodes[i].states; ++k)
+      diagnosed_entry_.push_back(m.nodes[i].is_spin() && k == 0 ? kUnreported : reported_entries_++);
+  }
   counts_.assign(offsets_.back(), 0);
 }
 
-void MarginalObserver::track_diagnostics(int64_t observations) { stats_ = BinarySeriesStats(counts_.size(), observations); }
+void MarginalObserver::track_diagnostics(int64_t observations) {
+  stats_ = BinarySeriesStats(reported_entries_, observations);
+}
 
 void MarginalObserver::observe(const StateBatch& states, int64_t) {
   check_nodes(states, offsets_.size() - 1, "marginal observer");
@@ -66,7 +68,8 @@ void MarginalObserver::observe(const StateBatch& states, int64_t) {
     auto s = states.chain(c);
     for (size_t i = 0; i < s.size(); ++i) ++counts_[offsets_[i] + s[i]];
     if (diagnosed)
-      for (size_t i = 0; i < s.size(); ++i) stats_.add(c, offsets_[i] + s[i]);
+      for (size_t i = 0; i < s.size(); ++i)
+        if (const size_t e = diagnosed_entry_[offsets_[i] + s[i]]; e != kUnreported) stats_.add(c, e);
   }
   if (diagnosed) stats_.end_observation();
   ++observations_;
@@ -76,16 +79,13 @@ void MarginalObserver::observe(const StateBatch& states, int64_t) {
 void MarginalObserver::observe_packed(const PackedStates& states, int64_t) {
   check_nodes(states, offsets_.size() - 1, "marginal observer");
   const bool diagnosed = stats_.enabled();
-  if (diagnosed) stats_.begin_observation(states.chains, true);
-  const auto used = used_bits(states);
+  if (diagnosed) stats_.begin_observation(states.chains, states.words);
   for (size_t i = 0; i + 1 < offsets_.size(); ++i) {
     const uint64_t* up = planes_of(states, int32_t(i));
     int64_t ones = 0;
     for (int w = 0; w < states.words; ++w) {
       ones += std::popcount(up[w]);
-      if (!diagnosed) continue;
-      stats_.add_word(offsets_[i], states.words, w, ~up[w] & used[size_t(w)]);
-      stats_.add_word(offsets_[i] + 1, states.words, w, up[w]);
+      if (diagnosed) stats_.add_word(diagnosed_entry_[offsets_[i] + 1], w, up[w]);
     }
     counts_[offsets_[i]] += states.chains - ones;
     counts_[offsets_[i] + 1] += ones;
@@ -104,7 +104,7 @@ std::vector<std::vector<double>> MarginalObserver::marginals() const {
 }
 
 PairMomentObserver::PairMomentObserver(std::vector<std::pair<int32_t, int32_t>> pairs)
-    : pairs_(std::move(pairs)), sums_(pairs_.size(), 0) {}
+    : pairs_(std::move(pairs)), spin_pair_(pairs_.size(), 1), sums_(pairs_.size(), 0) {}
 
 PairMomentObserver::PairMomentObserver(const Model& m, std::vector<std::pair<int32_t, int32_t>> pairs)
     : PairMomentObserver(std::move(pairs)) {
@@ -113,6 +113,7 @@ PairMomentObserver::PairMomentObserver(const Model& m, std::vector<std::pair<int
     auto [a, b] = pairs_[p];
     if (a < 0 || b < 0 || size_t(a) >= m.size() || size_t(b) >= m.size())
       throw Error(fmt::format("pair {} ({}, {}) names a node out of range (model has {} nodes)", p, a, b, m.size()));
+    spin_pair_[p] = !categorical_[size_t(a)] && !categorical_[size_t(b)];
   }
 }
 
@@ -121,9 +122,10 @@ double PairMomentObserver::value(int32_t node, State code) const {
 }
 
 void PairMomentObserver::track_diagnostics(int64_t observations) {
-  for (auto [a, b] : pairs_)
-    if (!categorical_.empty() && (categorical_[a] || categorical_[b]))
-      throw Error(fmt::format("pair moment diagnostics cover spin pairs only; ({}, {}) is categorical", a, b));
+  for (size_t p = 0; p < pairs_.size(); ++p)
+    if (!spin_pair_[p])
+      throw Error(fmt::format("pair moment diagnostics cover spin pairs only; ({}, {}) is categorical",
+                              pairs_[p].first, pairs_[p].second));
   stats_ = BinarySeriesStats(pairs_.size(), observations);
 }
 
@@ -134,15 +136,13 @@ void PairMomentObserver::check_pairs(int nodes) const {
 }
 
 bool PairMomentObserver::reads_packed() const {
-  return std::none_of(pairs_.begin(), pairs_.end(), [&](const auto& p) {
-    return !categorical_.empty() && (categorical_[size_t(p.first)] || categorical_[size_t(p.second)]);
-  });
+  return std::all_of(spin_pair_.begin(), spin_pair_.end(), [](uint8_t spin) { return spin != 0; });
 }
 
 void PairMomentObserver::observe_packed(const PackedStates& states, int64_t) {
   check_pairs(states.nodes);
   const bool diagnosed = stats_.enabled();
-  if (diagnosed) stats_.begin_observation(states.chains, true);
+  if (diagnosed) stats_.begin_observation(states.chains, states.words);
   const auto used = used_bits(states);
   for (size_t p = 0; p < pairs_.size(); ++p) {
     const uint64_t* a = planes_of(states, pairs_[p].first);
@@ -151,7 +151,7 @@ void PairMomentObserver::observe_packed(const PackedStates& states, int64_t) {
     for (int w = 0; w < states.words; ++w) {
       const uint64_t same = ~(a[w] ^ b[w]) & used[size_t(w)];
       agree += std::popcount(same);
-      if (diagnosed) stats_.add_word(p, states.words, w, same);
+      if (diagnosed) stats_.add_word(p, w, same);
     }
     sums_[p] += double(2 * agree - states.chains);
   }
@@ -169,9 +169,7 @@ void PairMomentObserver::observe(const StateBatch& states, int64_t) {
     auto s = states.chain(c);
     for (size_t p = 0; p < pairs_.size(); ++p) {
       auto [a, b] = pairs_[p];
-      const double product = categorical_.empty() || !(categorical_[a] || categorical_[b])
-                                 ? (s[a] == s[b] ? 1.0 : -1.0)
-                                 : value(a, s[a]) * value(b, s[b]);
+      const double product = spin_pair_[p] ? (s[a] == s[b] ? 1.0 : -1.0) : value(a, s[a]) * value(b, s[b]);
       sums_[p] += product;
       if (diagnosed && product > 0) stats_.add(c, p);
     }
@@ -306,6 +304,8 @@ void SampleRecorder::save_npy(const std::string& path, const Model& m) const {
 AutocorrelationObserver::AutocorrelationObserver(std::string name, Statistic statistic, PackedStatistic packed)
     : name_(std::move(name)), statistic_(std::move(statistic)), packed_(std::move(packed)) {}
 
+AutocorrelationObserver::AutocorrelationObserver(std::string name) : name_(std::move(name)) {}
+
 void AutocorrelationObserver::observe_packed(const PackedStates& states, int64_t) {
   std::vector<double> values(size_t(states.chains));
   packed_(states, values);
@@ -313,6 +313,7 @@ void AutocorrelationObserver::observe_packed(const PackedStates& states, int64_t
 }
 
 void AutocorrelationObserver::observe(const StateBatch& states, int64_t) {
+  if (!statistic_) throw Error(fmt::format("autocorrelation '{}' is fed its values directly", name_));
   std::vector<double> values(size_t(states.chains));
   for (int c = 0; c < states.chains; ++c) values[c] = statistic_(states.chain(c));
   observe_values(values);

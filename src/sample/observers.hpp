@@ -29,11 +29,15 @@ class MarginalObserver : public Observer {
   // Also streams MCMC diagnostics of every (node, state) indicator over a run of `observations`;
   // call before the first observation.
   void track_diagnostics(int64_t observations);
-  const BinarySeriesStats& diagnostics() const { return stats_; }  // entry offset(node) + state
-  size_t offset(size_t node) const { return offsets_[node]; }
+  // Entries in node order: a spin's P(s=+1) (P(s=-1) = 1 - P(s=+1) says nothing new), then each of
+  // a categorical's K states.
+  const BinarySeriesStats& diagnostics() const { return stats_; }
 
  private:
+  static constexpr size_t kUnreported = SIZE_MAX;
   std::vector<size_t> offsets_;  // [nodes + 1] into counts_
+  std::vector<size_t> diagnosed_entry_;  // per entry of counts_: its entry in stats_, or kUnreported
+  size_t reported_entries_ = 0;
   bool all_spins_ = true;
   std::vector<int64_t> counts_;
   int64_t observations_ = 0;
@@ -62,6 +66,7 @@ class PairMomentObserver : public Observer {
 
   std::vector<std::pair<int32_t, int32_t>> pairs_;
   std::vector<uint8_t> categorical_;  // per node; empty = all spins
+  std::vector<uint8_t> spin_pair_;    // per pair: both members are spins
   std::vector<double> sums_;
   int64_t samples_ = 0;
   BinarySeriesStats stats_;
@@ -126,6 +131,8 @@ using PackedStatistic = std::function<void(const PackedStates&, std::span<double
 class AutocorrelationObserver : public Observer {
  public:
   AutocorrelationObserver(std::string name, Statistic statistic, PackedStatistic packed = {});
+  // A series fed by observe_values() alone (observe() is then an Error).
+  explicit AutocorrelationObserver(std::string name);
   void observe(const StateBatch& states, int64_t index) override;
   bool reads_packed() const override { return bool(packed_); }
   void observe_packed(const PackedStates& states, int64_t index) override;
