@@ -12,11 +12,12 @@ ExactResult exact(const ModelPtr& model, const std::string& model_name) {
   layout_for(*model, std::nullopt, name);  // the model's own blocks are checked as sampling checks them
   auto pairs = two_spin_pairs(*model);
   const auto r = with_context(name, [&] { return exact_moments(*model, clamp_mask(*model), pairs, model->beta); });
-  return {model, r.marginals, std::move(pairs), r.pair_moments, r.log_z, r.mean_energy, name};
+  return {model, r.marginals, std::move(pairs), r.pair_moments, r.factor_moments, r.log_z, r.mean_energy, name};
 }
 
 nlohmann::json ExactResult::to_json() const {
   nlohmann::json doc = moments_json(*model, marginals, pair_moments);
+  doc["factor_moments"] = factor_moments_json(*model, factor_moments);
   doc["log_z"] = log_z;
   doc["energy"] = {{"mean", energy_mean}};
   doc["run"] = {{"model", model_name}, {"beta", model->beta}, {"method", "exact enumeration"}};

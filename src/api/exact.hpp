@@ -16,6 +16,7 @@ struct ExactResult {
   std::vector<std::vector<double>> marginals;      // clamped nodes are one-hot at their clamp
   std::vector<std::pair<int32_t, int32_t>> pairs;
   std::vector<double> pair_moments;
+  std::vector<double> factor_moments;  // E[phi_k] per weight k, flat-weight order (graph/model.hpp)
   double log_z = 0;
   double energy_mean = 0;
   std::string model_name;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <memory>
@@ -104,14 +105,26 @@ void validate(const SampleOptions& o) {
   if (o.tempering != 0 || !o.tempering_ladder.empty()) (void)tempering_ladder(o);
 }
 
+// The most memory that the factor moments' streamed diagnostics may take (tsu's own choice, an
+// assumption: a tenth of this machine class's 24 GiB); beyond it they are skipped and the result
+// says so.
+constexpr double kMaxFactorDiagnosticsBytes = 2.4e9;
+
+std::string factors_skipped(double bytes) {
+  return fmt::format("factor moment diagnostics skipped: they would take {:.3g} GB, more than the {:.3g} GB allowed "
+                     "(tsu's own limit); sample fewer chains per run and merge the runs",
+                     bytes / 1e9, kMaxFactorDiagnosticsBytes / 1e9);
+}
+
 // Everything a run records. The energy's autocorrelation is read off the energy observer's traces
 // after the run instead of being computed twice.
 struct Recorders {
   Recorders(const Model& model, const SampleOptions& o)
-      : marginals(model), pairs(model, two_spin_pairs(model)), energy(model, model.beta, o.threads) {
+      : marginals(model), factors(model), energy(model, model.beta, o.threads),
+        factor_diagnostics_bytes(BinarySeriesStats::bytes(weight_count(model), o.chains)) {
     marginals.track_diagnostics(o.schedule.samples);
-    pairs.track_diagnostics(o.schedule.samples);
-    all = {&marginals, &pairs, &energy};
+    if (factor_diagnostics_bytes <= kMaxFactorDiagnosticsBytes) factors.track_diagnostics(o.schedule.samples);
+    all = {&marginals, &factors, &energy};
     if (o.save_samples) all.push_back(&samples);
     for (const auto& name : o.autocorr) {
       if (name == "energy") {
@@ -138,8 +151,9 @@ struct Recorders {
   }
 
   MarginalObserver marginals;
-  PairMomentObserver pairs;
+  FactorMomentObserver factors;
   EnergyObserver energy;
+  double factor_diagnostics_bytes;
   SampleRecorder samples;
   std::vector<std::unique_ptr<AutocorrelationObserver>> autocorr;
   std::vector<Observer*> all;
@@ -187,53 +201,76 @@ std::vector<Autocorrelation> autocorrelations(const Recorders& rec, int64_t ever
 }
 
 // Every diagnosed statistic of one kind (the energy, an --autocorr statistic, the marginals, the
-// pair moments), each with its name for messages.
+// factor moments, the pair moments among them), each named for messages.
 struct DiagnosedGroup {
   std::string kind;
   std::vector<Diagnostic> stats;
-  std::vector<std::string> names;
-  bool per_entry = false;  // one statistic per marginal entry or pair, else a single scalar
+  std::function<std::string(size_t)> name;  // of stats[k]
+  bool per_entry = false;  // one statistic per marginal entry or weight, else a single scalar
+  bool warned = true;      // false: its statistics are warned of in another group
 };
 
-std::string json_key(const DiagnosedGroup& g) { return g.kind == "pair moments" ? "pair_moments" : g.kind; }
+std::string json_key(const DiagnosedGroup& g) {
+  std::string key = g.kind;
+  std::replace(key.begin(), key.end(), ' ', '_');
+  return key;
+}
 
-DiagnosedGroup marginal_diagnostics(const Model& model, const BinarySeriesStats& data) {
+DiagnosedGroup scalar_diagnostics(const std::string& kind, const Diagnostic& d) {
+  return {kind, {d}, [kind](size_t) { return "the " + kind; }, false};
+}
+
+DiagnosedGroup marginal_diagnostics(const ModelPtr& model, const BinarySeriesStats& data) {
   DiagnosedGroup g{"marginals", {}, {}, true};
-  for (size_t i = 0; i < model.size(); ++i) {
-    if (model.nodes[i].is_spin()) {
-      g.stats.push_back(data.at(g.stats.size()));
-      g.names.push_back(fmt::format("P(node {} = +1)", i));
-      continue;
-    }
-    for (int k = 0; k < model.nodes[i].states; ++k) {
-      g.stats.push_back(data.at(g.stats.size()));
-      g.names.push_back(fmt::format("P(node {} = {})", i, k));
-    }
+  std::vector<std::pair<size_t, int>> entries;  // (node, state) of each statistic
+  for (size_t i = 0; i < model->size(); ++i) {
+    if (model->nodes[i].is_spin()) entries.emplace_back(i, 1);
+    else
+      for (int k = 0; k < model->nodes[i].states; ++k) entries.emplace_back(i, k);
   }
+  for (size_t e = 0; e < entries.size(); ++e) g.stats.push_back(data.at(e));
+  g.name = [model, entries](size_t e) {
+    const auto [node, state] = entries[e];
+    return model->nodes[node].is_spin() ? fmt::format("P(node {} = +1)", node)
+                                        : fmt::format("P(node {} = {})", node, state);
+  };
   return g;
 }
 
-DiagnosedGroup pair_diagnostics(const std::vector<std::pair<int32_t, int32_t>>& pairs, const BinarySeriesStats& data) {
-  DiagnosedGroup g{"pair moments", {}, {}, true};
-  for (size_t p = 0; p < pairs.size(); ++p) {
-    Diagnostic d = data.at(p);  // of P(s_i s_j = +1); E[s_i s_j] = 2 P - 1
-    d.mean = 2 * d.mean - 1;
-    d.mcse *= 2;
-    g.stats.push_back(d);
-    g.names.push_back(fmt::format("E[s_{} s_{}]", pairs[p].first, pairs[p].second));
+DiagnosedGroup factor_diagnostics(const ModelPtr& model, const BinarySeriesStats& data) {
+  return {"factor moments", factor_moment_diagnostics(*model, data),
+          [model](size_t k) { return factor_moment_name(*model, k); }, true};
+}
+
+// The two-spin factors' flat-weight indices, aligned with two_spin_pairs.
+std::vector<size_t> two_spin_weights(const Model& m) {
+  std::vector<size_t> out;
+  size_t base = 0;
+  for (const auto& g : m.groups) {
+    for (size_t f = 0; g.n_spin == 2 && g.n_cat == 0 && f < g.count(); ++f) out.push_back(base + f);
+    base += g.weights.size();
   }
+  return out;
+}
+
+DiagnosedGroup pair_diagnostics(const ModelPtr& model, const DiagnosedGroup& factors) {
+  DiagnosedGroup g{"pair moments", {}, {}, true, false};
+  const auto weights = two_spin_weights(*model);
+  for (size_t k : weights) g.stats.push_back(factors.stats[k]);
+  g.name = [model, weights](size_t p) { return factor_moment_name(*model, weights[p]); };
   return g;
 }
 
 std::vector<DiagnosedGroup> diagnosed_groups(const SampleResult& r) {
   const DiagnosticData& data = r.diagnostic_data;
   if (!diagnosable(data.energy)) return {};
-  std::vector<DiagnosedGroup> groups{{"energy", {diagnose(data.energy)}, {"the energy"}, false}};
+  std::vector<DiagnosedGroup> groups{scalar_diagnostics("energy", diagnose(data.energy))};
   for (const auto& a : r.autocorr)
-    if (a.name != "energy" && !std::isnan(a.diagnostic.ess))
-      groups.push_back({a.name, {a.diagnostic}, {"the " + a.name}, false});
-  groups.push_back(marginal_diagnostics(*r.model, data.marginals));
-  groups.push_back(pair_diagnostics(r.pairs, data.pairs));
+    if (a.name != "energy" && !std::isnan(a.diagnostic.ess)) groups.push_back(scalar_diagnostics(a.name, a.diagnostic));
+  groups.push_back(marginal_diagnostics(r.model, data.marginals));
+  if (!data.factors.enabled()) return groups;
+  groups.push_back(factor_diagnostics(r.model, data.factors));
+  groups.push_back(pair_diagnostics(r.model, groups.back()));
   return groups;
 }
 
@@ -263,6 +300,24 @@ nlohmann::json entry_lists(const Model& model, const DiagnosedGroup& g) {
     k += count;
   }
   return {{"mcse", mcse}, {"ess", ess}, {"rhat", rhat}};
+}
+
+// Per factor group {"mcse", "ess", "rhat"}, each shaped as the group's moments in factor_moments.
+nlohmann::json factor_entry_lists(const Model& model, const DiagnosedGroup& g) {
+  std::vector<double> fields[3];
+  for (const auto& d : g.stats) {
+    fields[0].push_back(d.mcse);
+    fields[1].push_back(d.ess);
+    fields[2].push_back(d.rhat);
+  }
+  auto out = nlohmann::json::array();
+  for (size_t group = 0; group < model.groups.size(); ++group) out.push_back(nlohmann::json::object());
+  const char* names[] = {"mcse", "ess", "rhat"};
+  for (size_t k = 0; k < 3; ++k) {
+    const auto shaped = factor_moments_json(model, fields[k]);
+    for (size_t group = 0; group < shaped.size(); ++group) out[group][names[k]] = shaped[group]["moments"];
+  }
+  return out;
 }
 
 // The statistic of a group with the highest R-hat (an infinite one first) and the one with the
@@ -313,7 +368,7 @@ void merge_diagnostic_data(DiagnosticData& into, const DiagnosticData& other) {
   if (into.energy.empty() != other.energy.empty()) throw Error("merge: only one of the results holds diagnostics");
   if (into.energy.empty()) return;
   into.marginals.merge(other.marginals);
-  into.pairs.merge(other.pairs);
+  into.factors.merge(other.factors);
   into.energy.insert(into.energy.end(), other.energy.begin(), other.energy.end());
 }
 
@@ -344,13 +399,15 @@ SampleResult sample(const ModelPtr& given, const SampleOptions& options) {
   r.model = model;
   r.marginals = rec.marginals.marginals();
   r.pairs = two_spin_pairs(*model);
-  r.pair_moments = rec.pairs.moments();
+  r.factor_moments = rec.factors.moments();
+  for (size_t k : two_spin_weights(*model)) r.pair_moments.push_back(r.factor_moments[k]);
   r.energy_mean = rec.energy.mean();
   r.energy_std = std::sqrt(rec.energy.variance());
   r.draws = int64_t(options.chains) * options.schedule.samples;
   r.autocorr = autocorrelations(rec, options.schedule.every);
   if (diagnosable(rec.energy.traces()))
-    r.diagnostic_data = {rec.marginals.diagnostics(), rec.pairs.diagnostics(), rec.energy.traces()};
+    r.diagnostic_data = {rec.marginals.diagnostics(), rec.factors.diagnostics(), rec.energy.traces(),
+                         rec.factors.diagnostics().enabled() ? "" : factors_skipped(rec.factor_diagnostics_bytes)};
   if (options.save_samples) r.samples = rec.samples.to_npy(*model);
 
   const double flips_per_sweep = double(layout.free_count()) * options.chains * double(std::max<size_t>(ladder.size(), 1));
@@ -370,6 +427,7 @@ SampleResult sample(const ModelPtr& given, const SampleOptions& options) {
 
 nlohmann::json SampleResult::to_json() const {
   nlohmann::json doc = moments_json(*model, marginals, pair_moments);
+  doc["factor_moments"] = factor_moments_json(*model, factor_moments);
   doc["energy"] = {{"mean", energy_mean}, {"std", energy_std}};
   for (const auto& a : autocorr) {
     auto& entry = doc["autocorrelation"][a.name];
@@ -409,13 +467,15 @@ nlohmann::json SampleResult::diagnostics() const {
   if (groups.empty()) return out;
   out["method"] = fmt::format(
       "Vehtari et al. 2021: split rank-normalised R-hat (bulk and tail) and bulk/tail ESS by Geyer's initial "
-      "monotone sequence for the energy; for marginals and pair moments split R-hat, and ESS and MCSE by "
-      "lugsail batch means (Vats and Flegal 2022) with batches of {} observations",
+      "monotone sequence for the energy; for marginals and factor moments split R-hat (rank-normalised "
+      "exactly for their 0/1 indicators, on the values for a factor with spin and categorical members), and "
+      "ESS and MCSE by lugsail batch means (Vats and Flegal 2022) with batches of {} observations",
       diagnostic_data.marginals.batch_length());
   out["limits"] = {{"rhat", kRhatLimit}, {"ess", kEssMinimum}};
+  if (!diagnostic_data.factors_skipped.empty()) out["factor_moments"] = {{"skipped", diagnostic_data.factors_skipped}};
   for (const auto& g : groups) {
     if (g.per_entry)
-      out[json_key(g)] = entry_lists(*model, g);
+      out[json_key(g)] = g.kind == "factor moments" ? factor_entry_lists(*model, g) : entry_lists(*model, g);
     else
       out[json_key(g)] = diagnostic_json(g.stats[0]);
   }
@@ -424,8 +484,8 @@ nlohmann::json SampleResult::diagnostics() const {
     const Worst w = worst_of(g);
     auto& entry = worst[json_key(g)];
     entry = {{"rhat_over_limit", w.rhat_over}, {"ess_under_limit", w.ess_under}, {"diagnosed", w.diagnosed}};
-    if (w.rhat != SIZE_MAX) entry["rhat"] = {{"statistic", g.names[w.rhat]}, {"value", g.stats[w.rhat].rhat}};
-    if (w.ess != SIZE_MAX) entry["ess"] = {{"statistic", g.names[w.ess]}, {"value", g.stats[w.ess].ess}};
+    if (w.rhat != SIZE_MAX) entry["rhat"] = {{"statistic", g.name(w.rhat)}, {"value", g.stats[w.rhat].rhat}};
+    if (w.ess != SIZE_MAX) entry["ess"] = {{"statistic", g.name(w.ess)}, {"value", g.stats[w.ess].ess}};
   }
   out["worst"] = worst;
   return out;
@@ -433,17 +493,19 @@ nlohmann::json SampleResult::diagnostics() const {
 
 std::vector<std::string> SampleResult::warnings() const {
   std::vector<std::string> out;
+  if (!diagnostic_data.factors_skipped.empty()) out.push_back(diagnostic_data.factors_skipped);
   for (const auto& g : diagnosed_groups(*this)) {
+    if (!g.warned) continue;
     const Worst w = worst_of(g);
     auto share = [&](size_t count) {
       return g.per_entry ? fmt::format(" ({} of {} {})", count, w.diagnosed, g.kind) : std::string();
     };
     if (w.rhat_over > 0)
       out.push_back(fmt::format("R-hat {:.4g} for {}, above {}{}: the chains disagree; sample longer",
-                                g.stats[w.rhat].rhat, g.names[w.rhat], kRhatLimit, share(w.rhat_over)));
+                                g.stats[w.rhat].rhat, g.name(w.rhat), kRhatLimit, share(w.rhat_over)));
     if (w.ess_under > 0)
       out.push_back(fmt::format("effective sample size {:.0f} for {}, below {}{}: its error bar is wide; sample longer",
-                                g.stats[w.ess].ess, g.names[w.ess], kEssMinimum, share(w.ess_under)));
+                                g.stats[w.ess].ess, g.name(w.ess), kEssMinimum, share(w.ess_under)));
   }
   // Sokal's window needs a series of many autocorrelation times to estimate one.
   constexpr double kTausPerSeries = 50;
@@ -458,7 +520,7 @@ std::vector<std::string> SampleResult::warnings() const {
 
 void SampleResult::merge(const SampleResult& other) {
   if (model->size() != other.model->size() || marginals.size() != other.marginals.size() ||
-      pair_moments.size() != other.pair_moments.size())
+      factor_moments.size() != other.factor_moments.size())
     throw Error("merge: the results are of different models");
   if (run.schedule.warmup != other.run.schedule.warmup || run.schedule.samples != other.run.schedule.samples ||
       run.schedule.every != other.run.schedule.every || run.beta != other.run.beta)
@@ -472,6 +534,8 @@ void SampleResult::merge(const SampleResult& other) {
     for (size_t k = 0; k < marginals[i].size(); ++k)
       marginals[i][k] = weighted(marginals[i][k], n, other.marginals[i][k], m);
   for (size_t p = 0; p < pair_moments.size(); ++p) pair_moments[p] = weighted(pair_moments[p], n, other.pair_moments[p], m);
+  for (size_t k = 0; k < factor_moments.size(); ++k)
+    factor_moments[k] = weighted(factor_moments[k], n, other.factor_moments[k], m);
   // Pooled variance: the mean of the second moments minus the square of the pooled mean.
   const double mean = weighted(energy_mean, n, other.energy_mean, m);
   const double second = weighted(energy_std * energy_std + energy_mean * energy_mean, n,

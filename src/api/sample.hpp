@@ -62,12 +62,13 @@ struct Autocorrelation {
 };
 
 // What a run's MCMC diagnostics are computed from (sample/diagnostics.hpp): streamed per marginal
-// entry and spin pair, and the energy's traces. Empty with fewer than 4 observations per chain.
+// entry and weight, and the energy's traces. Empty with fewer than 4 observations per chain.
 // Runs over disjoint chains merge into exactly the data of the run over all of them.
 struct DiagnosticData {
   BinarySeriesStats marginals;              // entries as MarginalObserver::diagnostics() has them
-  BinarySeriesStats pairs;                  // the agreement s_i s_j = +1 of each pair
+  BinarySeriesStats factors;                // as FactorMomentObserver::diagnostics() has them
   std::vector<std::vector<double>> energy;  // [chain][observation]
+  std::string factors_skipped;              // why `factors` is empty (too much memory), else ""
 };
 
 struct RunFacts {
@@ -97,6 +98,7 @@ struct SampleResult {
   std::vector<std::vector<double>> marginals;      // [node][state]; a spin has {P(-1), P(+1)}
   std::vector<std::pair<int32_t, int32_t>> pairs;  // the model's two-spin factors, in file order
   std::vector<double> pair_moments;                // E[s_i s_j], aligned with pairs
+  std::vector<double> factor_moments;              // E[phi_k] per weight k, flat-weight order (graph/model.hpp)
   double energy_mean = 0;
   double energy_std = 0;
   int64_t draws = 0;                               // chains x observations behind the averages
@@ -107,8 +109,8 @@ struct SampleResult {
 
   // The moments.json document of `tsu sample`.
   nlohmann::json to_json() const;
-  // Its "diagnostics" section: MCSE, ESS and R-hat of the energy, every marginal and every pair
-  // moment, and the worst of each; null where a statistic is constant (no information) or R-hat
+  // Its "diagnostics" section: MCSE, ESS and R-hat of the energy, every marginal and every factor
+  // moment (the pair moments among them once more), and the worst of each; null where a statistic is constant (no information) or R-hat
   // infinite. An empty object with fewer than 4 observations.
   nlohmann::json diagnostics() const;
   // One line per kind of trouble (R-hat above 1.01, ESS below 400, an autocorrelation time too

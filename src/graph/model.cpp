@@ -1,5 +1,6 @@
 #include "graph/model.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -121,6 +122,53 @@ double factor_term(const FactorGroup& g, size_t f, std::span<const State> state)
   for (auto s : g.spins_of(f))
     if (state[s] == 0) v = -v;
   return v;
+}
+
+FactorStatistic factor_statistic(const FactorGroup& g, size_t f, std::span<const State> state) {
+  size_t entry = 0;
+  for (int j = 0; j < g.n_cat; ++j) entry = entry * size_t(g.cat_dims[j]) + state[g.cats[f * g.n_cat + j]];
+  int negatives = 0;
+  for (int j = 0; j < g.n_spin; ++j) negatives += state[g.spins[f * g.n_spin + j]] == 0;
+  return {entry, (negatives & 1) ? -1 : 1};
+}
+
+size_t weight_count(const Model& model) {
+  size_t n = 0;
+  for (const auto& g : model.groups) n += g.weights.size();
+  return n;
+}
+
+std::vector<double> flat_weights(const Model& model) {
+  std::vector<double> w;
+  w.reserve(weight_count(model));
+  for (const auto& g : model.groups) w.insert(w.end(), g.weights.begin(), g.weights.end());
+  return w;
+}
+
+void set_flat_weights(Model& model, std::span<const double> weights) {
+  if (weights.size() != weight_count(model))
+    throw Error(fmt::format("weights: {} values for a model of {} weights", weights.size(), weight_count(model)));
+  size_t at = 0;
+  for (auto& g : model.groups) {
+    std::copy(weights.begin() + ptrdiff_t(at), weights.begin() + ptrdiff_t(at + g.weights.size()), g.weights.begin());
+    at += g.weights.size();
+  }
+}
+
+void add_group_statistics(const FactorGroup& g, std::span<const State> state, double scale, std::span<double> sums) {
+  const size_t table = g.table_size();
+  for (size_t f = 0, n = g.count(); f < n; ++f) {
+    const auto [entry, sign] = factor_statistic(g, f, state);
+    sums[f * table + entry] += sign * scale;
+  }
+}
+
+void add_statistics(const Model& model, std::span<const State> state, double scale, std::span<double> sums) {
+  size_t base = 0;
+  for (const auto& g : model.groups) {
+    add_group_statistics(g, state, scale, sums.subspan(base, g.weights.size()));
+    base += g.weights.size();
+  }
 }
 
 // Pure spin groups skip the table lookup: observers evaluate the energy of every chain at every

@@ -101,4 +101,24 @@ double factor_sum(const Model& model, std::span<const State> state);
 // Evaluates one factor's term  w[cats] * prod(spins)  at a full state.
 double factor_term(const FactorGroup& g, size_t f, std::span<const State> state);
 
+// A factor's statistic: the derivative of its term with respect to its weights, [cats = t] * prod(spins).
+// At a state it is nonzero at one entry t of the factor's table, where it is +1 or -1 (always +1
+// without spin members). Its mean over the model is the factor's moment, the gradient's half.
+struct FactorStatistic {
+  size_t entry;  // within the factor's table (0 without categorical members)
+  int sign;      // +1 or -1
+};
+FactorStatistic factor_statistic(const FactorGroup& g, size_t f, std::span<const State> state);
+
+// The model's weights in one flat vector: group by group, factor by factor, each factor's table in
+// row-major order; factor moments, training statistics and gradients share this layout.
+size_t weight_count(const Model& model);
+std::vector<double> flat_weights(const Model& model);
+void set_flat_weights(Model& model, std::span<const double> weights);  // Error on a size mismatch
+
+// sums[k] += scale * phi_k(state) for every weight k (phi: the factor statistics), of all groups or
+// of one group's weights.
+void add_group_statistics(const FactorGroup& g, std::span<const State> state, double scale, std::span<double> sums);
+void add_statistics(const Model& model, std::span<const State> state, double scale, std::span<double> sums);
+
 }  // namespace tsu

@@ -50,18 +50,6 @@ void run_chains(const CompiledModel& cm, const Layout& layout, StateBatch& state
   backend->get_states(states);
 }
 
-// sums[k] += scale * phi_k(state) for the weights of one group.
-void add_group_statistics(const FactorGroup& g, std::span<const State> state, double scale, std::span<double> sums) {
-  const size_t table = g.table_size();
-  for (size_t f = 0, n = g.count(); f < n; ++f) {
-    size_t offset = 0;
-    for (int j = 0; j < g.n_cat; ++j) offset = offset * size_t(g.cat_dims[j]) + state[g.cats[f * g.n_cat + j]];
-    int negatives = 0;
-    for (int j = 0; j < g.n_spin; ++j) negatives += state[g.spins[f * g.n_spin + j]] == 0;
-    sums[f * table + offset] += (negatives & 1) ? -scale : scale;
-  }
-}
-
 // Every chain's node codes as bit planes: bit c % 64 of word [node * words + c / 64] is set where
 // chain c's node holds code 1 (spin +1).
 std::vector<uint64_t> bit_planes(const StateBatch& states, size_t words) {
@@ -189,37 +177,6 @@ void check_data(const Model& model, const FitData& data) {
 }
 
 }  // namespace
-
-size_t weight_count(const Model& model) {
-  size_t n = 0;
-  for (const auto& g : model.groups) n += g.weights.size();
-  return n;
-}
-
-std::vector<double> flat_weights(const Model& model) {
-  std::vector<double> w;
-  w.reserve(weight_count(model));
-  for (const auto& g : model.groups) w.insert(w.end(), g.weights.begin(), g.weights.end());
-  return w;
-}
-
-void set_flat_weights(Model& model, std::span<const double> weights) {
-  if (weights.size() != weight_count(model))
-    throw Error(fmt::format("weights: {} values for a model of {} weights", weights.size(), weight_count(model)));
-  size_t at = 0;
-  for (auto& g : model.groups) {
-    std::copy(weights.begin() + at, weights.begin() + at + g.weights.size(), g.weights.begin());
-    at += g.weights.size();
-  }
-}
-
-void add_statistics(const Model& model, std::span<const State> state, double scale, std::span<double> sums) {
-  size_t base = 0;
-  for (const auto& g : model.groups) {
-    add_group_statistics(g, state, scale, sums.subspan(base, g.weights.size()));
-    base += g.weights.size();
-  }
-}
 
 // The statistics' means over the chains. Biases and spin couplings, nearly every weight of a
 // large model, count agreements by XOR-popcount over the bit planes; other groups term by term.

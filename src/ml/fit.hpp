@@ -37,14 +37,7 @@ struct FitData {
   std::span<const State> row(size_t r) const { return {rows.data() + r * size_t(visible), size_t(visible)}; }
 };
 
-// The model's weights in one flat vector: group by group, factor by factor, each factor's table in
-// row-major order; the statistics and gradients share this layout.
-size_t weight_count(const Model& model);
-std::vector<double> flat_weights(const Model& model);
-void set_flat_weights(Model& model, std::span<const double> weights);  // Error on a size mismatch
-
-// sums[k] += scale * phi_k(state) for every weight k.
-void add_statistics(const Model& model, std::span<const State> state, double scale, std::span<double> sums);
+// The statistics and gradients are laid out as the model's flat weights (graph/model.hpp).
 
 // The statistics' means over the chains of a batch (what add_statistics would sum, divided by the
 // chain count): biases and spin couplings by XOR-popcount over bit planes of the chains.

@@ -272,8 +272,9 @@ BinarySeriesStats::BinarySeriesStats(size_t entries, int64_t observations)
     : entries_(entries), observations_(observations) {
   const int64_t batch = std::max<int64_t>(int64_t(std::cbrt(double(observations) * double(observations))), 1);
   const int64_t lengths[kSlots] = {observations / 2, batch, std::max<int64_t>(batch / 3, 1)};
-  for (size_t s = 0; s < kSlots; ++s) slots_[s] = {lengths[s], std::vector<int64_t>(entries, 0),
-                                                    std::vector<int64_t>(entries, 0), 0};
+  for (size_t s = 0; s < kSlots; ++s)
+    slots_[s] = {lengths[s], std::vector<int64_t>(entries, 0), std::vector<int64_t>(entries, 0),
+                 std::vector<int64_t>(entries, 0), 0};
 }
 
 // The middle observation of an odd run is in neither half; trailing observations short of a whole
@@ -345,7 +346,7 @@ void BinarySeriesStats::fold(Slot slot) {
   fold_planes(slot);
   for (size_t c = 0; c < size_t(chains_) && !counts_.empty(); ++c)
     for (size_t e = 0; e < entries_; ++e) {
-      uint32_t& count = counts_[kSlots * (c * entries_ + e) + slot];
+      int32_t& count = counts_[kSlots * (c * entries_ + e) + slot];
       st.sum[e] += count;
       st.squares[e] += int64_t(count) * count;
       count = 0;
@@ -362,6 +363,7 @@ void BinarySeriesStats::merge(const BinarySeriesStats& other) {
     for (size_t e = 0; e < entries_; ++e) {
       slots_[s].sum[e] += other.slots_[s].sum[e];
       slots_[s].squares[e] += other.slots_[s].squares[e];
+      slots_[s].negatives[e] += other.slots_[s].negatives[e];
     }
     slots_[s].done += other.slots_[s].done;
   }
@@ -376,16 +378,18 @@ double BinarySeriesStats::batch_variance(Slot slot, size_t e, double mean) const
   return b * std::max(spread, 0.0) / (count - 1);
 }
 
-// Split R-hat (equations 3-4) from the half chains' counts k_i of n draws each: the within-chain
-// variance of a 0/1 series is (k - k^2/n) / (n - 1). ESS and MCSE by lugsail batch means.
+// Split R-hat (equations 3-4) from the half chains' sums k_i of n draws each: the within-chain
+// variance of half chain i is (q_i - k_i^2/n) / (n - 1), q_i its sum of squares (k_i for 0/1 draws),
+// and only the q_i's total is needed. ESS and MCSE by lugsail batch means.
 Diagnostic BinarySeriesStats::at(size_t e) const {
   Diagnostic d;
   const Stretches& halves = slots_[kHalf];
   const Stretches& batches = slots_[kBatch];
   if (!enabled() || halves.done < 2 || batches.done < 2) return d;
+  auto sum_of_squares = [e](const Stretches& st) { return double(st.sum[e] + 2 * st.negatives[e]); };
   const double m = double(halves.done), n = double(halves.length);
   const double s1 = double(halves.sum[e]), s2 = double(halves.squares[e]);
-  const double within = (s1 - s2 / n) / (m * (n - 1));
+  const double within = (sum_of_squares(halves) - s2 / n) / (m * (n - 1));
   const double mean_half = s1 / (m * n);
   const double between_over_n = std::max((s2 / (n * n) - m * mean_half * mean_half) / (m - 1), 0.0);
   const double plus = (n - 1) / n * within + between_over_n;
@@ -396,9 +400,10 @@ Diagnostic BinarySeriesStats::at(size_t e) const {
   if (slots_[kShortBatch].length < batches.length && slots_[kShortBatch].done >= 2)
     asymptotic = std::max(2 * asymptotic - batch_variance(kShortBatch, e, d.mean), asymptotic);
   d.mcse = std::sqrt(asymptotic / draws);
-  if (batches.sum[e] == 0 || double(batches.sum[e]) == draws) return d;  // constant: nothing to diagnose
+  const double squares = sum_of_squares(batches);
+  if (squares == 0 || std::abs(double(batches.sum[e])) == draws) return d;  // constant: nothing to diagnose
   d.rhat = within > 0 ? std::sqrt(plus / within) : std::numeric_limits<double>::infinity();
-  const double variance = d.mean * (1 - d.mean) * draws / (draws - 1);
+  const double variance = (squares - draws * d.mean * d.mean) / (draws - 1);
   d.ess = asymptotic > 0 ? std::min(draws * variance / asymptotic, draws * std::log10(draws)) : kNaN;
   return d;
 }

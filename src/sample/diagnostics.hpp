@@ -14,6 +14,8 @@
 //   means (Vats and Flegal 2022, Biometrika 109(3): 2 x the estimate from batches of b minus the
 //   one from batches of b/3, which cancels the downward bias of plain batch means at first order)
 //   with b = draws^(2/3): runs have many chains, so batches are plentiful and bias is what hurts.
+//   Series of -1/0/1 (a factor with spin and categorical members) are streamed the same way, with
+//   their count of -1 draws for the sum of squares; their R-hat is the split R-hat of the values.
 #pragma once
 
 #include <cstddef>
@@ -48,7 +50,7 @@ std::vector<double> mean_autocovariance(const std::vector<std::vector<double>>& 
 // Traces of equal length >= kMinDiagnosedDraws; throws Error otherwise.
 Diagnostic diagnose(const std::vector<std::vector<double>>& chains);
 
-// Per entry and chain, 0/1 draws added observation by observation; the number of observations is
+// Per entry and chain, 0/1 (or -1/0/1) draws added observation by observation; the number of observations is
 // fixed up front so that halves and batches are known. Sums are integers, so runs over disjoint
 // chains merge into exactly the statistics of the run over all of them.
 class BinarySeriesStats {
@@ -57,14 +59,25 @@ class BinarySeriesStats {
   BinarySeriesStats(size_t entries, int64_t observations);
 
   bool enabled() const { return observations_ >= kMinDiagnosedDraws; }
+  // The memory that the running sums of unpacked observations take (packed ones take far less).
+  static double bytes(size_t entries, int chains) { return double(kSlots * entries) * chains * sizeof(int32_t); }
   // Before each observation: sets the chain count on the first call, Error if it changes. A run's
   // observations are recorded either by add() (packed_words = 0) or by add_word() on bit planes of
   // `packed_words` words per entry, not both.
   void begin_observation(int chains, int packed_words = 0);
   // Marks entry e of chain c as 1 in the current observation.
   void add(int chain, size_t entry) {
-    uint32_t* count = &counts_[kSlots * (size_t(chain) * entries_ + entry)];
+    int32_t* count = &counts_[kSlots * (size_t(chain) * entries_ + entry)];
     for (size_t s = 0; s < kSlots; ++s) count[s] += counting_[s];
+  }
+  // Marks it as -1: entries whose draws are -1, 0 or +1 (a mixed factor's statistic). Their R-hat
+  // is the split R-hat of the values, not rank-normalised.
+  void subtract(int chain, size_t entry) {
+    int32_t* count = &counts_[kSlots * (size_t(chain) * entries_ + entry)];
+    for (size_t s = 0; s < kSlots; ++s) {
+      count[s] -= counting_[s];
+      slots_[s].negatives[entry] += counting_[s];
+    }
   }
   // Marks the chains whose bits are set in `bits` (64 chains, bit planes as PackedStates holds
   // them: unused bits 0) as 1 for the entry. Each stretch's per-chain counts are kept as vertical
@@ -79,7 +92,7 @@ class BinarySeriesStats {
   void end_observation();
   // Sums another run's chains in; Error unless entries and observations agree and both are complete.
   void merge(const BinarySeriesStats& other);
-  // The diagnostic of the entry's mean (the fraction of 1s).
+  // The diagnostic of the entry's mean (the fraction of 1s, less that of -1s).
   Diagnostic at(size_t entry) const;
   int64_t batch_length() const { return slots_[kBatch].length; }
 
@@ -88,7 +101,8 @@ class BinarySeriesStats {
   enum Slot : size_t { kHalf, kBatch, kShortBatch, kSlots };
   struct Stretches {
     int64_t length = 0;
-    std::vector<int64_t> sum, squares;  // [entry] of the 1s counted in each completed stretch
+    std::vector<int64_t> sum, squares;  // [entry] of each completed stretch's sum of draws
+    std::vector<int64_t> negatives;     // [entry]: draws of -1 in the stretches (sum of x^2 = sum + 2 negatives)
     int64_t done = 0;                   // stretches completed, all chains
   };
   bool counts(Slot slot, int64_t observation) const;  // whether the observation is in a stretch
@@ -103,8 +117,8 @@ class BinarySeriesStats {
   int chains_ = 0;
   int64_t seen_ = 0;  // observations begun
   Stretches slots_[kSlots];
-  uint32_t counting_[kSlots] = {};  // whether the current observation counts, per slot
-  std::vector<uint32_t> counts_;    // [chain][entry][slot] running counts
+  int32_t counting_[kSlots] = {};  // whether the current observation counts, per slot
+  std::vector<int32_t> counts_;    // [chain][entry][slot] running sums
   // Per slot, vertical counters of add_word: plane p of counter (entry, word) holds bit p of each of
   // its 64 chains' counts; [(entry * words + word) * planes + p]. words_ = 0: observations by add().
   int words_ = 0;

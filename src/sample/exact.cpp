@@ -149,6 +149,7 @@ class MomentAccumulator {
       pairs_of_[a].push_back(p);
       if (b != a) pairs_of_[b].push_back(p);
     }
+    index_factors(m);
   }
 
   void visit(double factor_sum) {
@@ -163,10 +164,12 @@ class MomentAccumulator {
     state_sums_[offsets_[node] + state[node]] += total_ - since_node_[node];
     since_node_[node] = total_;
     for (size_t p : pairs_of_[node]) flush_pair(p, state);
+    for (size_t k : factors_of_[node]) flush_factor(k, state);
   }
 
   ExactResult result(std::span<const State> state) {
     for (size_t i = 0; i < since_node_.size(); ++i) flush_node(int32_t(i), state);  // pairs included
+    for (size_t k = 0; k < factors_.size(); ++k) flush_factor(k, state);
     ExactResult r;
     r.log_z = std::log(total_) + shift_;
     r.mean_energy = -beta_ * weighted_sum_ / total_;
@@ -174,6 +177,7 @@ class MomentAccumulator {
     for (size_t i = 0; i < r.marginals.size(); ++i)
       for (size_t k = offsets_[i]; k < offsets_[i + 1]; ++k) r.marginals[i].push_back(state_sums_[k] / total_);
     for (double s : pair_sums_) r.pair_moments.push_back(s / total_);
+    for (double s : factor_sums_) r.factor_moments.push_back(s / total_);
     return r;
   }
 
@@ -186,9 +190,32 @@ class MomentAccumulator {
     since_pair_[p] = total_;
   }
 
+  // A factor's statistic changes only when one of its members steps, like a pair's.
+  void index_factors(const Model& m) {
+    factors_of_.resize(m.size());
+    size_t base = 0;
+    for (const auto& g : m.groups) {
+      for (size_t f = 0, n = g.count(); f < n; ++f) {
+        for (int32_t node : g.spins_of(f)) factors_of_[size_t(node)].push_back(factors_.size());
+        for (int32_t node : g.cats_of(f)) factors_of_[size_t(node)].push_back(factors_.size());
+        factors_.push_back({&g, f, base + f * g.table_size()});
+      }
+      base += g.weights.size();
+    }
+    factor_sums_.assign(base, 0);
+    since_factor_.assign(factors_.size(), 0);
+  }
+
+  void flush_factor(size_t k, std::span<const State> state) {
+    const FactorRef& ref = factors_[k];
+    const auto [entry, sign] = factor_statistic(*ref.group, ref.factor, state);
+    factor_sums_[ref.first_weight + entry] += sign * (total_ - since_factor_[k]);
+    since_factor_[k] = total_;
+  }
+
   void rescale(double new_shift) {
     const double factor = started_ ? std::exp(shift_ - new_shift) : 1.0;
-    for (auto* v : {&state_sums_, &since_node_, &pair_sums_, &since_pair_})
+    for (auto* v : {&state_sums_, &since_node_, &pair_sums_, &since_pair_, &factor_sums_, &since_factor_})
       for (double& x : *v) x *= factor;
     total_ *= factor;
     weighted_sum_ *= factor;
@@ -206,6 +233,14 @@ class MomentAccumulator {
   std::vector<std::pair<int32_t, int32_t>> pairs_;
   std::vector<double> pair_sums_, since_pair_;
   std::vector<std::vector<size_t>> pairs_of_;
+  struct FactorRef {
+    const FactorGroup* group;
+    size_t factor;
+    size_t first_weight;  // of its table in the flat weights
+  };
+  std::vector<FactorRef> factors_;
+  std::vector<double> factor_sums_, since_factor_;  // [weight], [factor]
+  std::vector<std::vector<size_t>> factors_of_;      // [node]: its factors' indices in factors_
 };
 
 void check_beta(double beta) {

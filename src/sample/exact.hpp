@@ -1,5 +1,5 @@
 // Exact answers by enumerating every configuration of the free nodes: the partition function,
-// marginals, spin-pair moments, mean energy and the full distribution. The ground truth that the
+// marginals, spin-pair and factor moments, mean energy and the full distribution. The ground truth that the
 // samplers are tested against, and a library feature for small models.
 #pragma once
 
@@ -15,6 +15,7 @@ struct ExactResult {
   double log_z = 0;                             // log of the sum over free configurations of exp(beta * factor_sum)
   std::vector<std::vector<double>> marginals;   // [node][state]; clamped nodes are one-hot at their clamp
   std::vector<double> pair_moments;             // E[s_i s_j], aligned with the requested pairs
+  std::vector<double> factor_moments;           // E[phi_k] per weight k, in flat-weight order (graph/model.hpp)
   double mean_energy = 0;                       // E[-beta * factor_sum]
 };
 

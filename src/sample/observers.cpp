@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <memory>
 #include <omp.h>
 
@@ -32,6 +33,14 @@ std::vector<uint64_t> used_bits(const PackedStates& states) {
 
 const uint64_t* planes_of(const PackedStates& states, int32_t node) {
   return states.bits.data() + size_t(node) * size_t(states.words);
+}
+
+// The bits of word w whose chain has s_1 ... s_S = +1 for the S spins at `members`: where the number
+// of -1s is even (unused bits are arbitrary).
+uint64_t positive_products(const PackedStates& states, const int32_t* members, int spins, int w) {
+  uint64_t parity = (spins & 1) ? 0 : ~uint64_t(0);
+  for (int k = 0; k < spins; ++k) parity ^= planes_of(states, members[k])[w];
+  return parity;
 }
 
 // Mean over every value of every chain's series (0 when there is none).
@@ -184,6 +193,80 @@ std::vector<double> PairMomentObserver::moments() const {
   return out;
 }
 
+FactorMomentObserver::FactorMomentObserver(const Model& m)
+    : model_(&m), all_spins_(all_spins(m)), sums_(weight_count(m), 0) {}
+
+void FactorMomentObserver::track_diagnostics(int64_t observations) {
+  stats_ = BinarySeriesStats(sums_.size(), observations);
+}
+
+void FactorMomentObserver::observe(const StateBatch& states, int64_t) {
+  check_nodes(states, model_->size(), "factor moment observer");
+  const bool diagnosed = stats_.enabled();
+  if (diagnosed) stats_.begin_observation(states.chains);
+  for (int c = 0; c < states.chains; ++c) {
+    const auto s = states.chain(c);
+    size_t base = 0;
+    for (const auto& g : model_->groups) {
+      const bool mixed = g.n_cat > 0 && g.n_spin > 0;
+      for (size_t f = 0, n = g.count(); f < n; ++f) {
+        const auto [entry, sign] = factor_statistic(g, f, s);
+        const size_t k = base + f * g.table_size() + entry;
+        sums_[k] += sign;
+        if (!diagnosed) continue;
+        // A pure-spin factor's entry is the indicator of +1; any other's is the statistic itself.
+        if (sign > 0)
+          stats_.add(c, k);
+        else if (mixed)
+          stats_.subtract(c, k);
+      }
+      base += g.weights.size();
+    }
+  }
+  if (diagnosed) stats_.end_observation();
+  samples_ += states.chains;
+}
+
+void FactorMomentObserver::observe_packed(const PackedStates& states, int64_t) {
+  check_nodes(states, model_->size(), "factor moment observer");
+  const bool diagnosed = stats_.enabled();
+  if (diagnosed) stats_.begin_observation(states.chains, states.words);
+  const auto used = used_bits(states);
+  size_t k = 0;
+  for (const auto& g : model_->groups)
+    for (size_t f = 0, n = g.count(); f < n; ++f, ++k) {
+      int64_t positive = 0;
+      for (int w = 0; w < states.words; ++w) {
+        const uint64_t plus = positive_products(states, g.spins.data() + f * size_t(g.n_spin), g.n_spin, w) & used[size_t(w)];
+        positive += std::popcount(plus);
+        if (diagnosed) stats_.add_word(k, w, plus);
+      }
+      sums_[k] += 2 * positive - states.chains;
+    }
+  if (diagnosed) stats_.end_observation();
+  samples_ += states.chains;
+}
+
+std::vector<double> FactorMomentObserver::moments() const {
+  std::vector<double> out;
+  for (int64_t s : sums_) out.push_back(double(s) / double(std::max<int64_t>(samples_, 1)));
+  return out;
+}
+
+std::vector<Diagnostic> factor_moment_diagnostics(const Model& m, const BinarySeriesStats& stats) {
+  std::vector<Diagnostic> out;
+  for (const auto& g : m.groups)
+    for (size_t k = 0; k < g.weights.size(); ++k) {
+      Diagnostic d = stats.at(out.size());
+      if (g.n_cat == 0) {  // of P(s_1 ... s_S = +1); E[s_1 ... s_S] = 2 P - 1
+        d.mean = 2 * d.mean - 1;
+        d.mcse *= 2;
+      }
+      out.push_back(d);
+    }
+  return out;
+}
+
 EnergyObserver::EnergyObserver(const Model& m, double beta, int threads)
     : model_(&m), beta_(beta), threads_(threads), all_spins_(all_spins(m)) {}
 
@@ -209,13 +292,10 @@ void factor_sums_of_word(const Model& model, const PackedStates& states, int w, 
   std::fill_n(total, 64, 0.0);
   for (const auto& g : model.groups) {
     double group[64] = {};
-    const int32_t* members = g.spins.data();
-    const uint64_t agree_if_odd = (g.n_spin & 1) ? 0 : ~uint64_t(0);  // the product is +1 where the number of -1s is even
     for (size_t f = 0, n = g.count(); f < n; ++f) {
-      uint64_t parity = agree_if_odd;
-      for (int k = 0; k < g.n_spin; ++k) parity ^= planes_of(states, *members++)[w];
       // +-weight by flipping the sign bit where the product is -1: branch-free, so it vectorises.
-      const uint64_t weight = std::bit_cast<uint64_t>(g.weights[f]), flips = ~parity;
+      const uint64_t flips = ~positive_products(states, g.spins.data() + f * size_t(g.n_spin), g.n_spin, w);
+      const uint64_t weight = std::bit_cast<uint64_t>(g.weights[f]);
       for (int b = 0; b < 64; ++b) group[b] += std::bit_cast<double>(weight ^ ((flips >> b & 1) << 63));
     }
     for (int b = 0; b < 64; ++b) total[b] += group[b];
@@ -402,6 +482,47 @@ std::vector<std::pair<int32_t, int32_t>> two_spin_pairs(const Model& m) {
     for (size_t f = 0, n = g.count(); f < n; ++f) pairs.emplace_back(g.spins_of(f)[0], g.spins_of(f)[1]);
   }
   return pairs;
+}
+
+nlohmann::json factor_moments_json(const Model& m, std::span<const double> values) {
+  if (values.size() != weight_count(m))
+    throw Error(fmt::format("factor moments: {} values for a model of {} weights", values.size(), weight_count(m)));
+  auto out = nlohmann::json::array();
+  size_t k = 0;
+  for (const auto& g : m.groups) {
+    auto moments = nlohmann::json::array();
+    const size_t table = g.table_size();
+    for (size_t f = 0, n = g.count(); f < n; ++f, k += table) {
+      if (table == 1)
+        moments.push_back(values[k]);
+      else
+        moments.push_back(std::vector<double>(values.begin() + ptrdiff_t(k), values.begin() + ptrdiff_t(k + table)));
+    }
+    out.push_back({{"spins", g.n_spin}, {"categories", g.cat_dims}, {"moments", std::move(moments)}});
+  }
+  return out;
+}
+
+std::string factor_moment_name(const Model& m, size_t weight) {
+  for (const auto& g : m.groups) {
+    if (weight >= g.weights.size()) {
+      weight -= g.weights.size();
+      continue;
+    }
+    const size_t f = weight / g.table_size();
+    size_t entry = weight % g.table_size();
+    std::vector<std::string> cats(size_t(g.n_cat));
+    for (int j = g.n_cat - 1; j >= 0; --j) {  // row-major: the last slot varies fastest
+      cats[size_t(j)] = fmt::format("x_{} = {}", g.cats_of(f)[size_t(j)], entry % size_t(g.cat_dims[size_t(j)]));
+      entry /= size_t(g.cat_dims[size_t(j)]);
+    }
+    std::vector<std::string> spins;
+    for (int32_t i : g.spins_of(f)) spins.push_back(fmt::format("s_{}", i));
+    if (g.n_spin == 0) return fmt::format("P({})", fmt::join(cats, ", "));
+    if (g.n_cat == 0) return fmt::format("E[{}]", fmt::join(spins, " "));
+    return fmt::format("E[[{}] {}]", fmt::join(cats, ", "), fmt::join(spins, " "));
+  }
+  throw Error(fmt::format("factor moment {} is beyond the model's {} weights", weight, weight_count(m)));
 }
 
 nlohmann::json moments_json(const Model& m, const std::vector<std::vector<double>>& marginals,

@@ -72,6 +72,33 @@ class PairMomentObserver : public Observer {
   BinarySeriesStats stats_;
 };
 
+// E[phi_k] for every weight k of the model, in flat-weight order (graph/model.hpp): a pure-spin
+// factor's E[s_1 ... s_S], a categorical factor's P(cats = t) for every table entry t, a mixed
+// factor's E[[cats = t] s_1 ... s_S]. The model must outlive the observer.
+class FactorMomentObserver : public Observer {
+ public:
+  explicit FactorMomentObserver(const Model& m);
+  void observe(const StateBatch& states, int64_t index) override;
+  bool reads_packed() const override { return all_spins_; }
+  void observe_packed(const PackedStates& states, int64_t index) override;
+  std::vector<double> moments() const;  // [weight]
+  // Also streams MCMC diagnostics of every weight's statistic over a run of `observations`; call
+  // before the first observation. A pure-spin factor's entry is the indicator of s_1 ... s_S = +1
+  // (see factor_moment_diagnostics).
+  void track_diagnostics(int64_t observations);
+  const BinarySeriesStats& diagnostics() const { return stats_; }
+
+ private:
+  const Model* model_;
+  bool all_spins_;
+  std::vector<int64_t> sums_;  // [weight]: sums of phi over chains and observations
+  int64_t samples_ = 0;
+  BinarySeriesStats stats_;
+};
+
+// The diagnostics of every factor moment from FactorMomentObserver::diagnostics(), in its units.
+std::vector<Diagnostic> factor_moment_diagnostics(const Model& m, const BinarySeriesStats& stats);
+
 // E(x) = -beta * factor_sum(x) per chain and observation. The model must outlive the observer.
 class EnergyObserver : public Observer {
  public:
@@ -163,6 +190,13 @@ Statistic energy_statistic(const Model& m, double beta);
 
 // The nodes of every pure two-spin factor (n_spin == 2, n_cat == 0), in file order.
 std::vector<std::pair<int32_t, int32_t>> two_spin_pairs(const Model& m);
+
+// Per factor group {"spins": S, "categories": [K...], "moments": [...]}: a factor's moment is a number
+// when its table has one entry, else its table's moments in row-major order. `values` is [weight].
+nlohmann::json factor_moments_json(const Model& m, std::span<const double> values);
+
+// A factor moment's name for messages: "E[s_0 s_3 s_5]", "P(x_2 = 1, x_5 = 0)", "E[[x_2 = 1] s_0]".
+std::string factor_moment_name(const Model& m, size_t weight);
 
 // {"marginals": [...], "pair_moments": [...]}: a spin's marginal is P(s=+1) (a number), a
 // categorical's the list of its K probabilities. Clamped nodes report what the caller passes.
