@@ -72,6 +72,15 @@ TEST_F(Cli, SampleAgreesWithExactEnumeration) {
     const double m = e["pair_moments"][k];
     EXPECT_NEAR(double(s["pair_moments"][k]), m, tolerance(1 - m * m, n)) << "pair " << k;
   }
+  ASSERT_EQ(s["factor_moments"].size(), e["factor_moments"].size());
+  for (size_t g = 0; g < e["factor_moments"].size(); ++g)
+    for (size_t f = 0; f < e["factor_moments"][g]["moments"].size(); ++f) {
+      const json &want = e["factor_moments"][g]["moments"][f], &got = s["factor_moments"][g]["moments"][f];
+      for (size_t t = 0; t < (want.is_array() ? want.size() : 1); ++t) {
+        const double m = want.is_array() ? double(want[t]) : double(want), x = got.is_array() ? double(got[t]) : double(got);
+        EXPECT_NEAR(x, m, tolerance(1 - m * m, n)) << "group " << g << " factor " << f << " entry " << t;
+      }
+    }
   const double energy_std = s["energy"]["std"];
   EXPECT_NEAR(double(s["energy"]["mean"]), double(e["energy"]["mean"]), tolerance(energy_std * energy_std, n));
   EXPECT_EQ(double(s["run"]["beta"]), 1.2);
@@ -96,9 +105,9 @@ TEST_F(Cli, SampleWritesEveryRequestedField) {
   EXPECT_NE(r.out.find("flips/ns"), std::string::npos);
   EXPECT_NE(r.out.find("moments.json"), std::string::npos);
   const json m = moments("out/deep");
-  for (const char* key : {"marginals", "pair_moments", "energy", "autocorrelation", "diagnostics", "run"})
+  for (const char* key : {"marginals", "pair_moments", "factor_moments", "energy", "autocorrelation", "diagnostics", "run"})
     EXPECT_TRUE(m.contains(key)) << key;
-  for (const char* key : {"energy", "marginals", "pair_moments", "worst", "method"})
+  for (const char* key : {"energy", "marginals", "factor_moments", "pair_moments", "worst", "method"})
     EXPECT_TRUE(m["diagnostics"].contains(key)) << key;
   EXPECT_EQ(m["diagnostics"]["marginals"]["ess"].size(), m["marginals"].size());
   EXPECT_TRUE(m["energy"].contains("mean") && m["energy"].contains("std"));

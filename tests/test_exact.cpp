@@ -19,9 +19,22 @@ struct Naive {
   double log_z = 0;
   std::vector<std::vector<double>> marginals;
   std::vector<double> pairs;
+  std::vector<double> factors;  // E[phi_k] per weight
   double mean_energy = 0;
   std::vector<double> distribution;
 };
+
+// The model with weight k raised by 1: the factor sum is linear in each weight, so its change is
+// phi_k, found without the statistic's own code.
+std::vector<Model> unit_steps(const Model& m) {
+  std::vector<Model> out;
+  for (size_t g = 0; g < m.groups.size(); ++g)
+    for (size_t k = 0; k < m.groups[g].weights.size(); ++k) {
+      out.push_back(m);
+      out.back().groups[g].weights[k] += 1;
+    }
+  return out;
+}
 
 Naive naive_enumeration(const Model& m, const std::vector<uint8_t>& clamped,
                         const std::vector<std::pair<int32_t, int32_t>>& pairs, double beta) {
@@ -55,6 +68,8 @@ Naive naive_enumeration(const Model& m, const std::vector<uint8_t>& clamped,
   r.marginals.resize(m.size());
   for (size_t i = 0; i < m.size(); ++i) r.marginals[i].assign(size_t(m.nodes[i].states), 0.0);
   r.pairs.assign(pairs.size(), 0.0);
+  const auto steps = unit_steps(m);
+  r.factors.assign(steps.size(), 0.0);
   for (size_t index = 0; index < total; ++index) {
     const double p = std::exp(exponent[index] - top) / z;
     r.distribution.push_back(p);
@@ -62,6 +77,8 @@ Naive naive_enumeration(const Model& m, const std::vector<uint8_t>& clamped,
     for (size_t k = 0; k < pairs.size(); ++k)
       r.pairs[k] += p * spin_value(states[index][pairs[k].first]) * spin_value(states[index][pairs[k].second]);
     r.mean_energy += p * -exponent[index];
+    const double sum = factor_sum(m, states[index]);
+    for (size_t k = 0; k < steps.size(); ++k) r.factors[k] += p * (factor_sum(steps[k], states[index]) - sum);
   }
   return r;
 }
@@ -80,6 +97,9 @@ void expect_matches_naive(const Model& m, const std::vector<uint8_t>& clamped,
   }
   ASSERT_EQ(exact.pair_moments.size(), pairs.size());
   for (size_t k = 0; k < pairs.size(); ++k) EXPECT_NEAR(exact.pair_moments[k], naive.pairs[k], 1e-11) << "pair " << k;
+  ASSERT_EQ(exact.factor_moments.size(), naive.factors.size());
+  for (size_t k = 0; k < naive.factors.size(); ++k)
+    EXPECT_NEAR(exact.factor_moments[k], naive.factors[k], 1e-10) << factor_moment_name(m, k);
   const auto dist = exact_distribution(m, clamped, beta);
   ASSERT_EQ(dist.size(), naive.distribution.size());
   for (size_t k = 0; k < dist.size(); ++k) ASSERT_NEAR(dist[k], naive.distribution[k], 1e-12) << "configuration " << k;

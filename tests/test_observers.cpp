@@ -276,14 +276,17 @@ TEST(Observers, PackedStatesRecordExactlyWhatUnpackedStatesDo) {
   const int chains = 100, observations = 37;
   MarginalObserver marginals(m), packed_marginals(m);
   PairMomentObserver pairs(m, two_spin_pairs(m)), packed_pairs(m, two_spin_pairs(m));
+  FactorMomentObserver factors(m), packed_factors(m);
   EnergyObserver energy(m, 0.8, 2), packed_energy(m, 0.8, 2);
   SampleRecorder samples, packed_samples;
   AutocorrelationObserver magnet("m", magnetization_statistic(m)),
       packed_magnet("m", magnetization_statistic(m), magnetization_packed_statistic(m));
   for (auto* o : {&marginals, &packed_marginals}) o->track_diagnostics(observations);
   for (auto* o : {&pairs, &packed_pairs}) o->track_diagnostics(observations);
-  std::vector<Observer*> unpacked{&marginals, &pairs, &energy, &samples, &magnet};
-  std::vector<Observer*> packed{&packed_marginals, &packed_pairs, &packed_energy, &packed_samples, &packed_magnet};
+  for (auto* o : {&factors, &packed_factors}) o->track_diagnostics(observations);
+  std::vector<Observer*> unpacked{&marginals, &pairs, &factors, &energy, &samples, &magnet};
+  std::vector<Observer*> packed{&packed_marginals, &packed_pairs, &packed_factors, &packed_energy, &packed_samples,
+                                &packed_magnet};
   for (auto* o : packed) ASSERT_TRUE(o->reads_packed());
   std::mt19937_64 gen(11);
   StateBatch b(chains, int(m.size()));
@@ -296,6 +299,8 @@ TEST(Observers, PackedStatesRecordExactlyWhatUnpackedStatesDo) {
   }
   EXPECT_EQ(marginals.marginals(), packed_marginals.marginals());
   EXPECT_EQ(pairs.moments(), packed_pairs.moments());
+  EXPECT_EQ(factors.moments(), packed_factors.moments());
+  for (size_t k = 0; k < weight_count(m); ++k) expect_same(factors.diagnostics().at(k), packed_factors.diagnostics().at(k));
   EXPECT_EQ(energy.traces(), packed_energy.traces());
   EXPECT_EQ(samples.data(), packed_samples.data());
   EXPECT_EQ(magnet.series(), packed_magnet.series());
@@ -310,6 +315,7 @@ TEST(Observers, CategoricalModelsAreNotReadFromBitPlanes) {
   const Model m = spin_spin_cat();
   EXPECT_FALSE(MarginalObserver(m).reads_packed());
   EXPECT_FALSE(EnergyObserver(m, 1.0, 1).reads_packed());
+  EXPECT_FALSE(FactorMomentObserver(m).reads_packed());
   EXPECT_FALSE(PairMomentObserver(m, {{0, 2}}).reads_packed());
   EXPECT_TRUE(PairMomentObserver(m, {{0, 1}}).reads_packed());
   EXPECT_FALSE(bool(magnetization_packed_statistic(m)));

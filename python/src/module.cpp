@@ -309,6 +309,11 @@ void bind_results(nb::module_& m) {
                    "int32 [pairs, 2]: the nodes of every two-spin factor, in the model's order.")
       .def_prop_ro("pair_moments", [](const SampleResult& r) { return owned_array(r.pair_moments, {r.pair_moments.size()}); },
                    "E[s_i s_j] for each row of pairs.")
+      .def_prop_ro("factor_moments",
+                   [](const SampleResult& r) { return owned_array(r.factor_moments, {r.factor_moments.size()}); },
+                   "E[phi] for every weight, in the order of the model's flat weights: a pure-spin factor's E[s_1...s_S], "
+                   "a categorical table's probabilities, a mixed factor's E[[cats = t] s_1...s_S] "
+                   "(to_dict()['factor_moments'] has them per group).")
       .def_ro("energy_mean", &SampleResult::energy_mean)
       .def_ro("energy_std", &SampleResult::energy_std)
       .def_ro("draws", &SampleResult::draws, "chains x observations behind the averages")
@@ -316,7 +321,7 @@ void bind_results(nb::module_& m) {
                    "int8 (int16 when some K > 128) [samples, chains, nodes] when recorded, else None; a view, no copy.")
       .def_prop_ro("run", [](const SampleResult& r) { return json_to_python(r.to_json()["run"]); })
       .def_prop_ro("diagnostics", [](const SampleResult& r) { return json_to_python(r.diagnostics()); },
-                   "MCSE, ESS and R-hat of the energy, every marginal and pair moment, and the worst of each "
+                   "MCSE, ESS and R-hat of the energy, every marginal and factor moment, and the worst of each "
                    "(moments.json's diagnostics; None where a statistic is constant).")
       .def_prop_ro("warnings", &SampleResult::warnings,
                    "The diagnostics' complaints (R-hat > 1.01, ESS < 400, ...), also issued as RuntimeWarning.")
@@ -330,6 +335,9 @@ void bind_results(nb::module_& m) {
       .def_prop_ro("marginals", [](const ExactResult& r) { return marginals_list(*r.model, r.marginals); })
       .def_prop_ro("pairs", [](const ExactResult& r) { return pairs_array(r.pairs); })
       .def_prop_ro("pair_moments", [](const ExactResult& r) { return owned_array(r.pair_moments, {r.pair_moments.size()}); })
+      .def_prop_ro("factor_moments",
+                   [](const ExactResult& r) { return owned_array(r.factor_moments, {r.factor_moments.size()}); },
+                   "E[phi] for every weight, as SampleResult.factor_moments.")
       .def_ro("log_z", &ExactResult::log_z)
       .def_ro("energy_mean", &ExactResult::energy_mean)
       .def("to_dict", [](const ExactResult& r) { return json_to_python(r.to_json()); }, "The CLI's moments.json.")

@@ -40,6 +40,30 @@ def test_sampled_marginals_agree_with_exact_and_not_with_a_wrong_model(root):
         assert abs(r.marginals[2][k] - exact.marginals[2][k]) < five_sigma(exact.marginals[2][k], draws)
 
 
+def flat_entries(groups, field):
+    """A diagnostics or moments list per factor group, flattened to the order of factor_moments."""
+    out = []
+    for group in groups:
+        for entry in group[field]:
+            out.extend(entry if isinstance(entry, list) else [entry])
+    return np.array([np.nan if x is None else x for x in out])
+
+
+def test_factor_moments_cover_every_group_and_agree_with_exact(root):
+    model = tsu.load(str(root / "examples/small.json"))
+    r = tsu.sample(model, chains=64, warmup=50, samples=800, every=2, seed=5)
+    exact, wrong = tsu.exact(model), tsu.exact(model.with_beta(1.3))
+    assert r.factor_moments.shape == exact.factor_moments.shape == (2 + 1 + 3 + 3,)
+    np.testing.assert_array_equal(flat_entries(r.to_dict()["factor_moments"], "moments"), r.factor_moments)
+    mcse = flat_entries(r.diagnostics["factor_moments"], "mcse")
+    seen = mcse > 0  # the clamped spin's bias and the table entries it rules out never vary
+    assert seen.sum() >= 5
+    z = (r.factor_moments - exact.factor_moments)[seen] / mcse[seen]
+    assert np.max(np.abs(z)) < 4.5
+    assert np.max(np.abs((r.factor_moments - wrong.factor_moments)[seen] / mcse[seen])) > 4.5
+    assert r.factor_moments[2] == r.pair_moments[0]
+
+
 def test_to_dict_equals_the_cli_moments_json(root, cli, tmp_path):
     args = ["--chains", "16", "--warmup", "10", "--samples", "50", "--every", "2", "--seed", "7", "--threads", "1"]
     subprocess.run([cli, "sample", root / "examples/small.json", *args, "--out", tmp_path, "--quiet"], check=True)

@@ -105,15 +105,10 @@ void validate(const SampleOptions& o) {
   if (o.tempering != 0 || !o.tempering_ladder.empty()) (void)tempering_ladder(o);
 }
 
-// The most memory that the factor moments' streamed diagnostics may take (tsu's own choice, an
-// assumption: a tenth of this machine class's 24 GiB); beyond it they are skipped and the result
-// says so.
-constexpr double kMaxFactorDiagnosticsBytes = 2.4e9;
-
-std::string factors_skipped(double bytes) {
-  return fmt::format("factor moment diagnostics skipped: they would take {:.3g} GB, more than the {:.3g} GB allowed "
-                     "(tsu's own limit); sample fewer chains per run and merge the runs",
-                     bytes / 1e9, kMaxFactorDiagnosticsBytes / 1e9);
+std::string factors_skipped(double bytes, double limit) {
+  return fmt::format("factor moment diagnostics skipped: they would take {:.3g} GB, more than the {:.3g} GB allowed; "
+                     "sample fewer chains per run and merge the runs, or allow more",
+                     bytes / 1e9, limit / 1e9);
 }
 
 // Everything a run records. The energy's autocorrelation is read off the energy observer's traces
@@ -123,7 +118,7 @@ struct Recorders {
       : marginals(model), factors(model), energy(model, model.beta, o.threads),
         factor_diagnostics_bytes(BinarySeriesStats::bytes(weight_count(model), o.chains)) {
     marginals.track_diagnostics(o.schedule.samples);
-    if (factor_diagnostics_bytes <= kMaxFactorDiagnosticsBytes) factors.track_diagnostics(o.schedule.samples);
+    if (factor_diagnostics_bytes <= o.factor_diagnostics_bytes) factors.track_diagnostics(o.schedule.samples);
     all = {&marginals, &factors, &energy};
     if (o.save_samples) all.push_back(&samples);
     for (const auto& name : o.autocorr) {
@@ -407,7 +402,8 @@ SampleResult sample(const ModelPtr& given, const SampleOptions& options) {
   r.autocorr = autocorrelations(rec, options.schedule.every);
   if (diagnosable(rec.energy.traces()))
     r.diagnostic_data = {rec.marginals.diagnostics(), rec.factors.diagnostics(), rec.energy.traces(),
-                         rec.factors.diagnostics().enabled() ? "" : factors_skipped(rec.factor_diagnostics_bytes)};
+                         rec.factors.diagnostics().enabled() ? "" : factors_skipped(rec.factor_diagnostics_bytes,
+                                                                                     options.factor_diagnostics_bytes)};
   if (options.save_samples) r.samples = rec.samples.to_npy(*model);
 
   const double flips_per_sweep = double(layout.free_count()) * options.chains * double(std::max<size_t>(ladder.size(), 1));

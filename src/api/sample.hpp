@@ -47,6 +47,10 @@ struct SampleOptions {
   double tempering_lowest = 0.1;
   std::vector<double> tempering_ladder;
   int64_t tempering_every = 1;  // sweeps between swap rounds
+  // The most memory the factor moments' streamed diagnostics may take, in bytes (12 per chain and
+  // weight); beyond it they are skipped and the result says so. tsu's own default (an assumption):
+  // a tenth of the 24 GiB of the machines it is developed on.
+  double factor_diagnostics_bytes = 2.4e9;
   std::vector<std::string> autocorr;  // statistics: "energy", "magnetization"
   bool save_samples = false;
   std::string model_name;           // what run.model reports; "" = the model's own name
