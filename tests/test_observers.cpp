@@ -282,7 +282,6 @@ TEST(Observers, PackedStatesRecordExactlyWhatUnpackedStatesDo) {
   AutocorrelationObserver magnet("m", magnetization_statistic(m)),
       packed_magnet("m", magnetization_statistic(m), magnetization_packed_statistic(m));
   for (auto* o : {&marginals, &packed_marginals}) o->track_diagnostics(observations);
-  for (auto* o : {&pairs, &packed_pairs}) o->track_diagnostics(observations);
   for (auto* o : {&factors, &packed_factors}) o->track_diagnostics(observations);
   std::vector<Observer*> unpacked{&marginals, &pairs, &factors, &energy, &samples, &magnet};
   std::vector<Observer*> packed{&packed_marginals, &packed_pairs, &packed_factors, &packed_energy, &packed_samples,
@@ -306,7 +305,6 @@ TEST(Observers, PackedStatesRecordExactlyWhatUnpackedStatesDo) {
   EXPECT_EQ(magnet.series(), packed_magnet.series());
   for (size_t e = 0; e < m.size(); ++e) expect_same(marginals.diagnostics().at(e), packed_marginals.diagnostics().at(e));
   EXPECT_GT(marginals.diagnostics().at(0).rhat, 2.0);
-  for (size_t p = 0; p < two_spin_pairs(m).size(); ++p) expect_same(pairs.diagnostics().at(p), packed_pairs.diagnostics().at(p));
   // One run reads one kind of states.
   EXPECT_THROW(packed_marginals.observe(b, observations), Error);
 }

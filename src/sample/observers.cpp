@@ -130,14 +130,6 @@ double PairMomentObserver::value(int32_t node, State code) const {
   return !categorical_.empty() && categorical_[node] ? double(code) : double(spin_value(code));
 }
 
-void PairMomentObserver::track_diagnostics(int64_t observations) {
-  for (size_t p = 0; p < pairs_.size(); ++p)
-    if (!spin_pair_[p])
-      throw Error(fmt::format("pair moment diagnostics cover spin pairs only; ({}, {}) is categorical",
-                              pairs_[p].first, pairs_[p].second));
-  stats_ = BinarySeriesStats(pairs_.size(), observations);
-}
-
 void PairMomentObserver::check_pairs(int nodes) const {
   for (auto [a, b] : pairs_)
     if (std::max(a, b) >= nodes || std::min(a, b) < 0)
@@ -150,40 +142,27 @@ bool PairMomentObserver::reads_packed() const {
 
 void PairMomentObserver::observe_packed(const PackedStates& states, int64_t) {
   check_pairs(states.nodes);
-  const bool diagnosed = stats_.enabled();
-  if (diagnosed) stats_.begin_observation(states.chains, states.words);
   const auto used = used_bits(states);
   for (size_t p = 0; p < pairs_.size(); ++p) {
     const uint64_t* a = planes_of(states, pairs_[p].first);
     const uint64_t* b = planes_of(states, pairs_[p].second);
     int64_t agree = 0;
-    for (int w = 0; w < states.words; ++w) {
-      const uint64_t same = ~(a[w] ^ b[w]) & used[size_t(w)];
-      agree += std::popcount(same);
-      if (diagnosed) stats_.add_word(p, w, same);
-    }
+    for (int w = 0; w < states.words; ++w) agree += std::popcount(~(a[w] ^ b[w]) & used[size_t(w)]);
     sums_[p] += double(2 * agree - states.chains);
   }
-  if (diagnosed) stats_.end_observation();
   samples_ += states.chains;
 }
 
 void PairMomentObserver::observe(const StateBatch& states, int64_t) {
   check_pairs(states.nodes);
-  const bool diagnosed = stats_.enabled();
-  if (diagnosed) stats_.begin_observation(states.chains);
-  // Chains outermost, so that the diagnostics' per-chain counts are walked in order. Products of
-  // states are integers, so the sums are exact in any order.
+  // Products of states are integers, so the sums are exact in any order.
   for (int c = 0; c < states.chains; ++c) {
     auto s = states.chain(c);
     for (size_t p = 0; p < pairs_.size(); ++p) {
       auto [a, b] = pairs_[p];
-      const double product = spin_pair_[p] ? (s[a] == s[b] ? 1.0 : -1.0) : value(a, s[a]) * value(b, s[b]);
-      sums_[p] += product;
-      if (diagnosed && product > 0) stats_.add(c, p);
+      sums_[p] += spin_pair_[p] ? (s[a] == s[b] ? 1.0 : -1.0) : value(a, s[a]) * value(b, s[b]);
     }
   }
-  if (diagnosed) stats_.end_observation();
   samples_ += states.chains;
 }
 

@@ -55,10 +55,6 @@ class PairMomentObserver : public Observer {
   bool reads_packed() const override;  // spin pairs only
   void observe_packed(const PackedStates& states, int64_t index) override;
   std::vector<double> moments() const;
-  // Also streams MCMC diagnostics of every pair's agreement s_i s_j = +1 over a run of
-  // `observations` (spin pairs only); call before the first observation.
-  void track_diagnostics(int64_t observations);
-  const BinarySeriesStats& diagnostics() const { return stats_; }
 
  private:
   double value(int32_t node, State code) const;
@@ -69,7 +65,6 @@ class PairMomentObserver : public Observer {
   std::vector<uint8_t> spin_pair_;    // per pair: both members are spins
   std::vector<double> sums_;
   int64_t samples_ = 0;
-  BinarySeriesStats stats_;
 };
 
 // E[phi_k] for every weight k of the model, in flat-weight order (graph/model.hpp): a pure-spin
