@@ -11,6 +11,10 @@
 #include "api/sample.hpp"
 #include "error_of.hpp"
 #include "random_models.hpp"
+#include "graph/blocks.hpp"
+#include "sample/engine.hpp"
+#include "sample/program.hpp"
+#include "sample/tempering.hpp"
 
 using namespace tsu;
 
@@ -77,6 +81,38 @@ TEST(Tempering, SameSeedSameRunAtAnyThreadCountAndOverChainRanges) {
   merged.merge(api::sample(model, half));
   for (size_t i = 0; i < one.marginals.size(); ++i) EXPECT_NEAR(merged.marginals[i][1], one.marginals[i][1], 1e-12);
   for (size_t k = 0; k < one.run.swap_rates.size(); ++k) EXPECT_NEAR(merged.run.swap_rates[k], one.run.swap_rates[k], 1e-12);
+}
+
+// Observers read a tempered run's bit planes as they read its states: the cold replica of every
+// chain, and nothing of the others (their bits are cleared, as PackedStates requires of bits
+// without a chain).
+TEST(Tempering, BitPlanesHoldTheColdReplicasAndNothingElse) {
+  const auto model = frustrated_model(1.5);
+  const CompiledModel cm = compile(model);
+  const Layout layout = make_layout(*model, std::vector<uint8_t>(model->size(), 0));
+  const int chains = 10, replicas = 4;  // 40 inner chains: more than run as lone chains, so in tiles
+  auto inner = make_backend(cm, layout, {chains * replicas, 3, 1, "fast", 0, 0});
+  TemperedBackend backend(std::move(inner), *model, geometric_ladder(replicas, 0.3), chains, 3, 0);
+  backend.set_states(initial_states(cm, layout, chains, 3, InitKind::Uniform, model->beta));
+  backend.sweeps(7, BetaSchedule::constant(model->beta), 0);
+  StateBatch states(chains, int(model->size()));
+  backend.get_states(states);
+  PackedStates packed;
+  ASSERT_TRUE(backend.get_packed_states(packed));
+  EXPECT_EQ(packed.chains, chains);
+  std::vector<int> seen(chains, 0);
+  for (size_t bit = 0; bit < packed.chain_of_bit.size(); ++bit) {
+    const int32_t c = packed.chain_of_bit[bit];
+    for (int i = 0; i < packed.nodes; ++i) {
+      const int value = int(packed.bits[size_t(i) * size_t(packed.words) + bit / 64] >> (bit % 64) & 1);
+      if (c < 0)
+        ASSERT_EQ(value, 0) << "bit " << bit << " node " << i;
+      else
+        ASSERT_EQ(value, int(states.chain(c)[size_t(i)])) << "chain " << c << " node " << i;
+    }
+    if (c >= 0) ++seen[size_t(c)];
+  }
+  EXPECT_EQ(seen, std::vector<int>(chains, 1));
 }
 
 TEST(Tempering, BadLaddersAreRefused) {

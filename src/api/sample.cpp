@@ -90,7 +90,7 @@ std::unique_ptr<Backend> make_run_backend(const SampleOptions& o, const Compiled
   const int replicas = int(ladder.size());
   auto inner = make_backend(cm, layout, {o.chains * replicas, o.seed, o.threads, o.backend, o.first_chain * replicas, o.bits});
   auto backend = std::make_unique<TemperedBackend>(std::move(inner), *cm.model, ladder, o.chains, o.seed, o.first_chain,
-                                                   o.tempering_every);
+                                                   o.tempering_every, o.threads);
   tempered = backend.get();
   return backend;
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <omp.h>
 
+#include "sample/bit_planes.hpp"
 #include "sample/diagnostics.hpp"
 #include "sample/npy.hpp"
 
@@ -21,26 +22,6 @@ void check_nodes(const States& states, size_t expected, const char* who) {
 
 bool all_spins(const Model& m) {
   return std::all_of(m.nodes.begin(), m.nodes.end(), [](const NodeKind& k) { return k.is_spin(); });
-}
-
-// Per word, the bits that hold a chain.
-std::vector<uint64_t> used_bits(const PackedStates& states) {
-  std::vector<uint64_t> used(size_t(states.words), 0);
-  for (size_t bit = 0; bit < states.chain_of_bit.size(); ++bit)
-    if (states.chain_of_bit[bit] >= 0) used[bit / 64] |= uint64_t(1) << (bit % 64);
-  return used;
-}
-
-const uint64_t* planes_of(const PackedStates& states, int32_t node) {
-  return states.bits.data() + size_t(node) * size_t(states.words);
-}
-
-// The bits of word w whose chain has s_1 ... s_S = +1 for the S spins at `members`: where the number
-// of -1s is even (unused bits are arbitrary).
-uint64_t positive_products(const PackedStates& states, const int32_t* members, int spins, int w) {
-  uint64_t parity = (spins & 1) ? 0 : ~uint64_t(0);
-  for (int k = 0; k < spins; ++k) parity ^= planes_of(states, members[k])[w];
-  return parity;
 }
 
 // Mean over every value of every chain's series (0 when there is none).
@@ -263,32 +244,10 @@ void EnergyObserver::observe(const StateBatch& states, int64_t) {
   for (int c = 0; c < states.chains; ++c) traces_[c].push_back(-beta_ * factor_sum(*model_, states.chain(c)));
 }
 
-namespace {
-
-// Factor sums of the 64 chains of one word, lane b for bit b, in factor_sum's order: per group a
-// sum over its factors, then the groups' sums added up.
-void factor_sums_of_word(const Model& model, const PackedStates& states, int w, double* total) {
-  std::fill_n(total, 64, 0.0);
-  for (const auto& g : model.groups) {
-    double group[64] = {};
-    for (size_t f = 0, n = g.count(); f < n; ++f) {
-      // +-weight by flipping the sign bit where the product is -1: branch-free, so it vectorises.
-      const uint64_t flips = ~positive_products(states, g.spins.data() + f * size_t(g.n_spin), g.n_spin, w);
-      const uint64_t weight = std::bit_cast<uint64_t>(g.weights[f]);
-      for (int b = 0; b < 64; ++b) group[b] += std::bit_cast<double>(weight ^ ((flips >> b & 1) << 63));
-    }
-    for (int b = 0; b < 64; ++b) total[b] += group[b];
-  }
-}
-
-}  // namespace
-
 void EnergyObserver::observe_packed(const PackedStates& states, int64_t) {
   check_nodes(states, model_->size(), "energy observer");
   start(states.chains);
-  std::vector<double> sums(size_t(states.words) * 64);
-#pragma omp parallel for schedule(static) num_threads(threads_ > 0 ? threads_ : omp_get_max_threads())
-  for (int w = 0; w < states.words; ++w) factor_sums_of_word(*model_, states, w, sums.data() + size_t(w) * 64);
+  const auto sums = packed_factor_sums(*model_, states, threads_);
   for (size_t bit = 0; bit < sums.size(); ++bit)
     if (const int32_t c = states.chain_of_bit[bit]; c >= 0) traces_[size_t(c)].push_back(-beta_ * sums[bit]);
 }

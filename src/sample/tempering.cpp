@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <utility>
 
+#include "sample/bit_planes.hpp"
+
 namespace tsu {
 
 std::vector<double> geometric_ladder(int replicas, double lowest) {
@@ -50,8 +52,9 @@ void exchange_replicas(int parity, std::span<const double> betas, std::span<cons
 }
 
 TemperedBackend::TemperedBackend(std::unique_ptr<Backend> inner, const Model& model, std::vector<double> ladder,
-                                 int chains, uint64_t seed, int64_t first_chain, int64_t swap_every)
-    : inner_(std::move(inner)), model_(model), ladder_(std::move(ladder)), chains_(chains), swap_every_(swap_every) {
+                                 int chains, uint64_t seed, int64_t first_chain, int64_t swap_every, int threads)
+    : inner_(std::move(inner)), model_(model), ladder_(std::move(ladder)), chains_(chains), swap_every_(swap_every),
+      threads_(threads) {
   validate_ladder(ladder_);
   if (swap_every < 1) throw Error(fmt::format("tempering: swaps every {} sweeps; must be at least 1", swap_every));
   const size_t replicas = ladder_.size(), all = size_t(chains) * replicas;
@@ -75,9 +78,21 @@ void TemperedBackend::apply_factors() {
   inner_->set_beta_factors(factors);
 }
 
-void TemperedBackend::swap_round(double beta) {
+// Every replica's energy (without beta), from bit planes when the inner backend holds them: the
+// same numbers as factor_sum's, 64 replicas at a time and without unpacking.
+void TemperedBackend::measure_energies() {
+  if (inner_->get_packed_states(packed_)) {
+    const auto sums = packed_factor_sums(model_, packed_, threads_);
+    for (size_t bit = 0; bit < sums.size(); ++bit)
+      if (const int32_t i = packed_.chain_of_bit[bit]; i >= 0) energy_[size_t(i)] = -sums[bit];
+    return;
+  }
   inner_->get_states(all_);
   for (int i = 0; i < all_.chains; ++i) energy_[size_t(i)] = -factor_sum(model_, all_.chain(i));
+}
+
+void TemperedBackend::swap_round(double beta) {
+  measure_energies();
   std::vector<double> betas(ladder_.size());
   for (size_t r = 0; r < ladder_.size(); ++r) betas[r] = beta * ladder_[r];
   exchange_replicas(int(rounds_++ % 2), betas, energy_, temp_of_, chain_at_, rng_, tries_, accepted_);
@@ -103,6 +118,26 @@ void TemperedBackend::get_states(StateBatch& out) const {
     const auto from = all.chain(chain_at_[size_t(c) * ladder_.size() + cold]);
     std::copy(from.begin(), from.end(), out.chain(c).begin());
   }
+}
+
+bool TemperedBackend::get_packed_states(PackedStates& out) const {
+  if (!inner_->get_packed_states(out)) return false;
+  const size_t replicas = ladder_.size(), cold = replicas - 1;
+  std::vector<uint64_t> cold_bits(size_t(out.words), 0);
+  for (size_t bit = 0; bit < out.chain_of_bit.size(); ++bit) {
+    int32_t& chain = out.chain_of_bit[bit];
+    if (chain < 0) continue;
+    // Replicas swap temperatures within their own chain's ladder only, so inner chain i stays one
+    // of chain i / replicas's.
+    const bool is_cold = size_t(temp_of_[size_t(chain)]) == cold;
+    if (is_cold) cold_bits[bit / 64] |= uint64_t(1) << (bit % 64);
+    chain = is_cold ? int32_t(size_t(chain) / replicas) : -1;
+  }
+  for (size_t k = 0; k < out.bits.size(); ++k) out.bits[k] &= cold_bits[k % size_t(out.words)];
+  // Never the inner backend's count, so that it rebuilds chain_of_bit on the next call instead of
+  // reusing this remapped one.
+  out.chains = chains_;
+  return true;
 }
 
 void TemperedBackend::set_states(const StateBatch& in) {

@@ -34,18 +34,23 @@ void exchange_replicas(int parity, std::span<const double> betas, std::span<cons
 // chain ranges merge exactly as plain runs do.
 class TemperedBackend : public Backend {
  public:
+  // `threads` compute the replicas' energies for the swaps side by side (0 = every core).
   TemperedBackend(std::unique_ptr<Backend> inner, const Model& model, std::vector<double> ladder, int chains,
-                  uint64_t seed, int64_t first_chain, int64_t swap_every = 1);
+                  uint64_t seed, int64_t first_chain, int64_t swap_every = 1, int threads = 0);
   std::string name() const override;
   void sweeps(int64_t count, const BetaSchedule& beta, int64_t first_sweep) override;
   void get_states(StateBatch& out) const override;
   void set_states(const StateBatch& in) override;
   void set_beta_factors(std::span<const double>) override;  // Error: the ladder sets them
+  // The inner backend's bit planes with the cold replicas only: every other replica's bits cleared
+  // and unassigned, the cold ones named by their chain. False when the inner backend has none.
+  bool get_packed_states(PackedStates& out) const override;
   // Accepted / tried per neighbouring pair (k, k + 1); 0 before any try.
   std::vector<double> swap_rates() const;
 
  private:
   void apply_factors();
+  void measure_energies();
   void swap_round(double beta);
 
   std::unique_ptr<Backend> inner_;
@@ -56,9 +61,11 @@ class TemperedBackend : public Backend {
   std::vector<Xoshiro128p> rng_;
   std::vector<double> tries_, accepted_;
   int64_t swap_every_;
+  int threads_;
   int64_t rounds_ = 0;
   int64_t sweeps_done_ = 0;
   StateBatch all_;
+  PackedStates packed_;  // the inner backend's bit planes, when it holds them
   std::vector<double> energy_;
 };
 
