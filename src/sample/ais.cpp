@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <vector>
 
+#include "sample/bit_planes.hpp"
+
 namespace tsu {
 
 void AisOptions::validate() const {
@@ -53,8 +55,7 @@ AisResult annealed_log_z(const CompiledModel& cm, const Layout& layout, const Ai
     const double b = double(k) / double(options.steps);
     for (size_t c = 0; c < sums.size(); ++c) log_w[c] += (b - previous_b) * beta * sums[c];
     backend->sweeps(1, BetaSchedule::constant(beta * b), 0);
-    backend->get_states(states);
-    factor_sums(model, states, sums);
+    chain_factor_sums(*backend, model, options.threads, sums);
     const double m = mean(sums);
     ti += 0.5 * (b - previous_b) * beta * (previous_mean + m);
     previous_b = b, previous_mean = m;

@@ -40,4 +40,16 @@ std::vector<double> packed_factor_sums(const Model& model, const PackedStates& s
   return sums;
 }
 
+void chain_factor_sums(const Backend& backend, const Model& model, int threads, std::span<double> out) {
+  if (PackedStates packed; backend.get_packed_states(packed)) {
+    const auto sums = packed_factor_sums(model, packed, threads);
+    for (size_t bit = 0; bit < sums.size(); ++bit)
+      if (const int32_t c = packed.chain_of_bit[bit]; c >= 0) out[size_t(c)] = sums[bit];
+    return;
+  }
+  StateBatch states(int(out.size()), int(model.size()));
+  backend.get_states(states);
+  for (int c = 0; c < states.chains; ++c) out[size_t(c)] = factor_sum(model, states.chain(c));
+}
+
 }  // namespace tsu

@@ -1,8 +1,9 @@
 // Reading PackedStates (engine.hpp), the fast backend's bit planes of 64 chains per word, without
-// unpacking them: the observers' and the tempered backend's shared primitives.
+// unpacking them: what the observers, tempering and AIS share.
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "graph/model.hpp"
@@ -29,5 +30,9 @@ inline uint64_t positive_products(const PackedStates& states, const int32_t* mem
 // only: summed in factor_sum's order, so the numbers are the same bit for bit. `threads` sum the
 // words side by side (0 = every core).
 std::vector<double> packed_factor_sums(const Model& model, const PackedStates& states, int threads);
+
+// factor_sum of each of the backend's chains (out.size() of them), from its bit planes when it holds
+// them, else from its unpacked states: the same numbers either way.
+void chain_factor_sums(const Backend& backend, const Model& model, int threads, std::span<double> out);
 
 }  // namespace tsu

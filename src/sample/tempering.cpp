@@ -78,21 +78,9 @@ void TemperedBackend::apply_factors() {
   inner_->set_beta_factors(factors);
 }
 
-// Every replica's energy (without beta), from bit planes when the inner backend holds them: the
-// same numbers as factor_sum's, 64 replicas at a time and without unpacking.
-void TemperedBackend::measure_energies() {
-  if (inner_->get_packed_states(packed_)) {
-    const auto sums = packed_factor_sums(model_, packed_, threads_);
-    for (size_t bit = 0; bit < sums.size(); ++bit)
-      if (const int32_t i = packed_.chain_of_bit[bit]; i >= 0) energy_[size_t(i)] = -sums[bit];
-    return;
-  }
-  inner_->get_states(all_);
-  for (int i = 0; i < all_.chains; ++i) energy_[size_t(i)] = -factor_sum(model_, all_.chain(i));
-}
-
 void TemperedBackend::swap_round(double beta) {
-  measure_energies();
+  chain_factor_sums(*inner_, model_, threads_, energy_);
+  for (double& e : energy_) e = -e;
   std::vector<double> betas(ladder_.size());
   for (size_t r = 0; r < ladder_.size(); ++r) betas[r] = beta * ladder_[r];
   exchange_replicas(int(rounds_++ % 2), betas, energy_, temp_of_, chain_at_, rng_, tries_, accepted_);

@@ -50,7 +50,6 @@ class TemperedBackend : public Backend {
 
  private:
   void apply_factors();
-  void measure_energies();
   void swap_round(double beta);
 
   std::unique_ptr<Backend> inner_;
@@ -65,7 +64,6 @@ class TemperedBackend : public Backend {
   int64_t rounds_ = 0;
   int64_t sweeps_done_ = 0;
   StateBatch all_;
-  PackedStates packed_;  // the inner backend's bit planes, when it holds them
   std::vector<double> energy_;
 };
 
