@@ -141,7 +141,9 @@ class Durability : public CliTest {
 
   // Runs ARGS with {out} = straight to the end, then with {out} = killed, killed `kills` times at
   // seeded random fractions of the straight run's duration and finished; both folders must agree.
-  void expect_kills_lose_nothing(const std::string& args, int kills, uint64_t seed) {
+  // `planted`: a temporary left beside the folder's files, as a kill mid-write leaves one; the
+  // resumed run must remove it.
+  void expect_kills_lose_nothing(const std::string& args, int kills, uint64_t seed, const std::string& planted = "") {
     const auto start = Clock::now();
     const CliResult straight = tsu(with_out(args, "straight"));
     ASSERT_EQ(straight.status, 0) << straight.err;
@@ -161,6 +163,7 @@ class Durability : public CliTest {
       hits += hit;
     }
     EXPECT_GT(hits, 0) << "no kill hit a running process";
+    if (!planted.empty()) tsu::write_file_atomic((dir_ / "killed" / planted).string(), "half a write");
     const CliResult finished = tsu(with_out(args, "killed"));
     ASSERT_EQ(finished.status, 0) << finished.err;
     expect_same_files(dir_ / "straight", "straight", dir_ / "killed", "killed");
@@ -184,7 +187,8 @@ class Durability : public CliTest {
 };
 
 TEST_F(Durability, KilledDtmTrainingResumesToTheSameFiles) {
-  expect_kills_lose_nothing("dtm train --config " + config("tiny.json") + " --epochs 6 --out {out} --threads 1 --quiet", 4, 1);
+  expect_kills_lose_nothing("dtm train --config " + config("tiny.json") + " --epochs 6 --out {out} --threads 1 --quiet", 4, 1,
+                            "checkpoint.bin.tmpAb12Cd");
 }
 
 TEST_F(Durability, KilledDtmStudyResumesToTheSameFiles) {
@@ -202,7 +206,7 @@ TEST_F(Durability, KilledTrainingOfAnyModelResumesToTheSameFiles) {
   tsu::write_npy((dir_ / "rows.npy").string(), rows);
   expect_kills_lose_nothing("train rbm:48:24 --j-sigma 0.05 --data rows.npy --epochs 40 --batch 50 --out {out} "
                             "--threads 1 --quiet",
-                            4, 4);
+                            4, 4, "model.json.tmpAb12Cd");
 }
 
 TEST_F(Durability, KilledCompareResumesToTheSameFiles) {

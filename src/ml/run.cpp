@@ -80,12 +80,12 @@ std::string checkpoint_path(const std::string& out_dir) { return (fs::path(out_d
 std::string log_path(const std::string& out_dir) { return (fs::path(out_dir) / "log.jsonl").string(); }
 
 int run_training(const DtmConfig& config, const std::string& out_dir, const RunHooks& hooks) {
-  std::error_code ec;
-  fs::create_directories(out_dir, ec);
-  if (ec) throw Error(fmt::format("{}: cannot create the output folder: {}", out_dir, ec.message()));
+  prepare_dir(out_dir);
+  const std::string config_path = (fs::path(out_dir) / "config.json").string();
+  remove_abandoned_temporaries({checkpoint_path(out_dir), config_path, log_path(out_dir)});  // of a killed run
   Dtm dtm = resume_or_start(config, out_dir);
   if (!fs::exists(checkpoint_path(out_dir))) dtm.save(checkpoint_path(out_dir));  // the untrained model, epoch 0
-  write_file_atomic((fs::path(out_dir) / "config.json").string(), to_json(config).dump(2) + "\n");
+  write_file_atomic(config_path, to_json(config).dump(2) + "\n");
   trim_epoch_log(log_path(out_dir), dtm.epochs_done());
   const int last = hooks.stop_after >= 0 ? std::min(hooks.stop_after, config.training.epochs) : config.training.epochs;
   if (dtm.epochs_done() >= last) return dtm.epochs_done();
