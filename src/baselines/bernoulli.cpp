@@ -53,10 +53,9 @@ class BernoulliModel final : public Generator {
   const GeneratorConfig& config() const override { return config_; }
 
   void train(const std::string& dir, const Progress& progress) override {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) throw Error(fmt::format("{}: cannot create the output folder: {}", dir, ec.message()));
+    prepare_dir(dir);
     const std::string config_path = (fs::path(dir) / "config.json").string();
+    remove_abandoned_temporaries({means_path(dir), config_path});  // of a killed run
     if (fs::exists(means_path(dir))) {
       GeneratorConfig stored = load_generator_config(config_path);
       stored.threads = config_.threads;  // does not change the model

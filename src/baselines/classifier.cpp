@@ -233,10 +233,9 @@ Classifier Classifier::load(const std::string& path) {
 
 Classifier Classifier::load_or_train(const std::string& cache_dir, const ClassifierConfig& config,
                                      const Progress& progress) {
-  std::error_code ec;
-  fs::create_directories(cache_dir, ec);
-  if (ec) throw Error(fmt::format("{}: cannot create the classifier cache folder: {}", cache_dir, ec.message()));
+  prepare_dir(cache_dir);
   const std::string path = cache_path(cache_dir, config);
+  remove_abandoned_temporaries({path});  // of a killed run
   use_threads(config.threads);
   if (fs::exists(path)) {
     auto impl = Impl::read(path);

@@ -179,12 +179,12 @@ TorchGenerator::TorchGenerator(GeneratorConfig config) : config_(std::move(confi
 }
 
 void TorchGenerator::train(const std::string& dir, const Progress& progress) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw Error(fmt::format("{}: cannot create the output folder: {}", dir, ec.message()));
+  prepare_dir(dir);
   const std::string checkpoint = generator_checkpoint_path(dir), log = (fs::path(dir) / "log.jsonl").string();
+  const std::string config_path = (fs::path(dir) / "config.json").string();
+  remove_abandoned_temporaries({checkpoint, log, config_path});  // of a killed run
   if (fs::exists(checkpoint)) restore(checkpoint, false);
-  write_file_atomic((fs::path(dir) / "config.json").string(), to_json(config_).dump(2) + "\n");
+  write_file_atomic(config_path, to_json(config_).dump(2) + "\n");
   ml::trim_epoch_log(log, epochs_done_);
   if (epochs_done_ >= config_.epochs) return;
 
