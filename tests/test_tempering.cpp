@@ -13,6 +13,7 @@
 #include "random_models.hpp"
 #include "graph/blocks.hpp"
 #include "sample/engine.hpp"
+#include "sample/observers.hpp"
 #include "sample/program.hpp"
 #include "sample/tempering.hpp"
 
@@ -83,36 +84,45 @@ TEST(Tempering, SameSeedSameRunAtAnyThreadCountAndOverChainRanges) {
   for (size_t k = 0; k < one.run.swap_rates.size(); ++k) EXPECT_NEAR(merged.run.swap_rates[k], one.run.swap_rates[k], 1e-12);
 }
 
-// Observers read a tempered run's bit planes as they read its states: the cold replica of every
-// chain, and nothing of the others (their bits are cleared, as PackedStates requires of bits
-// without a chain).
-TEST(Tempering, BitPlanesHoldTheColdReplicasAndNothingElse) {
+// Hides that an observer reads bit planes, so that the run hands it unpacked states.
+class Unpacked final : public Observer {
+ public:
+  explicit Unpacked(Observer& inner) : inner_(inner) {}
+  void observe(const StateBatch& states, int64_t index) override { inner_.observe(states, index); }
+
+ private:
+  Observer& inner_;
+};
+
+// Observers read a tempered run's bit planes as they read its states: each chain's cold replica,
+// wherever the swaps have moved it, so that every per-chain statistic (the diagnostics' counts
+// included) is the same as from unpacked states.
+TEST(Tempering, BitPlanesGiveWhatUnpackedStatesGive) {
   const auto model = frustrated_model(1.5);
   const CompiledModel cm = compile(model);
   const Layout layout = make_layout(*model, std::vector<uint8_t>(model->size(), 0));
   const int chains = 10, replicas = 4;  // 40 inner chains: more than run as lone chains, so in tiles
-  auto inner = make_backend(cm, layout, {chains * replicas, 3, 1, "fast", 0, 0});
-  TemperedBackend backend(std::move(inner), *model, geometric_ladder(replicas, 0.3), chains, 3, 0);
-  backend.set_states(initial_states(cm, layout, chains, 3, InitKind::Uniform, model->beta));
-  backend.sweeps(7, BetaSchedule::constant(model->beta), 0);
-  StateBatch states(chains, int(model->size()));
-  backend.get_states(states);
-  PackedStates packed;
-  ASSERT_TRUE(backend.get_packed_states(packed));
-  EXPECT_EQ(packed.chains, chains);
-  std::vector<int> seen(chains, 0);
-  for (size_t bit = 0; bit < packed.chain_of_bit.size(); ++bit) {
-    const int32_t c = packed.chain_of_bit[bit];
-    for (int i = 0; i < packed.nodes; ++i) {
-      const int value = int(packed.bits[size_t(i) * size_t(packed.words) + bit / 64] >> (bit % 64) & 1);
-      if (c < 0)
-        ASSERT_EQ(value, 0) << "bit " << bit << " node " << i;
-      else
-        ASSERT_EQ(value, int(states.chain(c)[size_t(i)])) << "chain " << c << " node " << i;
-    }
-    if (c >= 0) ++seen[size_t(c)];
+  const Schedule schedule{5, 40, 3};
+  auto observe = [&](bool packed) {
+    auto inner = make_backend(cm, layout, {chains * replicas, 3, 1, "fast", 0, 0});
+    TemperedBackend backend(std::move(inner), *model, geometric_ladder(replicas, 0.3), chains, 3, 0);
+    backend.set_states(initial_states(cm, layout, chains, 3, InitKind::Uniform, model->beta));
+    auto marginals = std::make_unique<MarginalObserver>(*model);
+    marginals->track_diagnostics(schedule.samples);
+    Unpacked hidden(*marginals);
+    Observer* observers[] = {packed ? static_cast<Observer*>(marginals.get()) : &hidden};
+    run(backend, schedule, BetaSchedule::constant(model->beta), observers);
+    EXPECT_GT(backend.swap_rates()[0], 0.0);
+    return marginals;
+  };
+  const auto packed = observe(true), unpacked = observe(false);
+  EXPECT_EQ(packed->marginals(), unpacked->marginals());
+  for (size_t e = 0; e < model->size(); ++e) {
+    const Diagnostic a = packed->diagnostics().at(e), b = unpacked->diagnostics().at(e);
+    EXPECT_EQ(a.mcse, b.mcse) << "node " << e;
+    EXPECT_TRUE(a.ess == b.ess || (std::isnan(a.ess) && std::isnan(b.ess))) << "node " << e;
+    EXPECT_TRUE(a.rhat == b.rhat || (std::isnan(a.rhat) && std::isnan(b.rhat))) << "node " << e;
   }
-  EXPECT_EQ(seen, std::vector<int>(chains, 1));
 }
 
 TEST(Tempering, BadLaddersAreRefused) {

@@ -109,22 +109,25 @@ void TemperedBackend::get_states(StateBatch& out) const {
 }
 
 bool TemperedBackend::get_packed_states(PackedStates& out) const {
-  if (!inner_->get_packed_states(out)) return false;
-  const size_t replicas = ladder_.size(), cold = replicas - 1;
-  std::vector<uint64_t> cold_bits(size_t(out.words), 0);
-  for (size_t bit = 0; bit < out.chain_of_bit.size(); ++bit) {
-    int32_t& chain = out.chain_of_bit[bit];
-    if (chain < 0) continue;
-    // Replicas swap temperatures within their own chain's ladder only, so inner chain i stays one
-    // of chain i / replicas's.
-    const bool is_cold = size_t(temp_of_[size_t(chain)]) == cold;
-    if (is_cold) cold_bits[bit / 64] |= uint64_t(1) << (bit % 64);
-    chain = is_cold ? int32_t(size_t(chain) / replicas) : -1;
+  PackedStates inner;
+  if (!inner_->get_packed_states(inner)) return false;
+  // A chain's cold replica moves between inner chains as replicas swap, while observers keep each
+  // chain's counts at its bit: chain c gets bit c of its own, holding its cold replica's states.
+  std::vector<size_t> bit_of(size_t(all_.chains));
+  for (size_t bit = 0; bit < inner.chain_of_bit.size(); ++bit)
+    if (const int32_t i = inner.chain_of_bit[bit]; i >= 0) bit_of[size_t(i)] = bit;
+  out.chains = chains_, out.nodes = inner.nodes, out.words = (chains_ + 63) / 64;
+  out.chain_of_bit.assign(size_t(out.words) * 64, -1);
+  out.bits.assign(size_t(out.nodes) * size_t(out.words), 0);
+  const size_t cold = ladder_.size() - 1;
+  for (size_t c = 0; c < size_t(chains_); ++c) {
+    out.chain_of_bit[c] = int32_t(c);
+    const size_t from = bit_of[size_t(chain_at_[c * ladder_.size() + cold])];
+    for (size_t i = 0; i < size_t(out.nodes); ++i) {
+      const uint64_t value = inner.bits[i * size_t(inner.words) + from / 64] >> (from % 64) & 1;
+      out.bits[i * size_t(out.words) + c / 64] |= value << (c % 64);
+    }
   }
-  for (size_t k = 0; k < out.bits.size(); ++k) out.bits[k] &= cold_bits[k % size_t(out.words)];
-  // Never the inner backend's count, so that it rebuilds chain_of_bit on the next call instead of
-  // reusing this remapped one.
-  out.chains = chains_;
   return true;
 }
 

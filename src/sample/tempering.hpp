@@ -42,8 +42,8 @@ class TemperedBackend : public Backend {
   void get_states(StateBatch& out) const override;
   void set_states(const StateBatch& in) override;
   void set_beta_factors(std::span<const double>) override;  // Error: the ladder sets them
-  // The inner backend's bit planes with the cold replicas only: every other replica's bits cleared
-  // and unassigned, the cold ones named by their chain. False when the inner backend has none.
+  // The cold replicas as bit planes, chain c at bit c whichever inner chain holds its cold replica;
+  // false when the inner backend holds no planes.
   bool get_packed_states(PackedStates& out) const override;
   // Accepted / tried per neighbouring pair (k, k + 1); 0 before any try.
   std::vector<double> swap_rates() const;
