@@ -314,9 +314,18 @@ TEST(SampleDiagnostics, FactorMomentsInMomentsJsonHaveTheShapeOfTheirGroups) {
 
   o.factor_diagnostics_bytes = 100;
   const api::SampleResult skipped = api::sample(model, o);
-  EXPECT_TRUE(skipped.diagnostics()["factor_moments"]["skipped"].get<std::string>().starts_with(
-      "factor moment diagnostics skipped: they would take"));
-  EXPECT_TRUE(skipped.warnings().at(0).starts_with("factor moment diagnostics skipped")) << skipped.warnings().at(0);
+  EXPECT_TRUE(skipped.diagnostics()["factor_moments_skipped"].get<std::string>().starts_with(
+      "factor moment (and pair moment) diagnostics skipped: they would take"));
+  EXPECT_FALSE(skipped.diagnostics().contains("factor_moments"));
+  EXPECT_TRUE(skipped.warnings().at(0).starts_with("factor moment (and pair moment) diagnostics skipped"))
+      << skipped.warnings().at(0);
+  // Merged with a run that has them, the result has none, and says why.
+  o.factor_diagnostics_bytes = 2.4e9;
+  o.first_chain = 4;
+  api::SampleResult merged = skipped;
+  merged.merge(api::sample(model, o));
+  EXPECT_TRUE(merged.diagnostics().contains("factor_moments_skipped"));
+  EXPECT_FALSE(merged.diagnostics()["marginals"].empty());
   EXPECT_FALSE(skipped.diagnostics()["marginals"].empty());
 }
 

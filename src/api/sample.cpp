@@ -106,8 +106,9 @@ void validate(const SampleOptions& o) {
 }
 
 std::string factors_skipped(double bytes, double limit) {
-  return fmt::format("factor moment diagnostics skipped: they would take {:.3g} GB, more than the {:.3g} GB allowed; "
-                     "sample fewer chains per run and merge the runs, or allow more",
+  return fmt::format("factor moment (and pair moment) diagnostics skipped: they would take {:.3g} GB, more than the "
+                     "{:.3g} GB allowed (SampleOptions::factor_diagnostics_bytes); sample fewer chains per run and "
+                     "merge the runs",
                      bytes / 1e9, limit / 1e9);
 }
 
@@ -363,7 +364,12 @@ void merge_diagnostic_data(DiagnosticData& into, const DiagnosticData& other) {
   if (into.energy.empty() != other.energy.empty()) throw Error("merge: only one of the results holds diagnostics");
   if (into.energy.empty()) return;
   into.marginals.merge(other.marginals);
-  into.factors.merge(other.factors);
+  if (into.factors_skipped.empty() && other.factors_skipped.empty()) {
+    into.factors.merge(other.factors);
+  } else {  // one run's are missing, so the merged run has none
+    into.factors = BinarySeriesStats();
+    if (into.factors_skipped.empty()) into.factors_skipped = other.factors_skipped;
+  }
   into.energy.insert(into.energy.end(), other.energy.begin(), other.energy.end());
 }
 
@@ -468,7 +474,7 @@ nlohmann::json SampleResult::diagnostics() const {
       "ESS and MCSE by lugsail batch means (Vats and Flegal 2022) with batches of {} observations",
       diagnostic_data.marginals.batch_length());
   out["limits"] = {{"rhat", kRhatLimit}, {"ess", kEssMinimum}};
-  if (!diagnostic_data.factors_skipped.empty()) out["factor_moments"] = {{"skipped", diagnostic_data.factors_skipped}};
+  if (!diagnostic_data.factors_skipped.empty()) out["factor_moments_skipped"] = diagnostic_data.factors_skipped;
   for (const auto& g : groups) {
     if (g.per_entry)
       out[json_key(g)] = g.kind == "factor moments" ? factor_entry_lists(*model, g) : entry_lists(*model, g);

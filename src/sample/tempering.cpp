@@ -113,6 +113,9 @@ bool TemperedBackend::get_packed_states(PackedStates& out) const {
   if (!inner_->get_packed_states(inner)) return false;
   // A chain's cold replica moves between inner chains as replicas swap, while observers keep each
   // chain's counts at its bit: chain c gets bit c of its own, holding its cold replica's states.
+  if (inner.chains != all_.chains || inner.nodes != all_.nodes)
+    throw Error(fmt::format("tempering: the inner backend's planes hold {} chains x {} nodes, expected {} x {}",
+                            inner.chains, inner.nodes, all_.chains, all_.nodes));
   std::vector<size_t> bit_of(size_t(all_.chains));
   for (size_t bit = 0; bit < inner.chain_of_bit.size(); ++bit)
     if (const int32_t i = inner.chain_of_bit[bit]; i >= 0) bit_of[size_t(i)] = bit;
