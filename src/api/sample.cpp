@@ -238,17 +238,6 @@ DiagnosedGroup factor_diagnostics(const ModelPtr& model, const BinarySeriesStats
           [model](size_t k) { return factor_moment_name(*model, k); }, true};
 }
 
-// The two-spin factors' flat-weight indices, aligned with two_spin_pairs.
-std::vector<size_t> two_spin_weights(const Model& m) {
-  std::vector<size_t> out;
-  size_t base = 0;
-  for (const auto& g : m.groups) {
-    for (size_t f = 0; g.n_spin == 2 && g.n_cat == 0 && f < g.count(); ++f) out.push_back(base + f);
-    base += g.weights.size();
-  }
-  return out;
-}
-
 DiagnosedGroup pair_diagnostics(const ModelPtr& model, const DiagnosedGroup& factors) {
   DiagnosedGroup g{"pair moments", {}, {}, true, false};
   const auto weights = two_spin_weights(*model);
@@ -401,7 +390,7 @@ SampleResult sample(const ModelPtr& given, const SampleOptions& options) {
   r.marginals = rec.marginals.marginals();
   r.pairs = two_spin_pairs(*model);
   r.factor_moments = rec.factors.moments();
-  for (size_t k : two_spin_weights(*model)) r.pair_moments.push_back(r.factor_moments[k]);
+  r.pair_moments = two_spin_moments(*model, r.factor_moments);
   r.energy_mean = rec.energy.mean();
   r.energy_std = std::sqrt(rec.energy.variance());
   r.draws = int64_t(options.chains) * options.schedule.samples;

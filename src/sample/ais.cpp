@@ -17,10 +17,6 @@ void AisOptions::validate() const {
 
 namespace {
 
-void factor_sums(const Model& model, const StateBatch& states, std::vector<double>& out) {
-  for (int c = 0; c < states.chains; ++c) out[size_t(c)] = factor_sum(model, states.chain(c));
-}
-
 double mean(const std::vector<double>& v) {
   double s = 0;
   for (double x : v) s += x;
@@ -45,11 +41,10 @@ AisResult annealed_log_z(const CompiledModel& cm, const Layout& layout, const Ai
   eo.threads = options.threads;
   eo.backend = options.backend;
   auto backend = make_backend(cm, layout, eo);
-  StateBatch states = initial_states(cm, layout, options.chains, options.seed, InitKind::Uniform, 0.0);
-  backend->set_states(states);
+  backend->set_states(initial_states(cm, layout, options.chains, options.seed, InitKind::Uniform, 0.0));
 
   std::vector<double> log_w(size_t(options.chains), 0.0), sums(size_t(options.chains));
-  factor_sums(model, states, sums);
+  chain_factor_sums(*backend, model, options.threads, sums);
   double previous_b = 0, previous_mean = mean(sums), ti = 0;
   for (int64_t k = 1; k <= options.steps; ++k) {
     const double b = double(k) / double(options.steps);

@@ -422,6 +422,22 @@ std::vector<std::pair<int32_t, int32_t>> two_spin_pairs(const Model& m) {
   return pairs;
 }
 
+std::vector<size_t> two_spin_weights(const Model& m) {
+  std::vector<size_t> out;
+  size_t base = 0;
+  for (const auto& g : m.groups) {
+    for (size_t f = 0; g.n_spin == 2 && g.n_cat == 0 && f < g.count(); ++f) out.push_back(base + f);
+    base += g.weights.size();
+  }
+  return out;
+}
+
+std::vector<double> two_spin_moments(const Model& m, std::span<const double> factor_moments) {
+  std::vector<double> out;
+  for (size_t k : two_spin_weights(m)) out.push_back(factor_moments[k]);
+  return out;
+}
+
 nlohmann::json factor_moments_json(const Model& m, std::span<const double> values) {
   if (values.size() != weight_count(m))
     throw Error(fmt::format("factor moments: {} values for a model of {} weights", values.size(), weight_count(m)));

@@ -185,6 +185,10 @@ Statistic energy_statistic(const Model& m, double beta);
 
 // The nodes of every pure two-spin factor (n_spin == 2, n_cat == 0), in file order.
 std::vector<std::pair<int32_t, int32_t>> two_spin_pairs(const Model& m);
+// Their flat-weight indices, aligned with two_spin_pairs: E[s_i s_j] is the factor moment there.
+std::vector<size_t> two_spin_weights(const Model& m);
+// Those moments picked out of the factor moments ([weight]).
+std::vector<double> two_spin_moments(const Model& m, std::span<const double> factor_moments);
 
 // Per factor group {"spins": S, "categories": [K...], "moments": [...]}: a factor's moment is a number
 // when its table has one entry, else its table's moments in row-major order. `values` is [weight].
