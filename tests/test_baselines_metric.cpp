@@ -526,6 +526,31 @@ TEST(BaselinesMetric, ClassSharesAreTheClassifiersLabelHistogram) {
   EXPECT_GT(one.class_shares[0], 0.6);
 }
 
+// The per-class split: the classes' recalls and coverages average to the overall ones (the reference
+// is class-balanced) and their precisions, weighted by share, to the overall precision; samples of one
+// class cover that class and (almost) none of the others, so a dropped mode shows as a class with
+// coverage near 0. (Recall does not: a tight set's few outliers have balls wide enough to reach other
+// classes, which is why coverage is there.)
+TEST(BaselinesMetric, PerClassQualityLocatesTheMissingClasses) {
+  const auto& s = shared();
+  const QualityMetric metric(s.classifier, s.train, kPerClass, 1);
+  const QualityReport one = metric.evaluate(from_classes(s.test, 1, 300), 300);
+  ASSERT_EQ(one.per_class.size(), 10u);
+  double recall = 0, coverage = 0, precision = 0;
+  for (const ClassQuality& c : one.per_class) {
+    recall += c.recall / 10, coverage += c.coverage / 10;
+    if (c.share > 0) precision += c.share * c.precision;
+  }
+  EXPECT_NEAR(recall, one.recall, 1e-12);
+  EXPECT_NEAR(coverage, one.coverage, 1e-12);
+  EXPECT_NEAR(precision, one.precision, 1e-12);
+  EXPECT_NEAR(one.per_class[0].share, one.class_shares[0], 1e-12);
+  EXPECT_GT(one.per_class[0].coverage, 0.5);
+  for (int c = 1; c < 10; ++c) EXPECT_LT(one.per_class[size_t(c)].coverage, 0.5 * one.per_class[0].coverage) << c;
+  const QualityReport all = metric.evaluate(from_classes(s.test, 10, 300), 300);
+  for (int c = 0; c < 10; ++c) EXPECT_GT(all.per_class[size_t(c)].coverage, 0.3) << c;
+}
+
 // Forty independent experiments, each a fresh reference (its own seed) and 250 fresh held-out images
 // with 10 % of their pixels flipped (a model that differs from the data: away from the null, where
 // bootstrapping a distance is consistent). For FD, KID and coverage the bootstrap's standard error

@@ -18,6 +18,7 @@
 #include "ml/dtm.hpp"
 #include "ml/generate.hpp"
 #include "ml/mixing.hpp"
+#include "ml/modes.hpp"
 #include "ml/moments.hpp"
 #include "ml/optim.hpp"
 #include "ml/train.hpp"
@@ -741,4 +742,78 @@ TEST(Config, SamplerBitsQuantizeTheSampledModelOnly) {
   } catch (const tsu::Error& e) {
     EXPECT_STREQ(e.what(), "x.json: sampler.bits: must be 0 (fp32) or between 2 and 16, got 1");
   }
+}
+
+// Mode statistics against closed forms. Each chain keeps its class with probability 1 - q per snapshot
+// and otherwise draws one of K uniformly (its own class included), read exactly: agreement(lag) =
+// r + (1 - r) / K with r = (1 - q)^lag, independent = 1 / K, so mixed(lag) = 1 - r. Chains that never
+// move give mixed 0 at every lag; q = 1 gives 1.
+TEST(ModeMixing, StatisticsOfAMarkovChainOfClassesMatchTheClosedForm) {
+  const int chains = 4000, snapshots = 5, K = 5;
+  for (const double q : {0.0, 0.3, 1.0}) {
+    std::mt19937_64 gen(11);
+    std::vector<int> seq(size_t(chains) * snapshots);
+    for (int c = 0; c < chains; ++c) {
+      int v = int(gen() % K);
+      for (int j = 0; j < snapshots; ++j) {
+        if (j > 0 && std::uniform_real_distribution<double>(0, 1)(gen) < q) v = int(gen() % K);
+        seq[size_t(c) * snapshots + size_t(j)] = v;
+      }
+    }
+    const ModeStatistics s = mode_statistics(seq, seq, chains, snapshots, K);
+    EXPECT_DOUBLE_EQ(s.agreement[0], 1.0);
+    for (int lag = 1; lag < snapshots; ++lag) {
+      const double r = std::pow(1 - q, lag), expected = r + (1 - r) / K;
+      const double pairs = double(chains) * (snapshots - lag);
+      const double tol = 5 * std::sqrt(std::max(expected * (1 - expected), 1e-4) / pairs);
+      EXPECT_NEAR(s.agreement[size_t(lag)], expected, tol) << "q " << q << " lag " << lag;
+      EXPECT_NEAR(s.independent[size_t(lag)], 1.0 / K, 0.01) << "q " << q << " lag " << lag;
+      EXPECT_NEAR(s.mixed[size_t(lag)], 1 - r, 1.5 * tol) << "q " << q << " lag " << lag;
+    }
+  }
+  EXPECT_NE(error_of([] { mode_statistics(std::vector<int>{0, 7}, std::vector<int>{0, 1}, 1, 2, 5); }).find("class 7"),
+            std::string::npos);
+}
+
+// A partial generation from x^{T-1} with the same seed gives what the whole generation gives: the
+// steps' chains are seeded by the step alone, so denoising a snapshot is the generation's own tail.
+TEST(ModeMixing, PartialGenerationContinuesTheWholeOne) {
+  DtmConfig config = small_training_config();
+  config.diffusion.steps = 3;
+  const auto data = make_training_data(config, synthetic_images(16, 3), synthetic_images(4, 4));
+  Dtm dtm(config);
+  train_epoch(dtm, data);
+  GenerateOptions whole;
+  whole.samples = 12, whole.seed = 4, whole.trajectory = 12;
+  const Generated g = generate(dtm, whole);
+  GenerateOptions tail = whole;
+  tail.trajectory = 0, tail.start = g.trajectory[1], tail.from_step = 1;  // x^2: steps 1 and 0 left
+  const Generated t = generate(dtm, tail);
+  EXPECT_EQ(t.x, g.x);
+  EXPECT_EQ(t.counters.steps, 2);
+  EXPECT_NEAR(t.counters.flips, g.counters.flips * 2 / 3, 1e-9 * g.counters.flips);
+  tail.from_step = 3;
+  EXPECT_NE(error_of([&] { generate(dtm, tail); }).find("from_step"), std::string::npos);
+
+  // The mode-mixing run: every snapshot read, the same whatever the thread count.
+  const Classify by_label = [&](std::span<const float> images, size_t count, int) {
+    std::vector<int> classes(count);
+    for (size_t i = 0; i < count; ++i) classes[i] = images[i * 4] > 0.5f ? 1 : 0;  // the first pixel
+    return classes;
+  };
+  ModeMixingOptions o;
+  o.chains = 16, o.snapshots = 4, o.every = 3, o.seed = 2, o.threads = 1;
+  const ModeMixing one = mode_mixing(dtm, o, by_label);
+  o.threads = 2;
+  const ModeMixing two = mode_mixing(dtm, o, by_label);
+  EXPECT_EQ(one.classes_a, two.classes_a);
+  EXPECT_EQ(one.classes_b, two.classes_b);
+  EXPECT_EQ(one.labels, two.labels);
+  ASSERT_EQ(one.labels.size(), 64u);
+  const ModeStatistics s = one.images();
+  ASSERT_EQ(s.agreement.size(), 4u);
+  for (double a : s.agreement) EXPECT_TRUE(a >= 0 && a <= 1) << a;
+  EXPECT_DOUBLE_EQ(one.label_bits().agreement[0], 1.0);
+  o.snapshots = 1;
+  EXPECT_NE(error_of([&] { mode_mixing(dtm, o, by_label); }).find("snapshots"), std::string::npos);
 }

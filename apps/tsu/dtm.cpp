@@ -3,6 +3,7 @@
 //   tsu dtm generate --model DIR --n N --out DIR2   ancestral sampling: .npy samples and PNG grids
 //   tsu dtm eval --model DIR [--samples FILE.npy]    quality metric of samples (generated if not given)
 //   tsu dtm study --config A --config B .. --out DIR  train several configs, tabulate and plot per epoch
+//   tsu dtm coverage --model DIR --out DIR2          per-class precision/recall, sweeps, mixing between modes
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -176,6 +177,22 @@ void run_study(const StudyArgs& args) {
   if (!args.quiet) fmt::print("wrote study.csv, quality-free.png, quality-clamped.png, autocorr.png to {}\n", args.out);
 }
 
+struct CoverageArgs {
+  api::DtmCoverageOptions options;
+  bool quiet = false;
+};
+
+void run_coverage(CoverageArgs& args) {
+  prepare_out_dir(args.options.out);
+  args.options.progress = step_progress(!args.quiet && stderr_is_terminal());
+  args.options.log = [quiet = args.quiet](const std::string& line) {
+    if (!quiet) fmt::print("{}\n", line);
+    stop_if_interrupted();
+  };
+  const json report = api::dtm_coverage(args.options);
+  if (!args.quiet) fmt::print("wrote {}\n", report["files"]["report"].get<std::string>());
+}
+
 }  // namespace
 
 void add_dtm_command(CLI::App& app) {
@@ -237,6 +254,31 @@ void add_dtm_command(CLI::App& app) {
   st->add_flag("--quiet", study->quiet, "No per-epoch lines");
   add_classifier_options(*st, study->classifier);
   st->callback([study] { run_study(*study); });
+
+  auto coverage = std::make_shared<CoverageArgs>();
+  auto& co = coverage->options;
+  auto* c = dtm->add_subcommand("coverage",
+                                "Where samples fall short of the data: per-class precision/recall against sweeps, and "
+                                "the noisiest step's mixing between modes");
+  c->add_option("--model", co.model, "Training output folder (holds checkpoint.bin)")->required();
+  c->add_option("--out", co.out, "Output folder: coverage.json, quality-sweeps.png, modes.png")->required();
+  c->add_option("--classifier", co.classifier, "The classifier's scale (tiny, demo, full)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"tiny", "demo", "full"}));
+  c->add_option("--cache", co.cache, "Classifier cache folder (default $TSU_CACHE or ~/.cache/tsu)");
+  c->add_option("--n", co.samples, "Samples per mode and sweeps value (a multiple of 10)")->capture_default_str();
+  c->add_option("--sweeps", co.sweeps, "Sweeps per step to score, e.g. --sweeps 25 100 400 (default: the config's)");
+  c->add_option("--mode-chains", co.mode_chains, "Chains of the mode-mixing run (0 = none)")
+      ->capture_default_str()
+      ->check(at_least(0));
+  c->add_option("--snapshots", co.snapshots, "Snapshots of the noisiest step per chain")
+      ->capture_default_str()
+      ->check(at_least(2));
+  c->add_option("--every", co.every, "Sweeps between snapshots")->capture_default_str()->check(at_least(1));
+  c->add_option("--seed", co.seed, "Seed of the samples and the reference")->capture_default_str();
+  c->add_option("--threads", co.threads, "Threads (0 = the config's)")->check(at_least(0));
+  c->add_flag("--quiet", coverage->quiet, "No progress and no summary");
+  c->callback([coverage] { run_coverage(*coverage); });
 }
 
 }  // namespace tsu::cli

@@ -53,6 +53,8 @@ ClassifierMetric classifier_metric(const std::string& scale, const std::string& 
 
 CompareResult compare(const CompareOptions& options) { return neural().compare(options); }
 
+nlohmann::json dtm_coverage(const DtmCoverageOptions& options) { return neural().dtm_coverage(options); }
+
 namespace {
 
 double spec_number(const std::string& spec, const std::string& what, const std::string& text, bool required) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -73,12 +74,33 @@ struct CompareResult {
 // model with the same metric, prices each on its hardware and writes the report (docs/compare.md).
 CompareResult compare(const CompareOptions& options);
 
+struct DtmCoverageOptions {
+  std::string model;                // a trained DTM run folder
+  std::string out;                  // coverage.json, quality-sweeps.png, modes.png
+  std::string classifier = "demo";  // the classifier's scale
+  std::string cache;                // its cache folder ("" = the default)
+  int samples = 1000;               // per mode and sweeps value, a multiple of 10; the reference has as many
+  std::vector<int> sweeps;          // sweeps per step to score; empty = the config's generation.sweeps
+  int mode_chains = 256, snapshots = 16, every = 100;  // the mode-mixing run (ml/modes.hpp); chains 0 = none
+  uint64_t seed = 0;
+  int threads = 0;
+  std::function<void(const std::string&)> log;  // one line per result; may be empty
+  StepProgress progress;
+};
+
+// Where a DTM's samples fall short of the data (docs/dtm.md, "Coverage"): free and label-clamped
+// samples at each sweeps value scored by the classifier metric with the per-class split (share,
+// precision, recall, coverage), held-out test images scored alike, and the noisiest step's mixing
+// between modes. Writes and returns coverage.json.
+nlohmann::json dtm_coverage(const DtmCoverageOptions& options);
+
 // What libtsu_neural.so exports, as tsu_neural_entry_points(): one table, checked by its version.
 struct NeuralEntryPoints {
   int version;
   ClassifierMetric (*classifier_metric)(const std::string&, const std::string&, int, const StepProgress&);
   CompareResult (*compare)(const CompareOptions&);
+  nlohmann::json (*dtm_coverage)(const DtmCoverageOptions&);
 };
-constexpr int kNeuralEntryPointsVersion = 2;  // changes with CompareOptions
+constexpr int kNeuralEntryPointsVersion = 3;  // changes with the table and its options
 
 }  // namespace tsu::api

@@ -54,11 +54,17 @@ std::vector<double> knn_radii(const Points& p, int k) {
 }
 
 // Kynkaenniemi et al. 2019: a point counts when it lies within (<=) some ball of the other set.
-PrecisionRecall precision_recall(const Points& real, const std::vector<double>& real_radii, const Points& generated,
-                                 const std::vector<double>& generated_radii) {
+// Per point: a generated point is precise when inside some real ball; a real point is recalled when
+// inside some generated ball and reached (coverage) when its own ball holds a generated point.
+struct PointFlags {
+  std::vector<char> precise, recalled, reached;
+};
+
+PointFlags point_flags(const Points& real, const std::vector<double>& real_radii, const Points& generated,
+                       const std::vector<double>& generated_radii) {
   const Eigen::RowVectorXd real_norms = real.colwise().squaredNorm();
-  std::vector<char> recalled(size_t(real.cols()), 0), reached(size_t(real.cols()), 0);
-  size_t precise = 0;
+  PointFlags f{std::vector<char>(size_t(generated.cols()), 0), std::vector<char>(size_t(real.cols()), 0),
+               std::vector<char>(size_t(real.cols()), 0)};
   for (Eigen::Index first = 0; first < generated.cols(); first += kBlock) {
     const Eigen::Index rows = std::min(kBlock, generated.cols() - first);
     const Distances d = squared_distances(generated, first, rows, real, real_norms);
@@ -68,16 +74,26 @@ PrecisionRecall precision_recall(const Points& real, const std::vector<double>& 
       for (Eigen::Index r = 0; r < real.cols(); ++r) {
         const bool in_real_ball = d(i, r) <= real_radii[size_t(r)];
         inside |= in_real_ball;
-        reached[size_t(r)] |= in_real_ball;
-        recalled[size_t(r)] |= d(i, r) <= own;
+        f.reached[size_t(r)] |= in_real_ball;
+        f.recalled[size_t(r)] |= d(i, r) <= own;
       }
-      precise += inside;
+      f.precise[size_t(first + i)] = inside;
     }
   }
-  const auto share = [&](const std::vector<char>& flags) {
-    return double(std::count(flags.begin(), flags.end(), 1)) / double(real.cols());
-  };
-  return {double(precise) / double(generated.cols()), share(recalled), share(reached)};
+  return f;
+}
+
+// The share of flagged points among those of `classes` equal to c (all points when c < 0); NaN for none.
+double flagged_share(const std::vector<char>& flags, const std::vector<int>& classes, int c) {
+  size_t n = 0, on = 0;
+  for (size_t i = 0; i < flags.size(); ++i)
+    if (c < 0 || classes[i] == c) ++n, on += flags[i] != 0;
+  return n ? double(on) / double(n) : NAN;
+}
+
+PrecisionRecall precision_recall(const PointFlags& f) {
+  const std::vector<int> none;
+  return {flagged_share(f.precise, none, -1), flagged_share(f.recalled, none, -1), flagged_share(f.reached, none, -1)};
 }
 
 void check_neighbours(size_t count, int k, const std::string& what) {
@@ -231,6 +247,18 @@ std::vector<float> binarised_images(const ml::ImageSet& set, size_t limit) {
   return out;
 }
 
+std::vector<float> held_out_images(const ml::ImageSet& set, size_t per_class) {
+  const size_t pixels = size_t(set.pixels_per_image());
+  std::vector<float> images(per_class * ml::kFashionMnistClasses * pixels);
+  std::vector<size_t> taken(ml::kFashionMnistClasses, 0);
+  size_t count = 0;
+  for (size_t i = 0; i < set.size(); ++i)
+    if (taken[set.labels[i]]++ < per_class) binarise(set.image(i), images.data() + count++ * pixels);
+  if (count * pixels != images.size())
+    throw Error(fmt::format("held-out images: {} images, fewer than {} of each class", count, per_class));
+  return images;
+}
+
 std::vector<size_t> reference_indices(const ml::ImageSet& set, int per_class, uint64_t seed) {
   if (per_class < 1) throw Error(fmt::format("reference images: per_class must be >= 1, got {}", per_class));
   std::vector<std::vector<size_t>> by_class(ml::kFashionMnistClasses);
@@ -258,7 +286,7 @@ PrecisionRecall knn_precision_recall(std::span<const float> real, size_t real_co
     throw Error(fmt::format("precision/recall: {} and {} values are not {} and {} vectors of {} features", real.size(),
                             generated.size(), real_count, generated_count, dims));
   const Points r = as_points(real, real_count, dims), g = as_points(generated, generated_count, dims);
-  return precision_recall(r, knn_radii(r, k), g, knn_radii(g, k));
+  return precision_recall(point_flags(r, knn_radii(r, k), g, knn_radii(g, k)));
 }
 
 double kernel_distance(std::span<const float> a, size_t a_count, std::span<const float> b, size_t b_count, int dims) {
@@ -290,9 +318,9 @@ QualityMetric::QualityMetric(const Classifier& classifier, const ml::ImageSet& t
   reference_radii_ = knn_radii(reference, k);
   const PairTables pairs = pair_tables(reference, reference);
   reference_kernel_mean_ = within_kernel_mean(pairs.kernel, Counts(reference_count_, 1));
-  std::vector<int> classes(reference_count_);  // chosen class after class, per_class each
-  for (size_t i = 0; i < reference_count_; ++i) classes[i] = int(i / size_t(per_class));
-  const Strata strata = strata_of(classes, reference_count_);
+  reference_classes_.resize(reference_count_);  // chosen class after class, per_class each
+  for (size_t i = 0; i < reference_count_; ++i) reference_classes_[i] = int(i / size_t(per_class));
+  const Strata strata = strata_of(reference_classes_, reference_count_);
   for (int b = 0; b < bootstrap; ++b) {
     Replicate r;
     r.counts = resample_counts(strata, reference_count_, derive(seed, Purpose::BootstrapReference, {uint64_t(b)}));
@@ -318,7 +346,8 @@ QualityReport QualityMetric::evaluate(std::span<const float> images, size_t coun
   QualityReport report;
   report.samples = count;
   report.fd = ml::frechet_distance(ml::feature_stats(features, count, dims), reference_stats_);
-  const PrecisionRecall pr = precision_recall(reference, reference_radii_, generated, knn_radii(generated, k_));
+  const PointFlags flags = point_flags(reference, reference_radii_, generated, knn_radii(generated, k_));
+  const PrecisionRecall pr = precision_recall(flags);
   report.precision = pr.precision;
   report.recall = pr.recall;
   report.coverage = pr.coverage;
@@ -328,6 +357,10 @@ QualityReport QualityMetric::evaluate(std::span<const float> images, size_t coun
                2 * cross_kernel_mean(cross.kernel, all, all_reference);
   const std::vector<int> predicted = classifier_->predict(images, count, side);
   report.class_shares = class_shares(predicted);
+  for (int c = 0; c < ml::kFashionMnistClasses; ++c)
+    report.per_class.push_back({report.class_shares[size_t(c)], flagged_share(flags.precise, predicted, c),
+                                flagged_share(flags.recalled, reference_classes_, c),
+                                flagged_share(flags.reached, reference_classes_, c)});
   if (!labels.empty()) {
     size_t right = 0;
     for (size_t i = 0; i < count; ++i) right += predicted[i] == labels[i];

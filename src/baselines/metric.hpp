@@ -81,6 +81,14 @@ class Classifier {
   std::shared_ptr<Impl> impl_;
 };
 
+// One class's part of a report: `share` of the samples the classifier puts in the class, the
+// precision of those samples (NaN when there are none), and the recall and coverage of the
+// reference's images of the class (the reference is class-balanced, so the classes' recalls average
+// to the overall recall). A model that drops a mode shows it here as a class with recall near 0.
+struct ClassQuality {
+  double share = 0, precision = 0, recall = 0, coverage = 0;
+};
+
 struct QualityReport {
   std::string metric = "fd_classifier";
   size_t samples = 0;
@@ -91,6 +99,7 @@ struct QualityReport {
   // features; 0 in expectation for samples of the reference distribution, so it can be negative.
   double kid = 0;
   std::vector<double> class_shares;  // the classifier's predicted labels: share of the samples per class
+  std::vector<ClassQuality> per_class;  // one per class
   std::optional<double> label_accuracy;
   // With bootstrap replicates (QualityMetric's `bootstrap` > 0): 95 % intervals (ml::bootstrap_interval),
   // and the FD of every replicate. Replicate b resamples the reference the same way in every evaluation, so
@@ -127,6 +136,7 @@ class QualityMetric {
   std::vector<float> reference_features_;
   size_t reference_count_ = 0;
   ml::FeatureStats reference_stats_;
+  std::vector<int> reference_classes_;    // the class of each reference image
   std::vector<double> reference_radii_;  // squared distance to the k-th nearest reference neighbour
   double reference_kernel_mean_ = 0;     // mean kernel value over pairs of distinct reference points
   std::vector<Replicate> replicates_;
@@ -151,6 +161,11 @@ PrecisionRecall knn_precision_recall(std::span<const float> real, size_t real_co
 
 // The kernel distance of QualityReport::kid between two sets of feature vectors ([count * dims] each).
 double kernel_distance(std::span<const float> a, size_t a_count, std::span<const float> b, size_t b_count, int dims);
+
+// The first `per_class` images of each class of `set` (in its order), binarised as the reference is:
+// [n * 784] with n = per_class * classes (Error when a class has fewer). The real-data floor of a
+// report: held-out test images scored like a model.
+std::vector<float> held_out_images(const ml::ImageSet& set, size_t per_class);
 
 // Binarised images of a set as intensities 0/1 (pixel / 255 > 0.1, the DTM's threshold): [n * 784].
 std::vector<float> binarised_images(const ml::ImageSet& set, size_t limit = 0);

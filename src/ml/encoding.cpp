@@ -63,7 +63,7 @@ int decode_label(const Encoding& e, std::span<const uint8_t> bits) {
     for (int s = 0; s < e.label_spots; ++s) count += bits[size_t(e.image_bits() + s * e.classes + c)] != 0;
     if (count > best_count) best = c, best_count = count;
   }
-  return best;
+  return best_count > 0 ? best : -1;
 }
 
 }  // namespace tsu::ml

@@ -37,7 +37,8 @@ void encode_label(const Encoding& e, int label, std::span<uint8_t> out);
 
 // Pixel intensities in [0, 1] of encoded bits: the fraction of each pixel's trials that are on.
 void decode_image(const Encoding& e, std::span<const uint8_t> bits, std::span<float> out);
-// The class whose label bits are on most often (ties to the lower class); -1 without label bits.
+// The class whose label bits are on most often (ties to the lower class); -1 without label bits or
+// when none is on.
 int decode_label(const Encoding& e, std::span<const uint8_t> bits);
 
 }  // namespace tsu::ml

@@ -28,6 +28,9 @@ enum class Split { Train, Test };
 
 constexpr const char* kFashionMnistPackageDir = "/usr/share/datasets/fashion-mnist";
 constexpr int kFashionMnistClasses = 10;
+// The classes' names, label 0 first (Xiao et al. 2017, the dataset's README).
+inline constexpr const char* kFashionMnistClassNames[kFashionMnistClasses] = {
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
 
 // The folder of the IDX files: $TSU_FASHION_MNIST if set, else the Debian package's folder.
 std::string fashion_mnist_dir();

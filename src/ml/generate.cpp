@@ -10,11 +10,6 @@
 
 namespace tsu::ml {
 
-namespace {
-
-
-// Step k's starting states: free sites from their biases (StepGraph::initial_states); inputs x^{k+1};
-// clamped label variables at their class.
 StateBatch step_states(const StepGraph& g, std::span<const double> biases, const Encoding& e,
                        const std::vector<uint8_t>& x_in, const std::vector<int>& labels, int chains, uint64_t seed,
                        double beta) {
@@ -32,8 +27,6 @@ StateBatch step_states(const StepGraph& g, std::span<const double> biases, const
   }
   return batch;
 }
-
-}  // namespace
 
 std::vector<int> balanced_labels(int samples, int classes) {
   std::vector<int> labels(size_t(std::max(samples, 0)));
@@ -57,13 +50,22 @@ Generated generate(const Dtm& dtm, const GenerateOptions& options, const WorkPro
   const int threads = options.threads > 0 ? options.threads : cfg.threads;
   const BetaSchedule beta{BetaSchedule::Kind::Linear, cfg.generation.beta_start, cfg.generation.beta_end, sweeps};
   const Schedule schedule{sweeps, 1, 1};
+  const bool partial = !options.start.empty();
+  const int first = partial ? options.from_step : dtm.steps() - 1;
+  if (partial && (first < 0 || first >= dtm.steps()))
+    throw Error(fmt::format("from_step: must be in 0..{}, got {}", dtm.steps() - 1, first));
+  if (partial && options.start.size() != size_t(chains) * size_t(bits))
+    throw Error(fmt::format("start: {} bits are not {} samples of {} visible bits", options.start.size(), chains, bits));
 
   Generated out;
   out.samples = chains;
   out.bits = bits;
-  out.x.resize(size_t(chains) * size_t(bits));
-  auto rng = chain_stream(derive(options.seed, Purpose::GenerateNoise), 0, Stream::Aux);
-  for (auto& b : out.x) b = rng.uniform() < 0.5f;  // x^T: uniform noise
+  out.x = options.start;
+  if (!partial) {
+    out.x.resize(size_t(chains) * size_t(bits));
+    auto rng = chain_stream(derive(options.seed, Purpose::GenerateNoise), 0, Stream::Aux);
+    for (auto& b : out.x) b = rng.uniform() < 0.5f;  // x^T: uniform noise
+  }
   const size_t kept = size_t(std::min(options.trajectory, chains)) * size_t(bits);
   auto record = [&] {
     if (kept) out.trajectory.emplace_back(out.x.begin(), out.x.begin() + std::ptrdiff_t(kept));
@@ -73,10 +75,10 @@ Generated generate(const Dtm& dtm, const GenerateOptions& options, const WorkPro
   std::vector<int> label_vars(size_t(clamped ? e.label_bits() : 0));
   std::iota(label_vars.begin(), label_vars.end(), e.image_bits());
   double total = 0;
-  for (int k = 0; k < dtm.steps(); ++k)
+  for (int k = 0; k <= first; ++k)
     total += double(dtm.graph(k).cells() - int(label_vars.size())) * chains * sweeps;
   double done = 0;
-  for (int k = dtm.steps() - 1; k >= 0; --k) {
+  for (int k = first; k >= 0; --k) {
     const auto& g = dtm.graph(k);
     const auto cm = compile(dtm.sampled_model(k, 1.0));
     const Layout layout = clamped ? g.layout(label_vars) : g.negative_layout();
@@ -95,7 +97,7 @@ Generated generate(const Dtm& dtm, const GenerateOptions& options, const WorkPro
     record();
   }
   const auto& g0 = dtm.graph(0);
-  out.counters = {.steps = dtm.steps(),
+  out.counters = {.steps = first + 1,
                   .sweeps_per_step = sweeps,
                   .sites = g0.sites(),
                   .copies = g0.cells() - g0.sites(),

@@ -22,12 +22,16 @@ struct GenerateOptions {
   int trajectory = 0;  // keep x^T .. x^0 of the first `trajectory` samples
   int threads = 0;     // 0 = the config's
   int sweeps = 0;      // 0 = the config's generation.sweeps
+  // Partial generation: x^{from_step + 1} of every sample ([samples * visible bits]), from which steps
+  // from_step .. 0 run; empty = x^T uniform noise and every step.
+  std::vector<uint8_t> start;
+  int from_step = -1;
 };
 
 // What sampling cost, in the units of the hardware energy model E = T * K * N * E_cell
 // (docs/dtm.md): the hook through which tsu's TSU accounting (src/hw) prices a generation.
 struct SamplingCounters {
-  int steps = 0;                // T
+  int steps = 0;                // T (the steps run)
   int64_t sweeps_per_step = 0;  // K
   int64_t sites = 0;            // grid cells per step
   int64_t copies = 0;           // tied grey-level trial cells beyond the grid (StepGraph::cells() - sites)
@@ -47,6 +51,13 @@ struct Generated {
 };
 
 Generated generate(const Dtm& dtm, const GenerateOptions& options, const WorkProgress& progress = {});
+
+// Step k's starting states for `chains` chains: free sites from their biases (StepGraph::initial_states
+// at `beta`); the inputs x^{k+1} from `x_in` ([chains * visible bits]); label variables held at
+// `labels` (one per chain) when given.
+StateBatch step_states(const StepGraph& g, std::span<const double> biases, const Encoding& e,
+                       const std::vector<uint8_t>& x_in, const std::vector<int>& labels, int chains, uint64_t seed,
+                       double beta);
 
 // What one sample of a generation costs on a TSU device by the hw accounting (DTM §3.4): the
 // counters' L x L array with `rule`'s degree and wires, K sweeps per step, T steps, N_data read out.

@@ -51,6 +51,7 @@ enum class Purpose : uint64_t {
   // ml/train.cpp
   Permutation = 1, Pairs, BatchChains, PositiveChains, NegativeChains, MixingNoise, MixingChains, Projection,
   GenerateNoise = 101, GenerateChains,  // ml/generate.cpp
+  ModeChains = 111, ModeDenoise,        // ml/modes.cpp
   EvalFree = 201, EvalClamped,          // ml/run.cpp
   TrainingEpoch = 301,                  // baselines: epoch e's shuffling and noise
   BernoulliSample = 302,                // baselines: the Bernoulli-means model's pixels

@@ -114,14 +114,8 @@ struct Context {
 // reference is, scored like a model.
 cost::DataFloor data_floor(Context& cx) {
   const ml::ImageSet test = ml::load_fashion_mnist(ml::Split::Test);
-  const std::vector<float> binary = baselines::binarised_images(test);
-  const size_t pixels = size_t(test.pixels_per_image()), per_class = size_t(cx.samples / 10);
-  std::vector<float> images;
-  std::vector<size_t> taken(ml::kFashionMnistClasses, 0);
-  for (size_t i = 0; i < test.size(); ++i)
-    if (taken[test.labels[i]]++ < per_class)
-      images.insert(images.end(), binary.begin() + long(i * pixels), binary.begin() + long((i + 1) * pixels));
-  const size_t count = images.size() / pixels;
+  const std::vector<float> images = baselines::held_out_images(test, size_t(cx.samples / 10));
+  const size_t count = images.size() / size_t(test.pixels_per_image());
   cost::DataFloor floor{"test-images", int(count), quality_of(cx.metric.evaluate(images, count)),
                         (cx.out / "test-images.png").string()};
   write_grid(floor.sample_grid, images, int(count), test.rows);

@@ -19,6 +19,7 @@ ClassifierMetric classifier_metric(const std::string& scale, const std::string& 
 extern "C" __attribute__((visibility("default"))) const tsu::api::NeuralEntryPoints* tsu_neural_entry_points() {
   static const tsu::api::NeuralEntryPoints table{tsu::api::kNeuralEntryPointsVersion,
                                                  &tsu::api::neural::classifier_metric,
-                                                 &tsu::api::neural::run_compare};
+                                                 &tsu::api::neural::run_compare,
+                                                 &tsu::api::neural::run_dtm_coverage};
   return &table;
 }

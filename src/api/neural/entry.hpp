@@ -8,5 +8,6 @@ namespace tsu::api::neural {
 ClassifierMetric classifier_metric(const std::string& scale, const std::string& cache, int threads,
                                    const StepProgress& progress);
 CompareResult run_compare(const CompareOptions& options);
+nlohmann::json run_dtm_coverage(const DtmCoverageOptions& options);
 
 }  // namespace tsu::api::neural
