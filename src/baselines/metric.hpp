@@ -84,7 +84,8 @@ class Classifier {
 // One class's part of a report: `share` of the samples the classifier puts in the class, the
 // precision of those samples (NaN when there are none), and the recall and coverage of the
 // reference's images of the class (the reference is class-balanced, so the classes' recalls average
-// to the overall recall). A model that drops a mode shows it here as a class with recall near 0.
+// to the overall recall). A model that drops a mode shows it here as a class with coverage near 0;
+// its recall need not fall, since a tight sample set's outliers have balls wide enough to reach it.
 struct ClassQuality {
   double share = 0, precision = 0, recall = 0, coverage = 0;
 };

@@ -19,7 +19,7 @@ struct GenerateOptions {
   int samples = 100;
   std::vector<int> labels;  // one class per sample clamps the labels; empty = free generation
   uint64_t seed = 0;
-  int trajectory = 0;  // keep x^T .. x^0 of the first `trajectory` samples
+  int trajectory = 0;  // keep x^T (or the start) .. x^0 of the first `trajectory` samples
   int threads = 0;     // 0 = the config's
   int sweeps = 0;      // 0 = the config's generation.sweeps
   // Partial generation: x^{from_step + 1} of every sample ([samples * visible bits]), from which steps
