@@ -392,6 +392,40 @@ TEST(Gradient, SampledTiedPhasesMatchExactMoments) {
   expect_sampled_phases_match_exact_moments(enumerable_tied_config(), 25);
 }
 
+// Persistent negative chains carry their states across batches: one sweep per batch, over many
+// batches, reaches the exact conditional moments that one sweep from the biases does not.
+TEST(Gradient, PersistentNegativeChainsReachTheExactMoments) {
+  DtmConfig config = enumerable_config();
+  config.training.chain = {1, 1, 1};
+  config.training.negative.persistent = DtmConfig::Training::Persistent::All;
+  Dtm dtm(config);
+  const StepGraph& g = dtm.graph(0);
+  dtm.state(0).theta = random_theta(dtm.state(0).theta.size(), 23, 0.6);
+  const auto target = bit_pattern(g.visible(), 0b01100110), input = bit_pattern(g.visible(), 0b11000011);
+  constexpr int chains = 4000, batches = 40;
+  std::vector<uint8_t> targets, inputs;
+  for (int c = 0; c < chains; ++c) {
+    targets.insert(targets.end(), target.begin(), target.end());
+    inputs.insert(inputs.end(), input.begin(), input.end());
+  }
+  const auto neg = exact_phase(g, dtm.state(0).theta, config.training.beta, input, nullptr).moments;
+  // The largest deviation from the exact edge moments, in units of five standard errors.
+  const auto worst = [&](const PhaseMoments& got) {
+    double w = 0;
+    for (size_t e = 0; e < g.edges().size(); ++e)
+      w = std::max(w, std::abs(got.edge[e] - neg.edge[e]) / five_sigma(neg.edge[e], chains));
+    return w;
+  };
+  tsu::StateBatch persistent;
+  PhaseMoments last;
+  for (int b = 0; b < batches; ++b)
+    last = sample_batch(dtm, 0, targets, inputs, chains, 100 + uint64_t(b), false, 2, &persistent).negative;
+  EXPECT_EQ(persistent.chains, chains);
+  EXPECT_LT(worst(last), 1.0);
+  EXPECT_GT(worst(sample_batch(dtm, 0, targets, inputs, chains, 100, false, 2).negative), 1.0)
+      << "one sweep from the biases already mixes: the test cannot tell persistent chains from fresh ones";
+}
+
 // The TC gradient E_d[dE] - E_p[dE] by brute force over the mean-field product d: exactly zero on
 // the biases, and the library's formula on the couplings.
 TEST(Gradient, TotalCorrelationGradientByEnumeration) {
@@ -577,9 +611,13 @@ TEST(TrainingPairs, NoiseLevelsFollowTheScheduleAndOffset) {
 
 // Stopping after an epoch, saving, loading and going on gives the uninterrupted run bit for bit,
 // whatever the thread count.
-TEST(Checkpoint, ResumeEqualsUninterruptedRun) {
+using Persistent = DtmConfig::Training::Persistent;
+class CheckpointResume : public ::testing::TestWithParam<Persistent> {};
+
+TEST_P(CheckpointResume, ResumeEqualsUninterruptedRun) {
   DtmConfig config = small_training_config();
   config.threads = 2;
+  config.training.negative.persistent = GetParam();
   const auto data = make_training_data(config, synthetic_images(48, 1), synthetic_images(8, 2));
   Dtm straight(config);
   train_epoch(straight, data);
@@ -605,11 +643,22 @@ TEST(Checkpoint, ResumeEqualsUninterruptedRun) {
     EXPECT_EQ(resumed.state(k).adam.t, straight.state(k).adam.t);
     EXPECT_EQ(resumed.state(k).acp.lambda, straight.state(k).acp.lambda);
     EXPECT_EQ(resumed.state(k).acp.previous, straight.state(k).acp.previous);
+    EXPECT_EQ(resumed.state(k).negative.data, straight.state(k).negative.data);
+    EXPECT_EQ(straight.state(k).negative.chains,
+              config.training.negative.persists(k, straight.steps()) ? config.training.batch : 0);
     penalised |= straight.state(k).acp.lambda > 0;
   }
   EXPECT_TRUE(penalised) << "the TC penalty path was not exercised";
   EXPECT_NE(straight.state(0).theta, Dtm(config).state(0).theta);  // training moved the parameters
 }
+
+INSTANTIATE_TEST_SUITE_P(NegativeChains, CheckpointResume,
+                         ::testing::Values(Persistent::None, Persistent::Noisiest, Persistent::All),
+                         [](const auto& info) {
+                           return std::string(info.param == Persistent::None       ? "Fresh"
+                                              : info.param == Persistent::Noisiest ? "NoisiestPersistent"
+                                                                                   : "AllPersistent");
+                         });
 
 // A flipped bit, a cut, a foreign file and a parameter that is not finite are each one Error naming
 // the file; a diverged model is never written over the last good checkpoint; v2 files still load.
@@ -699,6 +748,36 @@ TEST(Config, GreyUnitsAreParsedAndChecked) {
             "x.json: data.grey_units: unknown \"shared\" (expected untied or tied)");
   EXPECT_NE(error_of({{"data", {{"grey_units", "tied"}}}}).find("x.json: data.grey_units: \"tied\" needs grey_levels > 1"),
             std::string::npos);
+}
+
+// training.negative: persistent chains and a schedule of their own, which starts from
+// training.chain's fields; written back only when given.
+TEST(Config, NegativePhaseIsParsedAndChecked) {
+  const nlohmann::json doc = {
+      {"training", {{"chain", {{"warmup", 50}, {"samples", 10}, {"every", 3}}},
+                    {"negative", {{"persistent", "noisiest"}, {"chain", {{"warmup", 5}}}}}}}};
+  const DtmConfig c = parse_dtm_config(doc, "x.json");
+  EXPECT_EQ(c.training.negative.persistent, DtmConfig::Training::Persistent::Noisiest);
+  EXPECT_FALSE(c.training.negative.persists(0, 4));
+  EXPECT_TRUE(c.training.negative.persists(3, 4));
+  EXPECT_EQ(c.training.negative_chain().warmup, 5);
+  EXPECT_EQ(c.training.negative_chain().samples, 10);
+  EXPECT_EQ(c.training.negative_chain().every, 3);
+  EXPECT_EQ(to_json(parse_dtm_config(to_json(c), "y.json")), to_json(c));
+  const DtmConfig plain = parse_dtm_config(nlohmann::json::object(), "x.json");
+  EXPECT_EQ(plain.training.negative.persistent, DtmConfig::Training::Persistent::None);
+  EXPECT_EQ(error_of([] { parse_dtm_config({{"training", {{"negative", {{"persistent", true}}}}}}, "x.json"); }),
+            "x.json: training.negative.persistent: must be a string, got true");
+  EXPECT_EQ(error_of([] { parse_dtm_config({{"training", {{"negative", {{"persistent", "some"}}}}}}, "x.json"); }),
+            "x.json: training.negative.persistent: unknown \"some\" (expected none, noisiest or all)");
+  EXPECT_EQ(plain.training.negative_chain().warmup, plain.training.chain.warmup);
+  EXPECT_FALSE(to_json(plain)["training"]["negative"].contains("chain"));
+  EXPECT_EQ(error_of([] { parse_dtm_config({{"training", {{"negative", {{"chains", 4}}}}}}, "x.json"); }),
+            "x.json: training.negative.chains: unknown field");
+  EXPECT_EQ(error_of([] {
+              parse_dtm_config({{"training", {{"negative", {{"chain", {{"every", 0}}}}}}}}, "x.json");
+            }),
+            "x.json: training.negative.chain.every: must be >= 1, got 0");
 }
 
 // Step graphs come from derive(seed, StepGraph, k): seed s + 1 does not repeat seed s's placements

@@ -18,6 +18,19 @@ namespace {
 
 using nlohmann::json;
 
+using Persistent = DtmConfig::Training::Persistent;
+
+Persistent parse_persistent(const std::string& name) {
+  if (name == "none") return Persistent::None;
+  if (name == "noisiest") return Persistent::Noisiest;
+  if (name == "all") return Persistent::All;
+  throw Error(fmt::format("training.negative.persistent: unknown \"{}\" (expected none, noisiest or all)", name));
+}
+
+const char* persistent_name(Persistent p) {
+  return p == Persistent::None ? "none" : p == Persistent::Noisiest ? "noisiest" : "all";
+}
+
 void read_schedule(JsonFields& f, Schedule& s) {
   f.get("warmup", s.warmup);
   f.get("samples", s.samples);
@@ -58,6 +71,7 @@ void validate(const DtmConfig& c) {
   require(c.training.epochs >= 0, "training.epochs", fmt::format("must be >= 0, got {}", c.training.epochs));
   require(c.training.batch >= 1, "training.batch", fmt::format("must be >= 1, got {}", c.training.batch));
   validate_schedule(c.training.chain, "training.chain");
+  if (c.training.negative.chain) validate_schedule(*c.training.negative.chain, "training.negative.chain");
   require(c.training.beta > 0, "training.beta", "must be > 0");
   require(c.training.learning_rate > 0, "training.learning_rate", "must be > 0");
   require(c.training.decay_epochs >= 0, "training.decay_epochs", "must be >= 0");
@@ -144,6 +158,16 @@ DtmConfig parse(const json& doc) {
   JsonFields chain = train.object("chain");
   read_schedule(chain, c.training.chain);
   chain.reject_unknown();
+  JsonFields negative = train.object("negative");
+  std::string persistent = "none";
+  negative.get("persistent", persistent);
+  c.training.negative.persistent = parse_persistent(persistent);
+  if (negative.has("chain")) {
+    JsonFields nchain = negative.object("chain");
+    read_schedule(nchain, c.training.negative.chain.emplace(c.training.chain));
+    nchain.reject_unknown();
+  }
+  negative.reject_unknown();
   train.get("beta", c.training.beta);
   train.get("learning_rate", c.training.learning_rate);
   train.get("decay_epochs", c.training.decay_epochs);
@@ -213,6 +237,8 @@ json to_json(const DtmConfig& c) {
   const auto schedule = [](const Schedule& s) {
     return json{{"warmup", s.warmup}, {"samples", s.samples}, {"every", s.every}};
   };
+  json negative{{"persistent", persistent_name(c.training.negative.persistent)}};
+  if (c.training.negative.chain) negative["chain"] = schedule(*c.training.negative.chain);
   const auto& e = c.data.encoding;
   return json{
       {"name", c.name},
@@ -240,6 +266,7 @@ json to_json(const DtmConfig& c) {
        {{"epochs", c.training.epochs},
         {"batch", c.training.batch},
         {"chain", schedule(c.training.chain)},
+        {"negative", negative},
         {"beta", c.training.beta},
         {"learning_rate", c.training.learning_rate},
         {"decay_epochs", c.training.decay_epochs},

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "ml/encoding.hpp"
@@ -46,6 +47,21 @@ struct DtmConfig {
     int epochs = 150;
     int batch = 400;
     Schedule chain{400, 50, 8};  // per phase: warmup sweeps, observations, sweeps between them
+    // The negative phase (input clamped, everything else free). Fresh chains start every batch
+    // from the biases, so a step learns what `chain` sweeps from there reach (a short-run sampler);
+    // persistent chains carry their states from batch to batch (PCD), inputs re-clamped, so the
+    // negative moments come from chains that have run the whole training long. PCD is sound for
+    // the noisiest step, whose input coupling is 0 (an unconditional model of the noised data);
+    // elsewhere a persistent state belongs to another batch's input.
+    enum class Persistent { None, Noisiest, All };
+    struct Negative {
+      Persistent persistent = Persistent::None;
+      bool persists(int step, int steps) const {
+        return persistent == Persistent::All || (persistent == Persistent::Noisiest && step == steps - 1);
+      }
+      std::optional<Schedule> chain;  // unset: training.chain
+    } negative;
+    const Schedule& negative_chain() const { return negative.chain ? *negative.chain : chain; }
     double beta = 1.0;
     double learning_rate = 0.016;
     int decay_epochs = 20;  // cosine decay length; 0 = constant

@@ -23,7 +23,8 @@ constexpr std::string_view kTag = "tsu-dtm-checkpoint-v3";
 constexpr std::string_view kMagicV2 = "tsu-dtm-checkpoint-v2\n";
 constexpr std::string_view kMagicV1 = "tsu-dtm-checkpoint-v1\n";
 
-// The checkpoint's body: per step theta, adam.m, adam.v as little-endian doubles.
+// The checkpoint's body: per step theta, adam.m, adam.v as little-endian doubles, then the
+// persistent negative chains' states, one byte per node (absent from older checkpoints).
 void append_doubles(std::string& out, const std::vector<double>& v) {
   static_assert(std::endian::native == std::endian::little, "checkpoints are little-endian");
   out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(double));
@@ -35,6 +36,18 @@ std::vector<double> take_doubles(std::string_view& in, size_t count, const std::
   if (count > 0) std::memcpy(v.data(), in.data(), count * sizeof(double));  // data() may be null when empty
   in.remove_prefix(count * sizeof(double));
   return v;
+}
+
+StateBatch take_states(std::string_view& in, int chains, int nodes, const std::string& path) {
+  if (chains == 0) return {};
+  if (chains < 0) throw Error(fmt::format("{}: {} persistent chains", path, chains));
+  StateBatch batch(chains, nodes);
+  if (in.size() < batch.data.size()) throw Error(fmt::format("{}: truncated checkpoint", path));
+  std::memcpy(batch.data.data(), in.data(), batch.data.size());
+  in.remove_prefix(batch.data.size());
+  for (State v : batch.data)
+    if (v > 1) throw Error(fmt::format("{}: a persistent chain holds the state {}, not a spin", path, int(v)));
+  return batch;
 }
 
 // Names the first value that is not finite (a diverged optimiser, or a corrupt file).
@@ -68,6 +81,7 @@ Dtm restore(const nlohmann::json& header, std::string_view in, const std::string
     s.adam.t = rec.at("adam_steps").get<int64_t>();
     s.acp.lambda = rec.at("acp_lambda").get<double>();
     s.acp.previous = rec.at("acp_previous").get<double>();
+    s.negative = take_states(in, rec.value("negative_chains", 0), dtm.graph(k).nodes(), path);
     with_context(path, [&] { check_finite(s, k); });
   }
   if (!in.empty()) throw Error(fmt::format("{}: {} unexpected bytes after the last step", path, in.size()));
@@ -133,10 +147,12 @@ void Dtm::save(const std::string& path) const {
                                {"adam_steps", s.adam.t},
                                {"adam_moments", !s.adam.m.empty()},
                                {"acp_lambda", s.acp.lambda},
-                               {"acp_previous", s.acp.previous}});
+                               {"acp_previous", s.acp.previous},
+                               {"negative_chains", s.negative.chains}});
     append_doubles(body, s.theta);
     append_doubles(body, s.adam.m);
     append_doubles(body, s.adam.v);
+    body.append(reinterpret_cast<const char*>(s.negative.data.data()), s.negative.data.size());
   }
   write_file_atomic(path, checksummed_file(kTag, header.dump() + '\n' + body));
 }

@@ -17,6 +17,7 @@ struct StepState {
   std::vector<double> theta;  // edge weights, then site biases (the Gradient layout)
   AdamState adam;
   AcpState acp;  // acp.lambda: the total-correlation strength of the next epoch
+  StateBatch negative;  // training.negative.persistent: the negative chains' states after the last batch
 };
 
 class Dtm {

@@ -28,20 +28,28 @@ std::vector<uint32_t> permutation(size_t n, uint64_t seed) {
   return p;
 }
 
+void clamp_inputs(const StepGraph& g, StateBatch& batch, std::span<const uint8_t> inputs) {
+  if (!g.has_input()) return;
+  const size_t bits = size_t(g.visible());
+  for (int c = 0; c < batch.chains; ++c) {
+    auto state = batch.chain(c);
+    for (int v = 0; v < g.visible(); ++v) state[size_t(g.input_node(v))] = inputs[size_t(c) * bits + size_t(v)];
+  }
+}
+
 // Initial states of one phase: free sites from their biases (StepGraph::initial_states), clamped
 // visible sites from `targets` and the inputs from `inputs` (either may be empty).
 StateBatch phase_states(const StepGraph& g, std::span<const double> biases, int chains, uint64_t seed, double beta,
                         std::span<const uint8_t> targets, std::span<const uint8_t> inputs) {
   auto batch = g.initial_states(biases, beta, chains, seed);
   const size_t bits = size_t(g.visible());
-  for (int c = 0; c < chains; ++c) {
-    auto state = batch.chain(c);
-    if (!targets.empty())
+  if (!targets.empty())
+    for (int c = 0; c < chains; ++c) {
+      auto state = batch.chain(c);
       for (int v = 0; v < g.visible(); ++v)
         state[size_t(g.visible_node(v))] = targets[size_t(c) * bits + size_t(v)];
-    if (g.has_input())
-      for (int v = 0; v < g.visible(); ++v) state[size_t(g.input_node(v))] = inputs[size_t(c) * bits + size_t(v)];
-  }
+    }
+  clamp_inputs(g, batch, inputs);
   return batch;
 }
 
@@ -49,13 +57,16 @@ double phase_flips(const Layout& layout, int chains, const Schedule& s) {
   return double(layout.free_count()) * double(chains) * double(s.total_sweeps());
 }
 
+// `end`, when given, receives the chains' final states.
 PhaseMoments run_phase(const StepGraph& g, const CompiledModel& cm, const Layout& layout, const StateBatch& init,
-                       const Schedule& schedule, double beta, uint64_t seed, int threads, int bits, bool mean_field) {
+                       const Schedule& schedule, double beta, uint64_t seed, int threads, int bits, bool mean_field,
+                       StateBatch* end = nullptr) {
   auto backend = make_backend(cm, layout, EngineOptions{init.chains, seed, threads, "auto", 0, bits});
   backend->set_states(init);
   MomentObserver moments(g.cells(), g.cell_edges(), mean_field);
   Observer* observers[] = {&moments};
   run(*backend, schedule, BetaSchedule::constant(beta), observers);
+  if (end) backend->get_states(*end);
   return g.tie(moments.moments());
 }
 
@@ -144,9 +155,10 @@ StepReport train_step_epoch(Dtm& dtm, int k, const TrainingData& data, const std
     }
     const uint64_t seed = derive(cfg.seed, Purpose::BatchChains, {uint64_t(epoch), uint64_t(k), uint64_t(b)});
     const double lambda = state.acp.lambda;
-    const auto moments = sample_batch(dtm, k, targets, inputs, chains, seed, lambda > 0, threads);
-    const double f =
-        phase_flips(g.positive_layout(), chains, tr.chain) + phase_flips(g.negative_layout(), chains, tr.chain);
+    const auto moments = sample_batch(dtm, k, targets, inputs, chains, seed, lambda > 0, threads,
+                                      tr.negative.persists(k, dtm.steps()) ? &state.negative : nullptr);
+    const double f = phase_flips(g.positive_layout(), chains, tr.chain) +
+                     phase_flips(g.negative_layout(), chains, tr.negative_chain());
     report.flips += f;
     sink.add(f);
     Gradient grad = nll_gradient(moments.positive, moments.negative, tr.beta);
@@ -233,7 +245,7 @@ double epoch_flips(const Dtm& dtm, size_t train_count) {
   for (int k = 0; k < dtm.steps(); ++k) {
     const auto& g = dtm.graph(k);
     total += batches * (phase_flips(g.positive_layout(), cfg.training.batch, cfg.training.chain) +
-                        phase_flips(g.negative_layout(), cfg.training.batch, cfg.training.chain));
+                        phase_flips(g.negative_layout(), cfg.training.batch, cfg.training.negative_chain()));
     if (cfg.mixing.enabled)
       total += phase_flips(g.negative_layout(), cfg.mixing.images * cfg.mixing.chains_per_image, cfg.mixing.chain);
   }
@@ -241,7 +253,7 @@ double epoch_flips(const Dtm& dtm, size_t train_count) {
 }
 
 BatchMoments sample_batch(const Dtm& dtm, int k, std::span<const uint8_t> targets, std::span<const uint8_t> inputs,
-                          int chains, uint64_t seed, bool mean_field, int threads) {
+                          int chains, uint64_t seed, bool mean_field, int threads, StateBatch* persistent) {
   const auto& cfg = dtm.config();
   const auto& g = dtm.graph(k);
   const double beta = cfg.training.beta;
@@ -251,8 +263,15 @@ BatchMoments sample_batch(const Dtm& dtm, int k, std::span<const uint8_t> target
   m.positive =
       run_phase(g, cm, g.positive_layout(), phase_states(g, dtm.biases(k), chains, pos_seed, beta, targets, inputs),
                 cfg.training.chain, beta, pos_seed, threads, cfg.sampler.bits, false);
-  m.negative = run_phase(g, cm, g.negative_layout(), phase_states(g, dtm.biases(k), chains, neg_seed, beta, {}, inputs),
-                         cfg.training.chain, beta, neg_seed, threads, cfg.sampler.bits, mean_field);
+  StateBatch negative_start;
+  if (persistent && persistent->chains == chains) {
+    negative_start = *persistent;
+    clamp_inputs(g, negative_start, inputs);
+  } else {
+    negative_start = phase_states(g, dtm.biases(k), chains, neg_seed, beta, {}, inputs);
+  }
+  m.negative = run_phase(g, cm, g.negative_layout(), negative_start, cfg.training.negative_chain(), beta, neg_seed,
+                         threads, cfg.sampler.bits, mean_field, persistent);
   return m;
 }
 

@@ -78,10 +78,12 @@ EpochReport train_epoch(Dtm& dtm, const TrainingData& data, const WorkProgress& 
 
 // The sampling phases of one batch of step k with the step's current parameters, for the gradient
 // tests: `targets` and `inputs` hold one item per chain; targets are clamped in the positive phase.
+// With `persistent`, the negative chains start from its states (inputs re-clamped) when it holds
+// `chains` of them, from the biases otherwise, and it receives their final states.
 struct BatchMoments {
   PhaseMoments positive, negative;
 };
 BatchMoments sample_batch(const Dtm& dtm, int k, std::span<const uint8_t> targets, std::span<const uint8_t> inputs,
-                          int chains, uint64_t seed, bool mean_field, int threads);
+                          int chains, uint64_t seed, bool mean_field, int threads, StateBatch* persistent = nullptr);
 
 }  // namespace tsu::ml

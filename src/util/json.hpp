@@ -55,6 +55,8 @@ class JsonFields {
     }
   }
 
+  bool has(const std::string& key) const { return doc_.contains(key); }
+
   JsonFields object(const std::string& key) {
     seen_.insert(key);
     static const nlohmann::json empty = nlohmann::json::object();
