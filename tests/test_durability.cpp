@@ -141,9 +141,10 @@ class Durability : public CliTest {
 
   // Runs ARGS with {out} = straight to the end, then with {out} = killed, killed `kills` times at
   // seeded random fractions of the straight run's duration and finished; both folders must agree.
-  // `planted`: a temporary left beside the folder's files, as a kill mid-write leaves one; the
-  // resumed run must remove it.
-  void expect_kills_lose_nothing(const std::string& args, int kills, uint64_t seed, const std::string& planted = "") {
+  // `planted`: temporaries left beside the folder's files, as a kill mid-write leaves them; the
+  // resumed run must remove them.
+  void expect_kills_lose_nothing(const std::string& args, int kills, uint64_t seed,
+                                 const std::vector<std::string>& planted = {}) {
     const auto start = Clock::now();
     const CliResult straight = tsu(with_out(args, "straight"));
     ASSERT_EQ(straight.status, 0) << straight.err;
@@ -163,7 +164,10 @@ class Durability : public CliTest {
       hits += hit;
     }
     EXPECT_GT(hits, 0) << "no kill hit a running process";
-    if (!planted.empty()) tsu::write_file_atomic((dir_ / "killed" / planted).string(), "half a write");
+    for (const auto& name : planted) {
+      tsu::prepare_parent((dir_ / "killed" / name).string());
+      tsu::write_file_atomic((dir_ / "killed" / name).string(), "half a write");
+    }
     const CliResult finished = tsu(with_out(args, "killed"));
     ASSERT_EQ(finished.status, 0) << finished.err;
     expect_same_files(dir_ / "straight", "straight", dir_ / "killed", "killed");
@@ -188,7 +192,7 @@ class Durability : public CliTest {
 
 TEST_F(Durability, KilledDtmTrainingResumesToTheSameFiles) {
   expect_kills_lose_nothing("dtm train --config " + config("tiny.json") + " --epochs 6 --out {out} --threads 1 --quiet", 4, 1,
-                            "checkpoint.bin.tmpAb12Cd");
+                            {"checkpoint.bin.tmpAb12Cd", "samples/epoch-0001-free.png.tmpAb12Cd"});
 }
 
 TEST_F(Durability, KilledDtmStudyResumesToTheSameFiles) {
@@ -206,11 +210,12 @@ TEST_F(Durability, KilledTrainingOfAnyModelResumesToTheSameFiles) {
   tsu::write_npy((dir_ / "rows.npy").string(), rows);
   expect_kills_lose_nothing("train rbm:48:24 --j-sigma 0.05 --data rows.npy --epochs 40 --batch 50 --out {out} "
                             "--threads 1 --quiet",
-                            4, 4, "model.json.tmpAb12Cd");
+                            4, 4, {"model.json.tmpAb12Cd"});
 }
 
 TEST_F(Durability, KilledCompareResumesToTheSameFiles) {
-  expect_kills_lose_nothing("compare --scale tiny --out {out} --cache {out}/cache --samples 110 --threads 1 --quiet", 3, 3);
+  expect_kills_lose_nothing("compare --scale tiny --out {out} --cache {out}/cache --samples 110 --threads 1 --quiet", 3, 3,
+                            {"compare.json.tmpAb12Cd"});
 }
 
 // The tmpfs is mounted in a mount namespace of this test's own process (ctest runs each test in a

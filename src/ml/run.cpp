@@ -17,6 +17,10 @@ using nlohmann::json;
 
 namespace {
 
+// The sample grid of one epoch's evaluation; `kind` is "free" or "clamped".
+std::string sample_grid_path(const std::string& out_dir, int epoch, const char* kind) {
+  return (fs::path(out_dir) / "samples" / fmt::format("epoch-{:04}-{}.png", epoch, kind)).string();
+}
 
 // The model to continue: the folder's checkpoint when it has one (made from the same config), else new.
 Dtm resume_or_start(const DtmConfig& config, const std::string& dir) {
@@ -50,24 +54,24 @@ json sample_energy_json(const DtmConfig& cfg, const SamplingCounters& counters) 
 }
 
 // Free and (with labels) clamped samples of the current model: their quality, and sample grids.
-json evaluate_epoch(const Dtm& dtm, const QualityEvaluator& evaluator, const fs::path& sample_dir) {
+json evaluate_epoch(const Dtm& dtm, const QualityEvaluator& evaluator, const std::string& out_dir) {
   const auto& cfg = dtm.config();
   const int epoch = dtm.epochs_done();
   json out{{"metric", evaluator.metric()}, {"samples", cfg.eval.samples}, {"reference", evaluator.reference_count()}};
-  fs::create_directories(sample_dir);
+  prepare_dir((fs::path(out_dir) / "samples").string());
   GenerateOptions free;
   free.samples = cfg.eval.samples;
   free.seed = derive(cfg.seed, Purpose::EvalFree, {uint64_t(epoch)});
   const auto g = generate(dtm, free);
   out["free"] = evaluator.score(g);
-  write_sample_grid((sample_dir / fmt::format("epoch-{:04}-free.png", epoch)).string(), cfg, g, 100, 10);
+  write_sample_grid(sample_grid_path(out_dir, epoch, "free"), cfg, g, 100, 10);
   if (cfg.data.encoding.label_spots > 0) {
     GenerateOptions clamped = free;
     clamped.seed = derive(cfg.seed, Purpose::EvalClamped, {uint64_t(epoch)});
     clamped.labels = balanced_labels(cfg.eval.samples, cfg.data.encoding.classes);
     const auto gc = generate(dtm, clamped);
     out["clamped"] = evaluator.score(gc);
-    write_sample_grid((sample_dir / fmt::format("epoch-{:04}-clamped.png", epoch)).string(), cfg, gc, 100, 10);
+    write_sample_grid(sample_grid_path(out_dir, epoch, "clamped"), cfg, gc, 100, 10);
   }
   out["seconds"] = g.counters.seconds;
   out["energy"] = sample_energy_json(cfg, g.counters);
@@ -84,6 +88,7 @@ int run_training(const DtmConfig& config, const std::string& out_dir, const RunH
   const std::string config_path = (fs::path(out_dir) / "config.json").string();
   remove_abandoned_temporaries({checkpoint_path(out_dir), config_path, log_path(out_dir)});  // of a killed run
   Dtm dtm = resume_or_start(config, out_dir);
+  remove_abandoned_temporaries_in((fs::path(out_dir) / "samples").string());  // of a grid a kill interrupted
   if (!fs::exists(checkpoint_path(out_dir))) dtm.save(checkpoint_path(out_dir));  // the untrained model, epoch 0
   write_file_atomic(config_path, to_json(config).dump(2) + "\n");
   trim_epoch_log(log_path(out_dir), dtm.epochs_done());
@@ -116,7 +121,7 @@ int run_training(const DtmConfig& config, const std::string& out_dir, const RunH
     }
     line["max_autocorr"] = config.mixing.enabled ? json(max_autocorr) : json(nullptr);
     if (evaluator && (epoch % config.eval.every == 0 || epoch == config.training.epochs))
-      line["quality"] = evaluate_epoch(dtm, *evaluator, fs::path(out_dir) / "samples");
+      line["quality"] = evaluate_epoch(dtm, *evaluator, out_dir);
     // The log before the checkpoint: a kill between the two leaves it one line ahead, trimmed on resume.
     append_line_atomic(log_path(out_dir), line.dump());
     dtm.save(checkpoint_path(out_dir));

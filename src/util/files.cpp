@@ -124,18 +124,36 @@ void write_file_atomic(const std::string& path, std::string_view content) {
   write_file_atomic(path, [&](std::ostream& out) { out.write(content.data(), std::streamsize(content.size())); });
 }
 
+namespace {
+
+// "NAME.tmpXXXXXX", the temporary write_file_atomic makes beside NAME.
+bool is_temporary_of(const std::string& name, const std::string& target) {
+  const std::string prefix = target + ".tmp";
+  return name.size() == prefix.size() + 6 && name.starts_with(prefix);
+}
+
+bool is_temporary(const std::string& name) {
+  const size_t at = name.rfind(".tmp");
+  return at != std::string::npos && at > 0 && name.size() == at + 4 + 6;
+}
+
+void remove_matching(const std::filesystem::path& dir, const std::function<bool(const std::string&)>& matches) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+    if (matches(entry.path().filename().string())) std::filesystem::remove(entry.path(), ec);
+}
+
+}  // namespace
+
 void remove_abandoned_temporaries(const std::vector<std::string>& files) {
   for (const auto& file : files) {
     const std::filesystem::path target(file);
     const auto dir = target.parent_path().empty() ? std::filesystem::path(".") : target.parent_path();
-    const std::string prefix = target.filename().string() + ".tmp";
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-      const std::string name = entry.path().filename().string();
-      if (name.size() == prefix.size() + 6 && name.starts_with(prefix)) std::filesystem::remove(entry.path(), ec);
-    }
+    remove_matching(dir, [&](const std::string& name) { return is_temporary_of(name, target.filename().string()); });
   }
 }
+
+void remove_abandoned_temporaries_in(const std::string& dir) { remove_matching(dir, is_temporary); }
 
 void append_line_atomic(const std::string& path, const std::string& line) {
   std::string text = std::filesystem::exists(path) ? read_file(path) : std::string();

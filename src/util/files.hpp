@@ -22,6 +22,8 @@ void write_file_atomic(const std::string& path, std::string_view content);
 // Removes the temporary files that writers of `files` killed mid-write (SIGKILL leaves no chance to
 // clean up) left beside them: "NAME.tmpXXXXXX". A run that resumes in a folder calls it first.
 void remove_abandoned_temporaries(const std::vector<std::string>& files);
+// The same for every file of a folder that only the run writes (nothing when it does not exist).
+void remove_abandoned_temporaries_in(const std::string& dir);
 // Adds `line` and a newline to the end of a text file (created if missing) by rewriting it atomically:
 // a kill or a full disk leaves the file as it was, never with half a line.
 void append_line_atomic(const std::string& path, const std::string& line);

@@ -281,6 +281,7 @@ std::vector<cost::CompareModel> family_models(Context& cx, const std::string& fa
 CompareResult run_compare(const CompareOptions& args) {
   const Scale& scale = scale_named(args.scale);
   const fs::path out = prepare_dir(args.out);
+  remove_abandoned_temporaries_in(out.string());  // of a report or grid a kill interrupted
   const Reporter report(args);
   const int samples = args.samples > 0 ? args.samples : scale.samples;
   if (samples < 10 || samples % 10 != 0) throw Error(fmt::format("--samples: must be a multiple of 10 >= 10, got {}", samples));
