@@ -854,6 +854,26 @@ TEST(ModeMixing, StatisticsOfAMarkovChainOfClassesMatchTheClosedForm) {
             std::string::npos);
 }
 
+// A beta schedule given to generate() acts as the same schedule in the model's config: two models
+// trained alike that differ only in generation.beta_* give the same samples once the options say so.
+TEST(Generation, BetaOptionsActLikeTheConfigsSchedule) {
+  DtmConfig config = small_training_config();
+  const auto data = make_training_data(config, synthetic_images(16, 3), synthetic_images(4, 4));
+  DtmConfig flat = config;
+  flat.generation.beta_start = flat.generation.beta_end = 1.0;
+  Dtm annealed(config), constant(flat);
+  train_epoch(annealed, data);
+  train_epoch(constant, data);
+  GenerateOptions options;
+  options.samples = 12, options.seed = 3;
+  const Generated own = generate(constant, options);
+  EXPECT_NE(generate(annealed, options).x, own.x);
+  options.beta_start = 1.0, options.beta_end = 1.0;
+  EXPECT_EQ(generate(annealed, options).x, own.x);
+  options.beta_end = 0.0;
+  EXPECT_NE(error_of([&] { generate(annealed, options); }).find("beta"), std::string::npos);
+}
+
 // A partial generation from x^{T-1} with the same seed gives what the whole generation gives: the
 // steps' chains are seeded by the step alone, so denoising a snapshot is the generation's own tail.
 TEST(ModeMixing, PartialGenerationContinuesTheWholeOne) {

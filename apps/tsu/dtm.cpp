@@ -52,6 +52,14 @@ void add_classifier_options(CLI::App& cmd, ClassifierArgs& args) {
   cmd.add_option("--cache", args.cache, "Classifier cache folder (default $TSU_CACHE or ~/.cache/tsu)");
 }
 
+// The ends of generation's beta annealing; unset = the model's config.
+void add_beta_options(CLI::App& cmd, std::optional<double>& start, std::optional<double>& end) {
+  cmd.add_option("--beta-start", start, "Beta at the first sweep of every step (default: the config's)")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--beta-end", end, "Beta at the last sweep of every step (default: the config's)")
+      ->check(CLI::PositiveNumber);
+}
+
 // The metric of --classifier (empty for the pixel stand-in). Training the classifier, the first time
 // a scale is used, takes a minute or more: that is said before it starts.
 ml::Metric use_classifier(const ClassifierArgs& args, bool quiet) {
@@ -226,6 +234,7 @@ void add_dtm_command(CLI::App& app) {
       ->check(CLI::IsMember({"free", "clamped", "both"}));
   g->add_option("--seed", gen->options.seed, "Seed of the noise and the chains")->capture_default_str();
   g->add_option("--sweeps", gen->options.sweeps, "Sweeps per step (0 = the config's)")->check(at_least(0));
+  add_beta_options(*g, gen->options.beta_start, gen->options.beta_end);
   g->add_option("--threads", gen->options.threads, "Threads (0 = the config's)")->check(at_least(0));
   g->add_option("--trajectory", gen->options.trajectory, "Denoising trajectories drawn in trajectory-*.png")
       ->capture_default_str()
@@ -268,6 +277,7 @@ void add_dtm_command(CLI::App& app) {
   c->add_option("--cache", co.cache, "Classifier cache folder (default $TSU_CACHE or ~/.cache/tsu)");
   c->add_option("--n", co.samples, "Samples per mode and sweeps value (a multiple of 10)")->capture_default_str();
   c->add_option("--sweeps", co.sweeps, "Sweeps per step to score, e.g. --sweeps 25 100 400 (default: the config's)");
+  add_beta_options(*c, co.beta_start, co.beta_end);
   c->add_option("--mode-chains", co.mode_chains, "Chains of the mode-mixing run (0 = none)")
       ->capture_default_str()
       ->check(at_least(0));

@@ -110,7 +110,11 @@ json dtm_generate(const DtmGenerateOptions& args) {
   const Dtm dtm = Dtm::load(checkpoint_path(args.model));
   const auto& config = dtm.config();
   const auto out = prepare_dir(args.out);
-  json report{{"model", args.model}, {"epochs", dtm.epochs_done()}, {"seed", args.seed}};
+  json report{{"model", args.model},
+              {"epochs", dtm.epochs_done()},
+              {"seed", args.seed},
+              {"beta", {{"start", args.beta_start.value_or(config.generation.beta_start)},
+                        {"end", args.beta_end.value_or(config.generation.beta_end)}}}};
   for (const std::string mode : {"free", "clamped"}) {
     if (args.mode != "both" && args.mode != mode) continue;
     if (mode == "clamped" && config.data.encoding.label_spots == 0) {
@@ -121,6 +125,7 @@ json dtm_generate(const DtmGenerateOptions& args) {
     options.samples = args.n;
     options.seed = args.seed;
     options.sweeps = args.sweeps;
+    options.beta_start = args.beta_start, options.beta_end = args.beta_end;
     options.threads = args.threads;
     options.trajectory = args.trajectory;
     if (mode == "clamped") options.labels = balanced_labels(args.n, config.data.encoding.classes);

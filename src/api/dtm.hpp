@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,7 @@ struct DtmGenerateOptions {
   int n = 5120;
   uint64_t seed = 0;
   int sweeps = 0;      // per step; 0 = the config's
+  std::optional<double> beta_start, beta_end;  // the annealing's ends; unset = the config's
   int threads = 0;     // 0 = the config's
   int trajectory = 8;  // trajectories drawn
   std::function<void(const std::string& mode, double done, double total)> progress;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,7 @@ struct DtmCoverageOptions {
   std::string cache;                // its cache folder ("" = the default)
   int samples = 1000;               // per mode and sweeps value, a multiple of 10; the reference has as many
   std::vector<int> sweeps;          // sweeps per step to score; empty = the config's generation.sweeps
+  std::optional<double> beta_start, beta_end;          // the annealing's ends; unset = the config's
   int mode_chains = 256, snapshots = 16, every = 100;  // the mode-mixing run (ml/modes.hpp); chains 0 = none
   uint64_t seed = 0;
   int threads = 0;
@@ -101,6 +103,6 @@ struct NeuralEntryPoints {
   CompareResult (*compare)(const CompareOptions&);
   nlohmann::json (*dtm_coverage)(const DtmCoverageOptions&);
 };
-constexpr int kNeuralEntryPointsVersion = 3;  // changes with the table and its options
+constexpr int kNeuralEntryPointsVersion = 4;  // changes with the table and its options
 
 }  // namespace tsu::api

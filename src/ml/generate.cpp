@@ -48,7 +48,11 @@ Generated generate(const Dtm& dtm, const GenerateOptions& options, const WorkPro
   const int chains = options.samples, bits = cfg.visible();
   const int sweeps = options.sweeps > 0 ? options.sweeps : cfg.generation.sweeps;
   const int threads = options.threads > 0 ? options.threads : cfg.threads;
-  const BetaSchedule beta{BetaSchedule::Kind::Linear, cfg.generation.beta_start, cfg.generation.beta_end, sweeps};
+  const double beta_start = options.beta_start.value_or(cfg.generation.beta_start);
+  const double beta_end = options.beta_end.value_or(cfg.generation.beta_end);
+  if (!(beta_start > 0) || !(beta_end > 0) || !std::isfinite(beta_start) || !std::isfinite(beta_end))
+    throw Error(fmt::format("beta: the annealing's ends must be finite and > 0, got {} and {}", beta_start, beta_end));
+  const BetaSchedule beta{BetaSchedule::Kind::Linear, beta_start, beta_end, sweeps};
   const Schedule schedule{sweeps, 1, 1};
   const bool partial = !options.start.empty();
   const int first = partial ? options.from_step : dtm.steps() - 1;

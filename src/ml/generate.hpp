@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,8 @@ struct GenerateOptions {
   int trajectory = 0;  // keep x^T (or the start) .. x^0 of the first `trajectory` samples
   int threads = 0;     // 0 = the config's
   int sweeps = 0;      // 0 = the config's generation.sweeps
+  // The annealing's ends; unset = the config's generation.beta_start / beta_end.
+  std::optional<double> beta_start, beta_end;
   // Partial generation: x^{from_step + 1} of every sample ([samples * visible bits]), from which steps
   // from_step .. 0 run; empty = x^T uniform noise and every step.
   std::vector<uint8_t> start;

@@ -116,6 +116,8 @@ json run_dtm_coverage(const DtmCoverageOptions& o) {
               {"metric", "fd_classifier"},
               {"classifier", {{"path", classifier.path()}, {"test_accuracy", classifier.test_accuracy()}}},
               {"samples", o.samples},
+              {"beta", {{"start", o.beta_start.value_or(config.generation.beta_start)},
+                        {"end", o.beta_end.value_or(config.generation.beta_end)}}},
               {"reference", metric.reference_count()}};
 
   const ml::ImageSet test = ml::load_fashion_mnist(ml::Split::Test, config.data.dir);
@@ -134,6 +136,7 @@ json run_dtm_coverage(const DtmCoverageOptions& o) {
       if (clamped && !has_labels) continue;
       ml::GenerateOptions g;
       g.samples = o.samples, g.seed = o.seed, g.sweeps = k, g.threads = o.threads;
+      g.beta_start = o.beta_start, g.beta_end = o.beta_end;
       if (clamped) g.labels = ml::balanced_labels(o.samples, config.data.encoding.classes);
       const ml::Generated samples = ml::generate(dtm, g);
       const std::vector<float> images = ml::decode_images(config.data.encoding, samples.x, size_t(o.samples));
