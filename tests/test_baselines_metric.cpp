@@ -549,6 +549,13 @@ TEST(BaselinesMetric, PerClassQualityLocatesTheMissingClasses) {
   for (int c = 1; c < 10; ++c) EXPECT_LT(one.per_class[size_t(c)].coverage, 0.5 * one.per_class[0].coverage) << c;
   const QualityReport all = metric.evaluate(from_classes(s.test, 10, 300), 300);
   for (int c = 0; c < 10; ++c) EXPECT_GT(all.per_class[size_t(c)].coverage, 0.3) << c;
+  EXPECT_GT(class_imbalance(one), 0.7);  // 0.9 for a perfect classifier; T-shirts pass for shirts at times
+  EXPECT_LT(class_imbalance(all), 0.1);
+  QualityReport shares;
+  shares.class_shares = {1, 0, 0, 0};
+  EXPECT_NEAR(class_imbalance(shares), 0.75, 1e-12);
+  shares.class_shares = {0.4, 0.1, 0.25, 0.25};  // 0.15 moved from class 1 to class 0
+  EXPECT_NEAR(class_imbalance(shares), 0.15, 1e-12);
 }
 
 // Forty independent experiments, each a fresh reference (its own seed) and 250 fresh held-out images

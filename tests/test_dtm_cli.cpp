@@ -97,19 +97,40 @@ TEST_F(DtmCli, ResumedRunEqualsUninterruptedRun) {
 }
 
 TEST_F(DtmCli, StudyTrainsEveryConfigThenTabulatesAndPlotsTheirEpochs) {
-  // The same config twice under two names: two run folders, one table with both, the plots; a
-  // config that does not parse stops the study before anything trains.
+  // The same config twice under two names, and once for 2 epochs: three run folders, one table, the
+  // plots, the scaling fit and its prediction at 30 epochs; a config that does not parse stops the
+  // study before anything trains.
   json config = json::parse(tsu::read_file(tiny()));
-  config["name"] = "tiny-b";
   config["data"]["dir"] = tsu::ml::load_dtm_config(tiny()).data.dir;
-  tsu::write_file_atomic((dir_ / "b.json").string(), config.dump());
-  const auto r = tsu("dtm study --config " + tiny() + " --config b.json --out study --threads 1");
+  auto write_variant = [&](const std::string& file, const std::string& name, int epochs) {
+    config["name"] = name;
+    config["training"]["epochs"] = epochs;
+    tsu::write_file_atomic((dir_ / file).string(), config.dump());
+  };
+  const int epochs = tsu::ml::load_dtm_config(tiny()).training.epochs;
+  write_variant("b.json", "tiny-b", epochs);
+  write_variant("c.json", "tiny-c", epochs - 1);
+  write_variant("target.json", "tiny-long", 10 * epochs);
+  const auto r =
+      tsu("dtm study --config " + tiny() + " --config b.json --config c.json --target target.json --out study --threads 1");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("== b.json -> study/tiny-b"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("scaling: tiny-long"), std::string::npos) << r.out;
+  const json study = json::parse(tsu::read_file((dir_ / "study" / "study.json").string()));
+  const json& scaling = study["scaling"];
+  ASSERT_EQ(scaling["points"].size(), 3u) << scaling;
+  EXPECT_EQ(scaling["fit"]["points"], 3);
+  // The target's projected training flips are the trainer's own count, ten times the 3-epoch run's.
+  EXPECT_DOUBLE_EQ(scaling["target"]["train_flips"].get<double>(),
+                   10 * scaling["points"][0]["train_flips"].get<double>());
+  const json& fd = scaling["target"]["fd_free"];
+  EXPECT_LT(fd["low"].get<double>(), fd["value"].get<double>());
+  EXPECT_LT(fd["value"].get<double>(), fd["high"].get<double>());
+  EXPECT_FALSE(fs::exists(dir_ / "study" / "tiny-long"));  // the target is not trained
   std::istringstream csv(tsu::read_file((dir_ / "study" / "study.csv").string()));
   std::string line;
   std::getline(csv, line);
-  EXPECT_EQ(line, "config,epoch,fd_free,fd_clamped,max_autocorr,seconds,flips_per_ns");
+  EXPECT_EQ(line, "config,epoch,fd_free,fd_clamped,max_autocorr,seconds,flips_per_ns,train_flips,j_per_sample");
   std::vector<std::string> rows, scores;  // "config,epoch" and "fd_free,fd_clamped,max_autocorr"
   while (std::getline(csv, line)) {
     const size_t second = line.find(',', line.find(',') + 1);
@@ -118,11 +139,12 @@ TEST_F(DtmCli, StudyTrainsEveryConfigThenTabulatesAndPlotsTheirEpochs) {
     for (int k = 0; k < 3; ++k) end = line.find(',', end + 1);
     scores.push_back(line.substr(second + 1, end - second - 1));
   }
-  EXPECT_EQ(rows, (std::vector<std::string>{"tiny,1", "tiny,2", "tiny,3", "tiny-b,1", "tiny-b,2", "tiny-b,3"}));
+  EXPECT_EQ(rows, (std::vector<std::string>{"tiny,1", "tiny,2", "tiny,3", "tiny-b,1", "tiny-b,2", "tiny-b,3", "tiny-c,1",
+                                            "tiny-c,2"}));
   // Same config, same seed: the two runs score the same.
-  ASSERT_EQ(scores.size(), 6u);
+  ASSERT_EQ(scores.size(), 8u);
   for (size_t e = 0; e < 3; ++e) EXPECT_EQ(scores[e], scores[e + 3]) << e;
-  for (const char* png : {"quality-free.png", "quality-clamped.png", "autocorr.png"})
+  for (const char* png : {"quality-free.png", "quality-clamped.png", "autocorr.png", "scaling.png", "energy-quality.png"})
     EXPECT_EQ(tsu::read_file((dir_ / "study" / png).string()).substr(1, 3), "PNG") << png;
   const auto bad = tsu("dtm study --config " + tiny() + " --config missing.json --out study2");
   EXPECT_EQ(bad.status, 1);  // a file that cannot be read: a system failure

@@ -163,15 +163,31 @@ struct StudyArgs {
   std::vector<std::string> configs;
   std::string out;
   int threads = -1;
+  std::string target;
   bool quiet = false;
   ClassifierArgs classifier;
 };
+
+// The scaling fit and its prediction, as study.json holds them.
+void print_scaling(const json& scaling) {
+  if (scaling["fit"].is_null()) return fmt::print("scaling: fewer than 3 scored runs, no fit\n");
+  const json& fit = scaling["fit"];
+  fmt::print("scaling: free FD = {:.4g} C^({:.3f} +- {:.3f}) over {} runs' last epochs (C = training flips)\n",
+             fit["a"].get<double>(), fit["b"].get<double>(), fit["se_b"].get<double>(), fit["points"].get<int>());
+  if (scaling["target"].is_null()) return;
+  const json& t = scaling["target"];
+  const json& fd = t["fd_free"];
+  fmt::print("scaling: {} ({:.3g} training flips) predicted free FD {:.3g}, {:.0f} % interval {:.3g} .. {:.3g}\n",
+             t["name"].get<std::string>(), t["train_flips"].get<double>(), fd["value"].get<double>(),
+             100 * fd["level"].get<double>(), fd["low"].get<double>(), fd["high"].get<double>());
+}
 
 // Trains every config into OUT/<config name> (resuming), then tabulates and plots their logs side by
 // side: the training-stability experiment (MEBM vs DTM vs DTM + ACP) and the degree ablation of
 // docs/dtm.md are `tsu dtm study` over configs/dtm/study/.
 void run_study(const StudyArgs& args) {
-  api::DtmStudyOptions o{args.configs, args.out, args.threads, use_classifier(args.classifier, args.quiet), {}, {}, {}};
+  api::DtmStudyOptions o{args.configs, args.out, args.threads, args.target,
+                         use_classifier(args.classifier, args.quiet), {}, {}, {}};
   std::unique_ptr<EpochPrinter> printer;
   o.config_started = [&](const std::string& path, const std::string& dir, int epochs) {
     printer.reset();
@@ -182,7 +198,10 @@ void run_study(const StudyArgs& args) {
   o.epoch_done = [&](const json& line) { printer->epoch_done(line); };
   const json report = api::dtm_study(o);
   printer.reset();
-  if (!args.quiet) fmt::print("wrote study.csv, quality-free.png, quality-clamped.png, autocorr.png to {}\n", args.out);
+  if (args.quiet) return;
+  print_scaling(report["scaling"]);
+  fmt::print("wrote study.json, study.csv, quality-free.png, quality-clamped.png, autocorr.png, scaling.png, "
+             "energy-quality.png to {}\n", args.out);
 }
 
 struct CoverageArgs {
@@ -260,6 +279,9 @@ void add_dtm_command(CLI::App& app) {
       ->required();
   st->add_option("--out", study->out, "Output folder: one run folder per config, study.csv, *.png")->required();
   st->add_option("--threads", study->threads, "Worker threads (0 = every core)")->check(at_least(0));
+  st->add_option("--target", study->target,
+                 "A config, not trained, whose training flips the scaling fit predicts free FD at (e.g. "
+                 "configs/dtm/paper.json)");
   st->add_flag("--quiet", study->quiet, "No per-epoch lines");
   add_classifier_options(*st, study->classifier);
   st->callback([study] { run_study(*study); });

@@ -621,15 +621,17 @@ void bind_studies(nb::module_& m) {
       "transfer); writes NAME.csv and NAME.png to OUT and returns {name: (columns, rows)}.");
   m.def(
       "dtm_study",
-      [](std::vector<std::string> configs, const std::string& out, int threads, const ClassifierMetric* metric,
-         std::optional<nb::callable> progress) {
-        tsu::api::DtmStudyOptions o{std::move(configs), out, threads, metric_of(metric), {}, {}, {}};
+      [](std::vector<std::string> configs, const std::string& out, int threads, const std::string& target,
+         const ClassifierMetric* metric, std::optional<nb::callable> progress) {
+        tsu::api::DtmStudyOptions o{std::move(configs), out, threads, target, metric_of(metric), {}, {}, {}};
         o.progress = python_progress<int, double, double>(std::move(progress));
         return released_json([&] { return tsu::api::dtm_study(o); });
       },
-      "configs"_a, "out"_a, "threads"_a = -1, "metric"_a.none() = nb::none(), "progress"_a = nb::none(),
-      "Trains every config into OUT/<name> (resuming), then writes study.csv and per-epoch plots of their quality "
-      "and autocorrelation; returns {metric, runs, files}.");
+      "configs"_a, "out"_a, "threads"_a = -1, "target"_a = "", "metric"_a.none() = nb::none(),
+      "progress"_a = nb::none(),
+      "Trains every config into OUT/<name> (resuming), then writes study.csv, study.json and per-epoch plots of their "
+      "quality and autocorrelation, and the scaling fit of free FD against training flips (predicted at the config "
+      "TARGET if given) with scaling.png and energy-quality.png; returns {metric, runs, scaling, files}.");
 }
 
 // The calls that load libtsu_neural.so (and libtorch) on first use: the classifier metric and compare.

@@ -96,3 +96,5 @@ def test_dtm_study_trains_and_tabulates(root, tmp_path):
     assert sorted(set(calls)) == [1, 2, 3]
     with open(tmp_path / "study.csv") as f:
         assert [row["epoch"] for row in csv.DictReader(f)] == ["1", "2", "3"]
+    # One run is too few for the scaling fit: its point is listed, there is no fit.
+    assert len(r["scaling"]["points"]) == 1 and r["scaling"]["fit"] is None

@@ -1,13 +1,17 @@
 #include "api/dtm.hpp"
 #include "util/json.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <fmt/format.h>
 #include <sstream>
 
 #include "ml/evaluate.hpp"
 #include "ml/run.hpp"
+#include "ml/scaling.hpp"
+#include "ml/train.hpp"
 #include "sample/npy.hpp"
 #include "util/files.hpp"
 #include "util/plot.hpp"
@@ -59,12 +63,14 @@ NpyArray read_samples_npy(const std::string& path, int side) {
 struct StudyRun {
   std::string name;
   std::vector<double> epoch, free, clamped, autocorr, seconds, flips_per_ns;
+  std::vector<double> train_flips;  // cumulative, to the end of the epoch
+  std::vector<double> j_per_sample;  // an evaluated sample's price on the config's TSU device
 };
 
 double number_or_nan(const json& j, const char* key) { return j.contains(key) && j[key].is_number() ? j[key].get<double>() : NAN; }
 
 StudyRun read_study_run(const std::string& name, const std::string& dir) {
-  StudyRun r{name, {}, {}, {}, {}, {}, {}};
+  StudyRun r{name, {}, {}, {}, {}, {}, {}, {}, {}};
   const std::string path = log_path(dir);
   std::istringstream lines(read_file(path));
   int number = 0;
@@ -77,6 +83,8 @@ StudyRun read_study_run(const std::string& name, const std::string& dir) {
     r.autocorr.push_back(number_or_nan(j, "max_autocorr"));
     r.seconds.push_back(number_or_nan(j, "seconds"));
     r.flips_per_ns.push_back(number_or_nan(j, "flips_per_ns"));
+    r.train_flips.push_back((r.train_flips.empty() ? 0.0 : r.train_flips.back()) + number_or_nan(j, "flips"));
+    r.j_per_sample.push_back(number_or_nan(q.value("energy", json::object()), "j_per_sample"));
   }
   return r;
 }
@@ -84,11 +92,12 @@ StudyRun read_study_run(const std::string& name, const std::string& dir) {
 // study.csv and the three per-epoch plots; returns the files written.
 std::vector<std::string> write_study_outputs(const std::filesystem::path& out, const std::vector<StudyRun>& runs,
                                              const std::string& metric) {
-  std::string csv = "config,epoch,fd_free,fd_clamped,max_autocorr,seconds,flips_per_ns\n";
+  std::string csv = "config,epoch,fd_free,fd_clamped,max_autocorr,seconds,flips_per_ns,train_flips,j_per_sample\n";
   for (const StudyRun& r : runs)
     for (size_t i = 0; i < r.epoch.size(); ++i)
-      csv += fmt::format("{},{:g},{:.6g},{:.6g},{:.6g},{:.4g},{:.4g}\n", r.name, r.epoch[i], r.free[i], r.clamped[i],
-                         r.autocorr[i], r.seconds[i], r.flips_per_ns[i]);
+      csv += fmt::format("{},{:g},{:.6g},{:.6g},{:.6g},{:.4g},{:.4g},{:.4g},{:.4g}\n", r.name, r.epoch[i], r.free[i],
+                         r.clamped[i], r.autocorr[i], r.seconds[i], r.flips_per_ns[i], r.train_flips[i],
+                         r.j_per_sample[i]);
   std::vector<std::string> files{(out / "study.csv").string()};
   write_file_atomic(files.back(), csv);
   auto plot = [&](const std::string& file, const std::string& title, const std::string& y_label,
@@ -102,6 +111,73 @@ std::vector<std::string> write_study_outputs(const std::filesystem::path& out, c
   plot("quality-clamped.png", "Label-clamped generation quality per epoch", metric, &StudyRun::clamped);
   plot("autocorr.png", "Max long-lag autocorrelation per epoch", "autocorrelation", &StudyRun::autocorr);
   return files;
+}
+
+// Each run's last epoch with a free score, where the scaling fit takes its points.
+struct ScalingPoint {
+  std::string config;
+  double train_flips, fd_free, j_per_sample;
+};
+
+std::vector<ScalingPoint> last_epochs(const std::vector<StudyRun>& runs) {
+  std::vector<ScalingPoint> points;
+  for (const StudyRun& r : runs)
+    for (size_t i = r.epoch.size(); i-- > 0;)
+      if (std::isfinite(r.free[i])) {
+        points.push_back({r.name, r.train_flips[i], r.free[i], r.j_per_sample[i]});
+        break;
+      }
+  return points;
+}
+
+// The flips a config's whole training takes (the trainer's own count), without training it.
+double training_flips(const DtmConfig& config) {
+  const size_t images = config.data.train_images == 0 ? kFashionMnistTrainImages
+                                                      : std::min(config.data.train_images, kFashionMnistTrainImages);
+  return epoch_flips(Dtm(config), images) * config.training.epochs;
+}
+
+// The power law through the runs' last epochs and, with a target config, its prediction there;
+// writes scaling.png (every epoch, the fit) and energy-quality.png (the paper's Fig. 1 axes).
+json scaling_report(const std::filesystem::path& out, const std::vector<StudyRun>& runs, const std::string& metric,
+                    const std::string& target, const std::optional<DtmConfig>& target_config,
+                    std::vector<std::string>& files) {
+  const std::vector<ScalingPoint> points = last_epochs(runs);
+  json report{{"x", "cumulative training flips"}, {"y", "free " + metric + " at the run's last scored epoch"},
+              {"points", json::array()}, {"fit", nullptr}, {"target", nullptr}};
+  std::vector<double> x, y;
+  for (const ScalingPoint& p : points) {
+    report["points"].push_back(
+        {{"config", p.config}, {"train_flips", p.train_flips}, {"fd_free", p.fd_free}, {"j_per_sample", p.j_per_sample}});
+    x.push_back(p.train_flips), y.push_back(p.fd_free);
+  }
+  Plot curve{"Free quality against training compute", "training flips", metric, true, true, {}};
+  for (const StudyRun& r : runs) curve.series.push_back({r.name, r.train_flips, r.free});
+  if (points.size() >= 3) {
+    const PowerLawFit fit = fit_power_law(x, y);
+    report["fit"] = {{"a", std::exp(fit.log_a)}, {"b", fit.b}, {"se_b", fit.se_b},
+                     {"residual_sd_log", fit.residual_sd}, {"points", fit.points}};
+    double x_end = *std::max_element(x.begin(), x.end());
+    if (target_config) {
+      const DtmConfig& config = *target_config;
+      const double flips = training_flips(config);
+      const PowerLawPrediction at = predict(fit, flips, 0.9);
+      report["target"] = {{"config", target}, {"name", config.name}, {"train_flips", flips},
+                          {"fd_free", {{"value", at.value}, {"low", at.low}, {"high", at.high}, {"level", at.level}}}};
+      curve.series.push_back({config.name + " (predicted, 90 %)", {flips, flips, flips}, {at.low, at.value, at.high}});
+      x_end = std::max(x_end, flips);
+    }
+    const double x_begin = *std::min_element(x.begin(), x.end());
+    curve.series.push_back({fmt::format("fit: FD ~ C^{:.2f}", fit.b), {x_begin, x_end},
+                            {predict(fit, x_begin, 0.9).value, predict(fit, x_end, 0.9).value}});
+  }
+  files.push_back((out / "scaling.png").string());
+  write_plot_png(files.back(), curve);
+  Plot frontier{"Energy per sample against free quality (last epochs)", "J per sample (TSU model)", metric, true, false, {}};
+  for (const ScalingPoint& p : points) frontier.series.push_back({p.config, {p.j_per_sample}, {p.fd_free}});
+  files.push_back((out / "energy-quality.png").string());
+  write_plot_png(files.back(), frontier);
+  return report;
 }
 
 }  // namespace
@@ -206,6 +282,8 @@ json dtm_study(const DtmStudyOptions& options) {
   const auto out = prepare_dir(options.out);
   std::vector<DtmConfig> configs;  // every config read before the first one trains
   for (const std::string& path : options.configs) configs.push_back(load_dtm_config(path));
+  const std::optional<DtmConfig> target =
+      options.target.empty() ? std::nullopt : std::optional<DtmConfig>(load_dtm_config(options.target));
   std::vector<StudyRun> runs;
   json report{{"metric", options.metric ? "fd_classifier" : "fd_pixel"}, {"runs", json::array()}};
   for (size_t k = 0; k < configs.size(); ++k) {
@@ -217,6 +295,11 @@ json dtm_study(const DtmStudyOptions& options) {
     report["runs"].push_back({{"config", options.configs[k]}, {"dir", dir}, {"epochs", epochs}});
   }
   report["files"] = write_study_outputs(out, runs, report["metric"]);
+  std::vector<std::string> files = report["files"];
+  report["scaling"] = scaling_report(out, runs, report["metric"], options.target, target, files);
+  files.push_back((out / "study.json").string());
+  report["files"] = files;
+  write_file_atomic(files.back(), report.dump(1) + "\n");
   return report;
 }
 

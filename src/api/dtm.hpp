@@ -57,8 +57,10 @@ nlohmann::json dtm_eval(const DtmEvalOptions& options);
 
 struct DtmStudyOptions {
   std::vector<std::string> configs;  // run configurations, each trained into out/<config name>
-  std::string out;                   // + study.csv, quality-free.png, quality-clamped.png, autocorr.png
+  std::string out;                   // + study.csv, quality-free.png, quality-clamped.png, autocorr.png, scaling.png
   int threads = -1;                  // >= 0 overrides every config's
+  // A config not trained, whose training flips the scaling fit extrapolates to ("" = none).
+  std::string target;
   ml::Metric metric;
   std::function<void(const std::string& config, const std::string& dir, int epochs)> config_started;
   std::function<void(int epoch, double done, double total)> progress;  // as in DtmTrainOptions
@@ -66,8 +68,10 @@ struct DtmStudyOptions {
 };
 
 // Trains every config (resuming) and tabulates and plots their logs side by side: the training-
-// stability experiment and the degree ablation of docs/dtm.md. Returns {metric, runs: [{config, dir,
-// epochs}], files}.
+// stability experiment, the degree ablation and the scaling curve of docs/dtm.md. With >= 3 runs,
+// `scaling` fits free FD = a C^b to each run's last epoch (C = its cumulative training flips) and,
+// with a target, predicts the target's FD with a 90 % interval. Returns {metric, runs: [{config, dir,
+// epochs}], scaling, files}.
 nlohmann::json dtm_study(const DtmStudyOptions& options);
 
 }  // namespace tsu::api

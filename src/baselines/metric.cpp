@@ -4,6 +4,7 @@
 
 #include <Eigen/Dense>
 #include <algorithm>
+#include <cmath>
 #include <fmt/format.h>
 #include <random>
 
@@ -390,5 +391,12 @@ QualityReport QualityMetric::evaluate(std::span<const float> images, size_t coun
 
 size_t QualityMetric::reference_count() const { return reference_count_; }
 int QualityMetric::bootstrap() const { return int(replicates_.size()); }
+
+double class_imbalance(const QualityReport& report) {
+  const double balanced = 1.0 / double(report.class_shares.size());
+  double distance = 0;
+  for (double share : report.class_shares) distance += 0.5 * std::abs(share - balanced);
+  return distance;
+}
 
 }  // namespace tsu::baselines

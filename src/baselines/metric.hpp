@@ -109,6 +109,10 @@ struct QualityReport {
   std::vector<double> fd_replicates;
 };
 
+// Total variation distance between the samples' class shares and the reference's, which are
+// balanced: 0 when every class gets 1/K of the samples, 1 - 1/K when one class gets them all.
+double class_imbalance(const QualityReport& report);
+
 class QualityMetric {
  public:
   // Reference: `per_class` binarised training images of each class (chosen with `seed`). With

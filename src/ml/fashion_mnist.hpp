@@ -28,6 +28,7 @@ enum class Split { Train, Test };
 
 constexpr const char* kFashionMnistPackageDir = "/usr/share/datasets/fashion-mnist";
 constexpr int kFashionMnistClasses = 10;
+constexpr size_t kFashionMnistTrainImages = 60000;  // the training split (Xiao et al. 2017)
 // The classes' names, label 0 first (Xiao et al. 2017, the dataset's README).
 inline constexpr const char* kFashionMnistClassNames[kFashionMnistClasses] = {
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};

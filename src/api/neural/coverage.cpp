@@ -31,7 +31,8 @@ json quality_json(const baselines::QualityReport& r) {
                        {"recall", q.recall},
                        {"coverage", q.coverage}});
   }
-  json j{{"fd", r.fd}, {"precision", r.precision}, {"recall", r.recall}, {"coverage", r.coverage}, {"kid", r.kid},
+  json j{{"fd", r.fd},   {"precision", r.precision}, {"recall", r.recall},
+         {"coverage", r.coverage}, {"kid", r.kid}, {"class_imbalance", baselines::class_imbalance(r)},
          {"classes", classes}};
   if (r.label_accuracy) j["label_accuracy"] = *r.label_accuracy;
   return j;
@@ -48,9 +49,11 @@ std::string quality_line(const std::string& what, const baselines::QualityReport
   int lowest = 0;
   for (int c = 1; c < int(r.per_class.size()); ++c)
     if (r.per_class[size_t(c)].recall < r.per_class[size_t(lowest)].recall) lowest = c;
-  return fmt::format("{:<16} FD {:7.2f}  precision {:.3f}  recall {:.3f}  coverage {:.3f}  (lowest recall: {} {:.3f})",
-                     what, r.fd, r.precision, r.recall, r.coverage, ml::kFashionMnistClassNames[lowest],
-                     r.per_class[size_t(lowest)].recall);
+  return fmt::format(
+      "{:<16} FD {:7.2f}  precision {:.3f}  recall {:.3f}  coverage {:.3f}  class imbalance {:.3f}  (lowest recall: {} "
+      "{:.3f})",
+      what, r.fd, r.precision, r.recall, r.coverage, baselines::class_imbalance(r), ml::kFashionMnistClassNames[lowest],
+      r.per_class[size_t(lowest)].recall);
 }
 
 struct Scored {
@@ -61,13 +64,16 @@ struct Scored {
 void write_sweeps_plot(const std::string& path, const std::vector<Scored>& rows) {
   Plot plot{"DTM quality against sweeps per step", "sweeps per step", "share", true, false, {}};
   for (const bool clamped : {false, true})
-    for (const std::string what : {"precision", "recall", "coverage"}) {
+    for (const std::string what : {"precision", "recall", "coverage", "class imbalance"}) {
       Series s{fmt::format("{} {}", clamped ? "clamped" : "free", what), {}, {}};
       for (const Scored& row : rows) {
         const auto& r = clamped ? row.clamped : row.free;
         if (!r) continue;
         s.x.push_back(row.sweeps);
-        s.y.push_back(what == "precision" ? r->precision : what == "recall" ? r->recall : r->coverage);
+        s.y.push_back(what == "precision"  ? r->precision
+                      : what == "recall"   ? r->recall
+                      : what == "coverage" ? r->coverage
+                                           : baselines::class_imbalance(*r));
       }
       if (!s.x.empty()) plot.series.push_back(std::move(s));
     }
