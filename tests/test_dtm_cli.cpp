@@ -115,17 +115,21 @@ TEST_F(DtmCli, StudyTrainsEveryConfigThenTabulatesAndPlotsTheirEpochs) {
       tsu("dtm study --config " + tiny() + " --config b.json --config c.json --target target.json --out study --threads 1");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("== b.json -> study/tiny-b"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("scaling: tiny-long"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("scaling, free: tiny-long"), std::string::npos) << r.out;
   const json study = json::parse(tsu::read_file((dir_ / "study" / "study.json").string()));
   const json& scaling = study["scaling"];
-  ASSERT_EQ(scaling["points"].size(), 3u) << scaling;
-  EXPECT_EQ(scaling["fit"]["points"], 3);
+  for (const char* mode : {"free", "clamped"}) {
+    ASSERT_EQ(scaling[mode]["points"].size(), 3u) << scaling;
+    EXPECT_EQ(scaling[mode]["fit"]["points"], 3);
+    const json& fd = scaling[mode]["prediction"];
+    EXPECT_LT(fd["low"].get<double>(), fd["value"].get<double>());
+    EXPECT_LT(fd["value"].get<double>(), fd["high"].get<double>());
+  }
   // The target's projected training flips are the trainer's own count, ten times the 3-epoch run's.
-  EXPECT_DOUBLE_EQ(scaling["target"]["train_flips"].get<double>(),
-                   10 * scaling["points"][0]["train_flips"].get<double>());
-  const json& fd = scaling["target"]["fd_free"];
-  EXPECT_LT(fd["low"].get<double>(), fd["value"].get<double>());
-  EXPECT_LT(fd["value"].get<double>(), fd["high"].get<double>());
+  double three_epochs = 0;
+  for (const json& p : scaling["free"]["points"])
+    if (p["config"] == "tiny") three_epochs = p["train_flips"].get<double>();
+  EXPECT_DOUBLE_EQ(scaling["target"]["train_flips"].get<double>(), 10 * three_epochs);
   EXPECT_FALSE(fs::exists(dir_ / "study" / "tiny-long"));  // the target is not trained
   std::istringstream csv(tsu::read_file((dir_ / "study" / "study.csv").string()));
   std::string line;
@@ -144,7 +148,8 @@ TEST_F(DtmCli, StudyTrainsEveryConfigThenTabulatesAndPlotsTheirEpochs) {
   // Same config, same seed: the two runs score the same.
   ASSERT_EQ(scores.size(), 8u);
   for (size_t e = 0; e < 3; ++e) EXPECT_EQ(scores[e], scores[e + 3]) << e;
-  for (const char* png : {"quality-free.png", "quality-clamped.png", "autocorr.png", "scaling.png", "energy-quality.png"})
+  for (const char* png : {"quality-free.png", "quality-clamped.png", "autocorr.png", "scaling-free.png", "scaling-clamped.png",
+                          "energy-quality.png"})
     EXPECT_EQ(tsu::read_file((dir_ / "study" / png).string()).substr(1, 3), "PNG") << png;
   const auto bad = tsu("dtm study --config " + tiny() + " --config missing.json --out study2");
   EXPECT_EQ(bad.status, 1);  // a file that cannot be read: a system failure

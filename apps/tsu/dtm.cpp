@@ -168,18 +168,24 @@ struct StudyArgs {
   ClassifierArgs classifier;
 };
 
-// The scaling fit and its prediction, as study.json holds them.
+// The scaling fits and their predictions, as study.json holds them.
 void print_scaling(const json& scaling) {
-  if (scaling["fit"].is_null()) return fmt::print("scaling: fewer than 3 scored runs, no fit\n");
-  const json& fit = scaling["fit"];
-  fmt::print("scaling: free FD = {:.4g} C^({:.3f} +- {:.3f}) over {} runs' last epochs (C = training flips)\n",
-             fit["a"].get<double>(), fit["b"].get<double>(), fit["se_b"].get<double>(), fit["points"].get<int>());
-  if (scaling["target"].is_null()) return;
-  const json& t = scaling["target"];
-  const json& fd = t["fd_free"];
-  fmt::print("scaling: {} ({:.3g} training flips) predicted free FD {:.3g}, {:.0f} % interval {:.3g} .. {:.3g}\n",
-             t["name"].get<std::string>(), t["train_flips"].get<double>(), fd["value"].get<double>(),
-             100 * fd["level"].get<double>(), fd["low"].get<double>(), fd["high"].get<double>());
+  for (const std::string mode : {"free", "clamped"}) {
+    const json& m = scaling[mode];
+    if (m["fit"].is_null()) {
+      fmt::print("scaling, {}: {} scored runs, too few for a fit (3)\n", mode, m["points"].size());
+      continue;
+    }
+    const json& fit = m["fit"];
+    fmt::print("scaling, {}: FD = {:.4g} C^({:.3f} +- {:.3f}) over {} runs' last epochs (C = training flips)\n", mode,
+               fit["a"].get<double>(), fit["b"].get<double>(), fit["se_b"].get<double>(), fit["points"].get<int>());
+    if (m["prediction"].is_null()) continue;
+    const json& p = m["prediction"];
+    fmt::print("scaling, {}: {} ({:.3g} training flips) predicted FD {:.3g}, {:.0f} % interval {:.3g} .. {:.3g}\n", mode,
+               scaling["target"]["name"].get<std::string>(), scaling["target"]["train_flips"].get<double>(),
+               p["value"].get<double>(), 100 * p["level"].get<double>(), p["low"].get<double>(),
+               p["high"].get<double>());
+  }
 }
 
 // Trains every config into OUT/<config name> (resuming), then tabulates and plots their logs side by
@@ -200,8 +206,8 @@ void run_study(const StudyArgs& args) {
   printer.reset();
   if (args.quiet) return;
   print_scaling(report["scaling"]);
-  fmt::print("wrote study.json, study.csv, quality-free.png, quality-clamped.png, autocorr.png, scaling.png, "
-             "energy-quality.png to {}\n", args.out);
+  fmt::print("wrote study.json, study.csv, quality-free.png, quality-clamped.png, autocorr.png, "
+             "scaling-{{free,clamped}}.png, energy-quality.png to {}\n", args.out);
 }
 
 struct CoverageArgs {

@@ -630,8 +630,9 @@ void bind_studies(nb::module_& m) {
       "configs"_a, "out"_a, "threads"_a = -1, "target"_a = "", "metric"_a.none() = nb::none(),
       "progress"_a = nb::none(),
       "Trains every config into OUT/<name> (resuming), then writes study.csv, study.json and per-epoch plots of their "
-      "quality and autocorrelation, and the scaling fit of free FD against training flips (predicted at the config "
-      "TARGET if given) with scaling.png and energy-quality.png; returns {metric, runs, scaling, files}.");
+      "quality and autocorrelation, and the scaling fits of free and clamped FD against training flips (predicted at "
+      "the config TARGET if given) with scaling-{free,clamped}.png and energy-quality.png; returns {metric, runs, "
+      "scaling, files}.");
 }
 
 // The calls that load libtsu_neural.so (and libtorch) on first use: the classifier metric and compare.

@@ -97,4 +97,5 @@ def test_dtm_study_trains_and_tabulates(root, tmp_path):
     with open(tmp_path / "study.csv") as f:
         assert [row["epoch"] for row in csv.DictReader(f)] == ["1", "2", "3"]
     # One run is too few for the scaling fit: its point is listed, there is no fit.
-    assert len(r["scaling"]["points"]) == 1 and r["scaling"]["fit"] is None
+    for mode in ("free", "clamped"):
+        assert len(r["scaling"][mode]["points"]) == 1 and r["scaling"][mode]["fit"] is None

@@ -113,20 +113,21 @@ std::vector<std::string> write_study_outputs(const std::filesystem::path& out, c
   return files;
 }
 
-// Each run's last epoch with a free score, where the scaling fit takes its points.
+// Each run's last scored epoch in one mode (free or clamped), where the scaling fit takes its points.
 struct ScalingPoint {
   std::string config;
-  double train_flips, fd_free, j_per_sample;
+  double train_flips, fd, j_per_sample;
 };
 
-std::vector<ScalingPoint> last_epochs(const std::vector<StudyRun>& runs) {
+std::vector<ScalingPoint> last_epochs(const std::vector<StudyRun>& runs, std::vector<double> StudyRun::*fd) {
   std::vector<ScalingPoint> points;
   for (const StudyRun& r : runs)
     for (size_t i = r.epoch.size(); i-- > 0;)
-      if (std::isfinite(r.free[i])) {
-        points.push_back({r.name, r.train_flips[i], r.free[i], r.j_per_sample[i]});
+      if (std::isfinite((r.*fd)[i])) {
+        points.push_back({r.name, r.train_flips[i], (r.*fd)[i], r.j_per_sample[i]});
         break;
       }
+  std::sort(points.begin(), points.end(), [](const auto& a, const auto& b) { return a.j_per_sample < b.j_per_sample; });
   return points;
 }
 
@@ -137,44 +138,61 @@ double training_flips(const DtmConfig& config) {
   return epoch_flips(Dtm(config), images) * config.training.epochs;
 }
 
-// The power law through the runs' last epochs and, with a target config, its prediction there;
-// writes scaling.png (every epoch, the fit) and energy-quality.png (the paper's Fig. 1 axes).
-json scaling_report(const std::filesystem::path& out, const std::vector<StudyRun>& runs, const std::string& metric,
-                    const std::string& target, const std::optional<DtmConfig>& target_config,
-                    std::vector<std::string>& files) {
-  const std::vector<ScalingPoint> points = last_epochs(runs);
-  json report{{"x", "cumulative training flips"}, {"y", "free " + metric + " at the run's last scored epoch"},
-              {"points", json::array()}, {"fit", nullptr}, {"target", nullptr}};
+// One mode's power law through the runs' last epochs and its prediction at `target_flips` (0 = none),
+// drawn in scaling-MODE.png with every epoch of every run.
+json mode_scaling(const std::filesystem::path& out, const std::vector<StudyRun>& runs, const std::string& metric,
+                  const std::string& mode, double target_flips, std::vector<std::string>& files) {
+  auto series = mode == "free" ? &StudyRun::free : &StudyRun::clamped;
+  const std::vector<ScalingPoint> points = last_epochs(runs, series);
+  json report{{"points", json::array()}, {"fit", nullptr}, {"prediction", nullptr}};
   std::vector<double> x, y;
   for (const ScalingPoint& p : points) {
     report["points"].push_back(
-        {{"config", p.config}, {"train_flips", p.train_flips}, {"fd_free", p.fd_free}, {"j_per_sample", p.j_per_sample}});
-    x.push_back(p.train_flips), y.push_back(p.fd_free);
+        {{"config", p.config}, {"train_flips", p.train_flips}, {"fd", p.fd}, {"j_per_sample", p.j_per_sample}});
+    x.push_back(p.train_flips), y.push_back(p.fd);
   }
-  Plot curve{"Free quality against training compute", "training flips", metric, true, true, {}};
-  for (const StudyRun& r : runs) curve.series.push_back({r.name, r.train_flips, r.free});
+  Plot curve{mode + " quality against training compute", "training flips", metric, true, true, {}};
+  for (const StudyRun& r : runs) curve.series.push_back({r.name, r.train_flips, r.*series});
   if (points.size() >= 3) {
     const PowerLawFit fit = fit_power_law(x, y);
     report["fit"] = {{"a", std::exp(fit.log_a)}, {"b", fit.b}, {"se_b", fit.se_b},
                      {"residual_sd_log", fit.residual_sd}, {"points", fit.points}};
     double x_end = *std::max_element(x.begin(), x.end());
-    if (target_config) {
-      const DtmConfig& config = *target_config;
-      const double flips = training_flips(config);
-      const PowerLawPrediction at = predict(fit, flips, 0.9);
-      report["target"] = {{"config", target}, {"name", config.name}, {"train_flips", flips},
-                          {"fd_free", {{"value", at.value}, {"low", at.low}, {"high", at.high}, {"level", at.level}}}};
-      curve.series.push_back({config.name + " (predicted, 90 %)", {flips, flips, flips}, {at.low, at.value, at.high}});
-      x_end = std::max(x_end, flips);
+    if (target_flips > 0) {
+      const PowerLawPrediction at = predict(fit, target_flips, 0.9);
+      report["prediction"] = {{"value", at.value}, {"low", at.low}, {"high", at.high}, {"level", at.level}};
+      curve.series.push_back({"target (predicted, 90 %)", {target_flips, target_flips, target_flips},
+                              {at.low, at.value, at.high}});
+      x_end = std::max(x_end, target_flips);
     }
     const double x_begin = *std::min_element(x.begin(), x.end());
     curve.series.push_back({fmt::format("fit: FD ~ C^{:.2f}", fit.b), {x_begin, x_end},
                             {predict(fit, x_begin, 0.9).value, predict(fit, x_end, 0.9).value}});
   }
-  files.push_back((out / "scaling.png").string());
+  files.push_back((out / ("scaling-" + mode + ".png")).string());
   write_plot_png(files.back(), curve);
-  Plot frontier{"Energy per sample against free quality (last epochs)", "J per sample (TSU model)", metric, true, false, {}};
-  for (const ScalingPoint& p : points) frontier.series.push_back({p.config, {p.j_per_sample}, {p.fd_free}});
+  return report;
+}
+
+// The scaling fits of free and clamped FD against training flips and, with a target config, their
+// predictions there; energy-quality.png puts the runs on the paper's Fig. 1 axes.
+json scaling_report(const std::filesystem::path& out, const std::vector<StudyRun>& runs, const std::string& metric,
+                    const std::string& target, const std::optional<DtmConfig>& target_config,
+                    std::vector<std::string>& files) {
+  const double target_flips = target_config ? training_flips(*target_config) : 0;
+  json report{{"x", "cumulative training flips"},
+              {"y", metric + " at each run's last scored epoch"},
+              {"target", target_config ? json{{"config", target}, {"name", target_config->name},
+                                              {"train_flips", target_flips}}
+                                       : json(nullptr)}};
+  Plot frontier{"Energy per sample against quality (last epochs)", "J per sample (TSU model)", metric, true, false, {}};
+  for (const std::string mode : {"free", "clamped"}) {
+    report[mode] = mode_scaling(out, runs, metric, mode, target_flips, files);
+    Series s{mode, {}, {}};
+    for (const json& p : report[mode]["points"])
+      s.x.push_back(p["j_per_sample"].get<double>()), s.y.push_back(p["fd"].get<double>());
+    frontier.series.push_back(std::move(s));
+  }
   files.push_back((out / "energy-quality.png").string());
   write_plot_png(files.back(), frontier);
   return report;

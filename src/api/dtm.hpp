@@ -57,7 +57,7 @@ nlohmann::json dtm_eval(const DtmEvalOptions& options);
 
 struct DtmStudyOptions {
   std::vector<std::string> configs;  // run configurations, each trained into out/<config name>
-  std::string out;                   // + study.csv, quality-free.png, quality-clamped.png, autocorr.png, scaling.png
+  std::string out;  // + study.json, study.csv, quality-*.png, autocorr.png, scaling-*.png, energy-quality.png
   int threads = -1;                  // >= 0 overrides every config's
   // A config not trained, whose training flips the scaling fit extrapolates to ("" = none).
   std::string target;
@@ -69,8 +69,8 @@ struct DtmStudyOptions {
 
 // Trains every config (resuming) and tabulates and plots their logs side by side: the training-
 // stability experiment, the degree ablation and the scaling curve of docs/dtm.md. With >= 3 runs,
-// `scaling` fits free FD = a C^b to each run's last epoch (C = its cumulative training flips) and,
-// with a target, predicts the target's FD with a 90 % interval. Returns {metric, runs: [{config, dir,
+// `scaling` fits FD = a C^b, free and clamped, to each run's last epoch (C = its cumulative training
+// flips) and, with a target, predicts the target's FD with a 90 % interval. Returns {metric, runs: [{config, dir,
 // epochs}], scaling, files}.
 nlohmann::json dtm_study(const DtmStudyOptions& options);
 
