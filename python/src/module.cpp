@@ -478,8 +478,11 @@ void bind_dtm(nb::module_& m) {
   m.def(
       "dtm_generate",
       [](const std::string& model, const std::string& out, int n, const std::string& mode, uint64_t seed, int sweeps,
-         int threads, int trajectory, std::optional<nb::callable> progress) {
-        tsu::api::DtmGenerateOptions o{model, out, mode, n, seed, sweeps, threads, trajectory, {}};
+         std::optional<double> beta_start, std::optional<double> beta_end, int threads, int trajectory,
+         std::optional<nb::callable> progress) {
+        tsu::api::DtmGenerateOptions o;
+        o.model = model, o.out = out, o.mode = mode, o.n = n, o.seed = seed, o.sweeps = sweeps;
+        o.beta_start = beta_start, o.beta_end = beta_end, o.threads = threads, o.trajectory = trajectory;
         o.progress = python_progress<const std::string&, double, double>(std::move(progress));
         nlohmann::json report;
         {
@@ -488,9 +491,11 @@ void bind_dtm(nb::module_& m) {
         }
         return json_to_python(report);
       },
-      "model"_a, "out"_a, "n"_a = 1000, "mode"_a = "both", "seed"_a = 0, "sweeps"_a = 0, "threads"_a = 0,
-      "trajectory"_a = 8, "progress"_a = nb::none(),
-      "Ancestral sampling into OUT (samples-free.npy: uint8 [n, side, side], grids); returns generate.json.");
+      "model"_a, "out"_a, "n"_a = 1000, "mode"_a = "both", "seed"_a = 0, "sweeps"_a = 0,
+      "beta_start"_a.none() = nb::none(), "beta_end"_a.none() = nb::none(), "threads"_a = 0, "trajectory"_a = 8,
+      "progress"_a = nb::none(),
+      "Ancestral sampling into OUT (samples-free.npy: uint8 [n, side, side], grids); returns generate.json. "
+      "beta_start/beta_end replace the config's annealing ends (None = the config's).");
   m.def(
       "dtm_eval",
       [](const std::string& model, const std::string& samples, int n, uint64_t seed, const ClassifierMetric* metric) {
@@ -651,6 +656,28 @@ void bind_neural(nb::module_& m) {
       "scale"_a = "demo", "cache"_a = "", "threads"_a = 0, "progress"_a = nb::none(),
       "The classifier metric of a scale (tiny, demo, full), loaded from CACHE ('' = $TSU_CACHE, else ~/.cache/tsu) "
       "or trained there first (a minute or more). progress(step, done, total).");
+  m.def(
+      "dtm_coverage",
+      [](const std::string& model, const std::string& out, const std::string& classifier, const std::string& cache,
+         int samples, std::vector<int> sweeps, std::optional<double> beta_start, std::optional<double> beta_end,
+         int mode_chains, int snapshots, int every, uint64_t seed, int threads, std::optional<nb::callable> log,
+         std::optional<nb::callable> progress) {
+        tsu::api::DtmCoverageOptions o;
+        o.model = model, o.out = out, o.classifier = classifier, o.cache = cache, o.samples = samples;
+        o.sweeps = std::move(sweeps), o.beta_start = beta_start, o.beta_end = beta_end;
+        o.mode_chains = mode_chains, o.snapshots = snapshots, o.every = every, o.seed = seed, o.threads = threads;
+        o.log = python_progress<const std::string&>(std::move(log));
+        o.progress = python_progress<const std::string&, double, double>(std::move(progress));
+        return released_json([&] { return tsu::api::dtm_coverage(o); });
+      },
+      "model"_a, "out"_a, "classifier"_a = "demo", "cache"_a = "", "samples"_a = 1000, "sweeps"_a = std::vector<int>{},
+      "beta_start"_a.none() = nb::none(), "beta_end"_a.none() = nb::none(), "mode_chains"_a = 256,
+      "snapshots"_a = 16, "every"_a = 100, "seed"_a = 0, "threads"_a = 0, "log"_a = nb::none(),
+      "progress"_a = nb::none(),
+      "tsu dtm coverage: where a DTM's samples fall short of the data. Free and label-clamped samples at each "
+      "sweeps value (default: the config's) scored by the classifier metric with the per-class split and the class "
+      "imbalance, held-out test images as the floor, and the noisiest step's mixing between modes (mode_chains 0 = "
+      "none); writes coverage.json, quality-sweeps.png and modes.png to OUT and returns coverage.json.");
   m.def(
       "compare",
       [](const std::string& out, const std::string& scale, const std::string& dtm, std::vector<std::string> families,

@@ -99,3 +99,18 @@ def test_dtm_study_trains_and_tabulates(root, tmp_path):
     # One run is too few for the scaling fit: its point is listed, there is no fit.
     for mode in ("free", "clamped"):
         assert len(r["scaling"][mode]["points"]) == 1 and r["scaling"][mode]["fit"] is None
+
+
+def test_dtm_generate_takes_the_annealing_ends(root, tmp_path):
+    run = tmp_path / "run"
+    tsu.dtm_train(str(root / "configs/dtm/tiny.json"), str(run), threads=1)
+    default = tsu.dtm_generate(str(run), str(tmp_path / "a"), n=20, seed=2, threads=1, trajectory=0)
+    assert default["beta"] == {"start": 0.8, "end": 1.2}
+    assert default == json.loads((tmp_path / "a" / "generate.json").read_text())
+    flat = tsu.dtm_generate(str(run), str(tmp_path / "b"), n=20, seed=2, beta_start=1.0, beta_end=1.0, threads=1,
+                            trajectory=0)
+    assert flat["beta"] == {"start": 1.0, "end": 1.0} and flat["free"]["flips"] == default["free"]["flips"]
+    a = (tmp_path / "a" / "samples-free.npy").read_bytes()
+    assert a != (tmp_path / "b" / "samples-free.npy").read_bytes()  # another temperature, other samples
+    with pytest.raises(ValueError, match="beta"):
+        tsu.dtm_generate(str(run), str(tmp_path / "c"), n=20, beta_start=0.0)

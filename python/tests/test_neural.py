@@ -61,3 +61,22 @@ def test_neural_errors_carry_the_cli_message(tmp_path):
     with pytest.raises(ValueError, match='generator family "nerf": unknown'):
         tsu.compare(str(tmp_path / "c"), scale="tiny", families=["vae", "nerf"])  # before anything trains
     assert not (tmp_path / "c" / "dtm").exists()
+
+
+def test_dtm_coverage_returns_what_it_writes_and_matches_the_cli(cli, tiny_compare, tmp_path):
+    out, cache, _, _ = tiny_compare
+    args = dict(classifier="tiny", cache=str(cache), samples=100, sweeps=[10, 40], mode_chains=0, seed=3, threads=2)
+    report = tsu.dtm_coverage(str(out / "dtm"), str(tmp_path / "py"), beta_start=1.0, beta_end=1.0, **args)
+    assert report == json.loads((tmp_path / "py" / "coverage.json").read_text())
+    assert report["beta"] == {"start": 1.0, "end": 1.0}
+    assert [row["sweeps"] for row in report["sweeps"]] == [10, 40]
+    for row in report["sweeps"]:
+        assert 0 <= row["free"]["class_imbalance"] <= 0.9 and len(row["free"]["classes"]) == 10
+    subprocess.run([str(cli), "dtm", "coverage", "--model", str(out / "dtm"), "--out", str(tmp_path / "cli"),
+                    "--classifier", "tiny", "--cache", str(cache), "--n", "100", "--sweeps", "10", "40",
+                    "--mode-chains", "0", "--seed", "3", "--threads", "2", "--beta-start", "1", "--beta-end", "1",
+                    "--quiet"], check=True)
+    cli_report = json.loads((tmp_path / "cli" / "coverage.json").read_text())
+    assert cli_report["sweeps"] == report["sweeps"]
+    with pytest.raises(ValueError, match="beta"):
+        tsu.dtm_coverage(str(out / "dtm"), str(tmp_path / "bad"), beta_start=-1.0, **args)
