@@ -151,6 +151,14 @@ TEST_F(DtmCli, StudyTrainsEveryConfigThenTabulatesAndPlotsTheirEpochs) {
   for (const char* png : {"quality-free.png", "quality-clamped.png", "autocorr.png", "scaling-free.png", "scaling-clamped.png",
                           "energy-quality.png"})
     EXPECT_EQ(tsu::read_file((dir_ / "study" / png).string()).substr(1, 3), "PNG") << png;
+  // Three runs of one training compute (a seed study, say): the points, and no fit to extrapolate.
+  write_variant("d.json", "tiny-d", epochs);
+  const auto same = tsu("dtm study --config " + tiny() + " --config b.json --config d.json --out study --threads 1");
+  ASSERT_EQ(same.status, 0) << same.err;
+  EXPECT_NE(same.out.find("scaling, free: no fit (3 scored runs"), std::string::npos) << same.out;
+  const json flat = json::parse(tsu::read_file((dir_ / "study" / "study.json").string()))["scaling"];
+  EXPECT_EQ(flat["free"]["points"].size(), 3u);
+  EXPECT_TRUE(flat["free"]["fit"].is_null() && flat["free"]["prediction"].is_null());
   const auto bad = tsu("dtm study --config " + tiny() + " --config missing.json --out study2");
   EXPECT_EQ(bad.status, 1);  // a file that cannot be read: a system failure
   EXPECT_FALSE(fs::exists(dir_ / "study2" / "tiny"));

@@ -173,7 +173,8 @@ void print_scaling(const json& scaling) {
   for (const std::string mode : {"free", "clamped"}) {
     const json& m = scaling[mode];
     if (m["fit"].is_null()) {
-      fmt::print("scaling, {}: {} scored runs, too few for a fit (3)\n", mode, m["points"].size());
+      fmt::print("scaling, {}: no fit ({} scored runs; it needs 3 of more than one training compute)\n", mode,
+                 m["points"].size());
       continue;
     }
     const json& fit = m["fit"];

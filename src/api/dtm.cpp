@@ -153,7 +153,11 @@ json mode_scaling(const std::filesystem::path& out, const std::vector<StudyRun>&
   }
   Plot curve{mode + " quality against training compute", "training flips", metric, true, true, {}};
   for (const StudyRun& r : runs) curve.series.push_back({r.name, r.train_flips, r.*series});
-  if (points.size() >= 3) {
+  // Runs of one size and length (a seed study) have no compute axis to fit along.
+  const bool fittable = points.size() >= 3 &&
+                        *std::min_element(x.begin(), x.end()) < *std::max_element(x.begin(), x.end()) &&
+                        *std::min_element(y.begin(), y.end()) > 0;
+  if (fittable) {
     const PowerLawFit fit = fit_power_law(x, y);
     report["fit"] = {{"a", std::exp(fit.log_a)}, {"b", fit.b}, {"se_b", fit.se_b},
                      {"residual_sd_log", fit.residual_sd}, {"points", fit.points}};

@@ -68,10 +68,10 @@ struct DtmStudyOptions {
 };
 
 // Trains every config (resuming) and tabulates and plots their logs side by side: the training-
-// stability experiment, the degree ablation and the scaling curve of docs/dtm.md. With >= 3 runs,
-// `scaling` fits FD = a C^b, free and clamped, to each run's last epoch (C = its cumulative training
-// flips) and, with a target, predicts the target's FD with a 90 % interval. Returns {metric, runs: [{config, dir,
-// epochs}], scaling, files}.
+// stability experiment, the degree ablation and the scaling curve of docs/dtm.md. With >= 3 runs
+// of more than one training compute, `scaling` fits FD = a C^b, free and clamped, to each run's last
+// epoch (C = its cumulative training flips) and, with a target, predicts the target's FD with a 90 %
+// interval. Returns {metric, runs: [{config, dir, epochs}], scaling, files}.
 nlohmann::json dtm_study(const DtmStudyOptions& options);
 
 }  // namespace tsu::api
