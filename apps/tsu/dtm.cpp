@@ -287,8 +287,8 @@ void add_dtm_command(CLI::App& app) {
   st->add_option("--out", study->out, "Output folder: one run folder per config, study.csv, *.png")->required();
   st->add_option("--threads", study->threads, "Worker threads (0 = every core)")->check(at_least(0));
   st->add_option("--target", study->target,
-                 "A config, not trained, whose training flips the scaling fit predicts free FD at (e.g. "
-                 "configs/dtm/paper.json)");
+                 "A config, not trained, at whose training flips the scaling fits predict free and clamped FD "
+                 "(e.g. configs/dtm/paper.json)");
   st->add_flag("--quiet", study->quiet, "No per-epoch lines");
   add_classifier_options(*st, study->classifier);
   st->callback([study] { run_study(*study); });

@@ -316,8 +316,7 @@ json dtm_study(const DtmStudyOptions& options) {
     runs.push_back(read_study_run(configs[k].name, dir));
     report["runs"].push_back({{"config", options.configs[k]}, {"dir", dir}, {"epochs", epochs}});
   }
-  report["files"] = write_study_outputs(out, runs, report["metric"]);
-  std::vector<std::string> files = report["files"];
+  std::vector<std::string> files = write_study_outputs(out, runs, report["metric"]);
   report["scaling"] = scaling_report(out, runs, report["metric"], options.target, target, files);
   files.push_back((out / "study.json").string());
   report["files"] = files;
