@@ -208,11 +208,11 @@ json dtm_generate(const DtmGenerateOptions& args) {
   const Dtm dtm = Dtm::load(checkpoint_path(args.model));
   const auto& config = dtm.config();
   const auto out = prepare_dir(args.out);
+  const AnnealingEnds beta = annealing_ends(config, args.beta_start, args.beta_end);
   json report{{"model", args.model},
               {"epochs", dtm.epochs_done()},
               {"seed", args.seed},
-              {"beta", {{"start", args.beta_start.value_or(config.generation.beta_start)},
-                        {"end", args.beta_end.value_or(config.generation.beta_end)}}}};
+              {"beta", {{"start", beta.start}, {"end", beta.end}}}};
   for (const std::string mode : {"free", "clamped"}) {
     if (args.mode != "both" && args.mode != mode) continue;
     if (mode == "clamped" && config.data.encoding.label_spots == 0) {

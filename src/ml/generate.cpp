@@ -34,6 +34,14 @@ std::vector<int> balanced_labels(int samples, int classes) {
   return labels;
 }
 
+AnnealingEnds annealing_ends(const DtmConfig& config, const std::optional<double>& start,
+                             const std::optional<double>& end) {
+  const AnnealingEnds ends{start.value_or(config.generation.beta_start), end.value_or(config.generation.beta_end)};
+  if (!(ends.start > 0) || !(ends.end > 0) || !std::isfinite(ends.start) || !std::isfinite(ends.end))
+    throw Error(fmt::format("beta: the annealing's ends must be finite and > 0, got {} and {}", ends.start, ends.end));
+  return ends;
+}
+
 Generated generate(const Dtm& dtm, const GenerateOptions& options, const WorkProgress& progress) {
   const auto start = std::chrono::steady_clock::now();
   const auto& cfg = dtm.config();
@@ -48,11 +56,8 @@ Generated generate(const Dtm& dtm, const GenerateOptions& options, const WorkPro
   const int chains = options.samples, bits = cfg.visible();
   const int sweeps = options.sweeps > 0 ? options.sweeps : cfg.generation.sweeps;
   const int threads = options.threads > 0 ? options.threads : cfg.threads;
-  const double beta_start = options.beta_start.value_or(cfg.generation.beta_start);
-  const double beta_end = options.beta_end.value_or(cfg.generation.beta_end);
-  if (!(beta_start > 0) || !(beta_end > 0) || !std::isfinite(beta_start) || !std::isfinite(beta_end))
-    throw Error(fmt::format("beta: the annealing's ends must be finite and > 0, got {} and {}", beta_start, beta_end));
-  const BetaSchedule beta{BetaSchedule::Kind::Linear, beta_start, beta_end, sweeps};
+  const AnnealingEnds ends = annealing_ends(cfg, options.beta_start, options.beta_end);
+  const BetaSchedule beta{BetaSchedule::Kind::Linear, ends.start, ends.end, sweeps};
   const Schedule schedule{sweeps, 1, 1};
   const bool partial = !options.start.empty();
   const int first = partial ? options.from_step : dtm.steps() - 1;

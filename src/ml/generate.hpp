@@ -31,6 +31,14 @@ struct GenerateOptions {
   int from_step = -1;
 };
 
+// The β annealing a generation runs: the options' ends where set, else the config's; Error unless
+// both are finite and > 0. Reports record what this returns, so they cannot differ from what ran.
+struct AnnealingEnds {
+  double start, end;
+};
+AnnealingEnds annealing_ends(const DtmConfig& config, const std::optional<double>& start,
+                             const std::optional<double>& end);
+
 // What sampling cost, in the units of the hardware energy model E = T * K * N * E_cell
 // (docs/dtm.md): the hook through which tsu's TSU accounting (src/hw) prices a generation.
 struct SamplingCounters {

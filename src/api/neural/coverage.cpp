@@ -110,6 +110,7 @@ json run_dtm_coverage(const DtmCoverageOptions& o) {
   };
   const ml::Dtm dtm = ml::Dtm::load(ml::checkpoint_path(o.model));
   const ml::DtmConfig& config = dtm.config();
+  const ml::AnnealingEnds beta = ml::annealing_ends(config, o.beta_start, o.beta_end);
   const int side = ml::image_side(config);
   baselines::ClassifierConfig cconfig = baselines::load_classifier_config(baselines::classifier_config_path(o.classifier));
   if (o.threads > 0) cconfig.threads = o.threads;
@@ -122,8 +123,7 @@ json run_dtm_coverage(const DtmCoverageOptions& o) {
               {"metric", "fd_classifier"},
               {"classifier", {{"path", classifier.path()}, {"test_accuracy", classifier.test_accuracy()}}},
               {"samples", o.samples},
-              {"beta", {{"start", o.beta_start.value_or(config.generation.beta_start)},
-                        {"end", o.beta_end.value_or(config.generation.beta_end)}}},
+              {"beta", {{"start", beta.start}, {"end", beta.end}}},
               {"reference", metric.reference_count()}};
 
   const ml::ImageSet test = ml::load_fashion_mnist(ml::Split::Test, config.data.dir);
